@@ -1,0 +1,103 @@
+# jtlscope - GNU make with pkg-config.  `make help` lists the targets.
+CC ?= cc
+PKG_CONFIG ?= pkg-config
+PKGS := zlib libpcap libpcre2-8 libcjson expat
+
+# ISA-L (igzip) is the fast gzip path when present; zlib stays the portable fallback.
+ifneq ($(NO_ISAL),1)
+ifeq ($(shell $(PKG_CONFIG) --exists libisal 2>/dev/null && echo y),y)
+PKGS += libisal
+ISAL_DEF := -DHAVE_ISAL=1
+endif
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wno-format-nonliteral
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+OPT ?= -O2 -g
+BUILD := build
+ifeq ($(SAN),1)
+BUILD := build-san
+OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+endif
+
+CPPFLAGS += -I. -D_GNU_SOURCE $(ISAL_DEF) -DJTLSCOPE_VERSION='"$(VERSION)"'
+CFLAGS += -std=c11 $(OPT) $(WARN) -pthread $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+LDFLAGS += -pthread $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
+VERSION := 0.1.0
+
+LIB_SRC := $(sort $(wildcard common/*.c parsers/*.c parsers/*/*.c analyzer/*.c reports/*.c cli/*.c))
+LIB_SRC := $(filter-out cli/main.c,$(LIB_SRC))
+LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
+
+.PHONY: all deps demo test check unit bench clean help fuzz man
+
+all: jtlscope$(if $(filter 1,$(SAN)),-san)
+
+jtlscope$(if $(filter 1,$(SAN)),-san): $(BUILD)/cli/main.o $(BUILD)/libjtlscope.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/libjtlscope.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -MMD -MP -c -o $@ $<
+
+$(BUILD)/tests/%: tests/%.c $(BUILD)/libjtlscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(shell $(PKG_CONFIG) --cflags cmocka) \
+		-o $@ $< $(BUILD)/libjtlscope.a $(LDFLAGS) $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+$(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libjtlscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libjtlscope.a $(LDFLAGS) $(LDLIBS)
+
+-include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d
+
+deps:
+	@sh scripts/deps.sh build
+
+# Analyse the bundled real sample and write every report format into demo-report/.
+demo:
+	@sh scripts/deps.sh demo
+	@$(MAKE) --no-print-directory all
+	@sh scripts/demo.sh
+
+# Everything: normal build and sanitizer build, unit + golden + CLI tests; one summary line.
+test:
+	@sh scripts/deps.sh test
+	@$(MAKE) --no-print-directory all unit-bins tools
+	@$(MAKE) --no-print-directory SAN=1 all unit-bins tools
+	@sh tests/run.sh
+
+unit-bins: $(TEST_BIN)
+tools: $(TOOL_BIN)
+
+bench:
+	@sh scripts/deps.sh bench
+	@$(MAKE) --no-print-directory all tools
+	@sh bench/bench.sh
+
+man:
+	@man -l docs/jtlscope.1
+
+clean:
+	rm -rf build build-san jtlscope jtlscope-san demo-report
+
+help:
+	@echo "make            build ./jtlscope"
+	@echo "make demo       install packages, build, analyse sample-data/demo, write demo-report/"
+	@echo "make test       install packages, build (normal + ASan/UBSan), run every test"
+	@echo "make bench      throughput and peak RSS on generated large inputs"
+	@echo "make SAN=1      sanitizer build (./jtlscope-san)"
+	@echo "make WERROR=1   warnings are errors (CI)"

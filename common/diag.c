@@ -1,0 +1,71 @@
+/* diag.c - see diag.h. */
+#include "common/diag.h"
+
+#include <stdarg.h>
+
+FILE *diag_stream;
+
+static FILE *out(void)
+{
+	return diag_stream ? diag_stream : stderr;
+}
+
+void diag_init(struct diag *d, const char *path)
+{
+	d->path = path;
+	d->warnings = 0;
+	d->printed = 0;
+	d->quiet = 0;
+}
+
+void diag_warn(struct diag *d, uint64_t line, uint64_t col, const char *fmt, ...)
+{
+	d->warnings++;
+	if (d->quiet || d->printed >= DIAG_WARN_LIMIT)
+		return;
+	d->printed++;
+	FILE *f = out();
+	fputs(d->path ? d->path : "<input>", f);
+	if (line) {
+		fprintf(f, ":%llu", (unsigned long long)line);
+		if (col)
+			fprintf(f, ":%llu", (unsigned long long)col);
+	}
+	fputs(": warning: ", f);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
+void diag_summary(struct diag *d)
+{
+	if (d->quiet || d->warnings <= d->printed)
+		return;
+	fprintf(out(), "%s: note: %llu more warnings not shown (%llu in all)\n",
+		d->path ? d->path : "<input>",
+		(unsigned long long)(d->warnings - d->printed), (unsigned long long)d->warnings);
+}
+
+void diag_error(const char *fmt, ...)
+{
+	FILE *f = out();
+	fputs("jtlscope: error: ", f);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}
+
+void diag_note(const char *fmt, ...)
+{
+	FILE *f = out();
+	fputs("jtlscope: ", f);
+	va_list ap;
+	va_start(ap, fmt);
+	vfprintf(f, fmt, ap);
+	va_end(ap);
+	fputc('\n', f);
+}

@@ -1,0 +1,66 @@
+/* util.h - allocation that never returns NULL, overflow-checked sizes, small string helpers.
+ *
+ * Out of memory aborts in exactly one place (util_oom).  Every x*alloc result is owned by the
+ * caller and released with free().
+ */
+#ifndef JTLSCOPE_COMMON_UTIL_H
+#define JTLSCOPE_COMMON_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdbool.h>
+
+#define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* A borrowed, not necessarily NUL-terminated byte range. */
+struct strref {
+	const char *p;
+	size_t n;
+};
+
+#define STRREF_NULL ((struct strref){ NULL, 0 })
+
+void *xmalloc(size_t n);
+void *xcalloc(size_t count, size_t size);
+void *xrealloc(void *p, size_t n);
+/* Grow *p (an array of elem-sized items with capacity *cap) so it holds at least need items. */
+void xgrow(void **p, size_t *cap, size_t need, size_t elem);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* a * b and a + b into *out; false on overflow. */
+bool size_mul(size_t a, size_t b, size_t *out);
+bool size_add(size_t a, size_t b, size_t *out);
+
+bool strref_eq(struct strref a, const char *lit);
+bool strref_ieq(struct strref a, const char *lit);
+struct strref strref_trim(struct strref s);
+
+/* Parse a decimal integer from (p, n) with an explicit range; no sign for unsigned use
+ * (min >= 0).  Leading/trailing blanks are not accepted.  Returns false on junk or overflow. */
+bool parse_i64(const char *p, size_t n, int64_t min, int64_t max, int64_t *out);
+/* Parse a non-negative decimal number with optional fraction ("12", "0.5", "1e3" is rejected). */
+bool parse_double(const char *p, size_t n, double min, double max, double *out);
+
+/* FNV-1a 64-bit hash of a byte range. */
+uint64_t hash_bytes(const void *p, size_t n);
+
+/* Growable byte buffer; ownership visible in names (git's strbuf). */
+struct strbuf {
+	char *buf;   /* always NUL-terminated when len > 0 or after strbuf_init */
+	size_t len;
+	size_t cap;
+};
+#define STRBUF_INIT { NULL, 0, 0 }
+void strbuf_init(struct strbuf *sb);
+void strbuf_release(struct strbuf *sb);
+char *strbuf_detach(struct strbuf *sb); /* caller frees; sb is reset */
+void strbuf_add(struct strbuf *sb, const void *p, size_t n);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, char c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_reset(struct strbuf *sb);
+const char *strbuf_cstr(struct strbuf *sb); /* never NULL */
+
+#endif

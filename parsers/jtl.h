@@ -1,0 +1,62 @@
+/* jtl.h - pull iterator over JMeter result files (CSV or XML JTL).
+ *
+ *   struct jtl_reader *r = jtl_open(in, &opts, &diag, err, sizeof err);
+ *   while ((st = jtl_next(r, &s)) != JTL_END) { if (st == JTL_FATAL) ...; if (st == JTL_RECORD) use(&s); }
+ *   jtl_close(r);
+ *
+ * Strings in the sample are borrowed until the next jtl_next().  JTL_SKIPPED means one malformed
+ * record was counted (and warned about through diag with its line); the caller decides whether
+ * that is fatal (--strict).
+ */
+#ifndef JTLSCOPE_PARSERS_JTL_H
+#define JTLSCOPE_PARSERS_JTL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "common/diag.h"
+#include "parsers/input.h"
+#include "parsers/sample.h"
+
+/* Named limits: exceeding one skips the record, not the file. */
+#define JTL_MAX_FIELD (16u << 20)     /* one CSV field / XML attribute, bytes */
+#define JTL_MAX_RECORD (64u << 20)    /* one CSV record, bytes */
+#define JTL_MAX_COLUMNS 4096
+#define JTL_MAX_XML_DEPTH 256
+#define JTL_MAX_HEADERS_TEXT (256u << 10) /* responseHeader text kept per sample */
+#define JTL_MAX_BODY_KEEP 4096         /* bytes of a body kept for --throttle-pattern */
+
+enum jtl_status {
+	JTL_RECORD = 0,
+	JTL_SKIPPED,
+	JTL_END,
+	JTL_FATAL,
+};
+
+struct jtl_options {
+	char delimiter;            /* 0 = detect */
+	const char *columns;       /* comma-separated header override for header-less CSV, or NULL */
+	const char *ts_format;     /* SimpleDateFormat subset, NULL = auto (epoch ms or known forms) */
+	int tz_offset_min;         /* offset of formatted stamps from UTC, minutes (--tz) */
+	bool sub_results;          /* emit XML sub-results as samples of their own (depth > 0) */
+	bool keep_bodies;          /* keep a bounded body prefix for --throttle-pattern */
+};
+
+struct jtl_reader;
+
+struct jtl_reader *jtl_open(struct input *in, enum input_format fmt, const struct jtl_options *o,
+			    struct diag *d, char *err, size_t errlen);
+enum jtl_status jtl_next(struct jtl_reader *r, struct sample *s);
+/* After JTL_FATAL: the message (already including path and line). */
+const char *jtl_error(const struct jtl_reader *r);
+uint64_t jtl_records(const struct jtl_reader *r);   /* samples returned */
+uint64_t jtl_skipped(const struct jtl_reader *r);   /* records skipped */
+/* Non-fatal oddities worth a line in the report: repeated headers, truncated last line... */
+uint64_t jtl_headers_repeated(const struct jtl_reader *r);
+bool jtl_truncated_tail(const struct jtl_reader *r);
+void jtl_close(struct jtl_reader *r);
+
+/* Parse a timestamp field: epoch ms, or formatted per fmt (NULL = auto-detect the common JMeter
+ * forms).  tz_offset_min applies to formatted stamps. */
+bool jtl_parse_timestamp(const char *p, size_t n, const char *fmt, int tz_offset_min, int64_t *ms);
+
+#endif

@@ -1,0 +1,17 @@
+/* jtl_csv.h - streaming CSV JTL reader, used through jtl.h. */
+#ifndef JTLSCOPE_PARSERS_JTL_CSV_H
+#define JTLSCOPE_PARSERS_JTL_CSV_H
+
+#include "parsers/jtl.h"
+
+struct jtl_csv;
+
+struct jtl_csv *jtl_csv_open(struct input *in, const struct jtl_options *o, struct diag *d,
+			     char *err, size_t errlen);
+enum jtl_status jtl_csv_next(struct jtl_csv *c, struct sample *s);
+const char *jtl_csv_error(const struct jtl_csv *c);
+uint64_t jtl_csv_headers_repeated(const struct jtl_csv *c);
+bool jtl_csv_truncated_tail(const struct jtl_csv *c);
+void jtl_csv_close(struct jtl_csv *c);
+
+#endif

@@ -1,0 +1,23 @@
+/* jtl_xml.h - streaming XML JTL reader (expat), used through jtl.h.
+ *
+ * <testResults> with <httpSample>/<sample> children (any order of attributes t, it, lt, ct, ts,
+ * s, lb, rc, rm, tn, dt, de, by, sby, ng, na, hn, sc, ec), nested sub-results kept as children of
+ * their parent (skipped, i.e. counted once, unless opts->sub_results), <java.net.URL>,
+ * <responseHeader>/<requestHeader> parsed into sample.rl / sample.req_host, large elements such
+ * as <responseData> skipped without being buffered whole.  DTDs and entity declarations are
+ * refused (no external entity is fetched or read; no internal entity expansion).
+ */
+#ifndef JTLSCOPE_PARSERS_JTL_XML_H
+#define JTLSCOPE_PARSERS_JTL_XML_H
+
+#include "parsers/jtl.h"
+
+struct jtl_xml;
+
+struct jtl_xml *jtl_xml_open(struct input *in, const struct jtl_options *o, struct diag *d);
+/* Returns JTL_RECORD, JTL_SKIPPED (counted and warned), JTL_END or JTL_FATAL. */
+enum jtl_status jtl_xml_next(struct jtl_xml *x, struct sample *s);
+const char *jtl_xml_error(const struct jtl_xml *x);
+void jtl_xml_close(struct jtl_xml *x);
+
+#endif
