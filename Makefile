@@ -19,14 +19,15 @@ endif
 
 OPT ?= -O2 -g
 BUILD := build
+SANFLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 ifeq ($(SAN),1)
 BUILD := build-san
-OPT := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+OPT := -O1 -g $(SANFLAGS)
 endif
 
 CPPFLAGS += -I. -D_GNU_SOURCE $(ISAL_DEF) -DJTLSCOPE_VERSION='"$(VERSION)"'
 CFLAGS += -std=c11 $(OPT) $(WARN) -pthread $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-LDFLAGS += -pthread $(if $(filter 1,$(SAN)),-fsanitize=address,undefined)
+LDFLAGS += -pthread $(if $(filter 1,$(SAN)),$(SANFLAGS))
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 VERSION := 0.1.0
 

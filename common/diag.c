@@ -2,6 +2,7 @@
 #include "common/diag.h"
 
 #include <stdarg.h>
+#include <string.h>
 
 FILE *diag_stream;
 
@@ -68,4 +69,29 @@ void diag_note(const char *fmt, ...)
 	vfprintf(f, fmt, ap);
 	va_end(ap);
 	fputc('\n', f);
+}
+
+char *diag_excerpt(char *buf, size_t len, const char *p, size_t n, size_t max_chars)
+{
+	size_t o = 0;
+	if (len == 0)
+		return buf;
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)p[i];
+		if (i >= max_chars || o + 8 >= len) {
+			if (o + 4 < len) {
+				memcpy(buf + o, "...", 3);
+				o += 3;
+			}
+			break;
+		}
+		if (c >= 0x20 && c < 0x7f && c != '\\') {
+			buf[o++] = (char)c;
+		} else {
+			snprintf(buf + o, len - o, "\\x%02x", c);
+			o += 4;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
 }

@@ -8,6 +8,7 @@
 #define JTLSCOPE_COMMON_DIAG_H
 
 #include <stdint.h>
+#include <stddef.h>
 #include <stdio.h>
 
 #define DIAG_WARN_LIMIT 20
@@ -28,6 +29,10 @@ void diag_summary(struct diag *d);
 /* Unconditional messages to stderr with the program prefix. */
 void diag_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void diag_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* An excerpt of input bytes safe for a terminal message: printable ASCII kept, the rest as
+ * \xNN, cut at max_chars with "...".  Returns buf. */
+char *diag_excerpt(char *buf, size_t len, const char *p, size_t n, size_t max_chars);
 
 /* Set by main: where messages go (default stderr) - tests may redirect. */
 extern FILE *diag_stream;

@@ -18,6 +18,15 @@ struct jtl_xml *jtl_xml_open(struct input *in, const struct jtl_options *o, stru
 /* Returns JTL_RECORD, JTL_SKIPPED (counted and warned), JTL_END or JTL_FATAL. */
 enum jtl_status jtl_xml_next(struct jtl_xml *x, struct sample *s);
 const char *jtl_xml_error(const struct jtl_xml *x);
+/* The input ended inside an element (a crashed run): the iteration ended with JTL_END after the
+ * last complete sample, and the rest is lost. */
+bool jtl_xml_truncated(const struct jtl_xml *x);
+/* Samples skipped (JTL_SKIPPED) so far. */
+uint64_t jtl_xml_skipped(const struct jtl_xml *x);
+/* Character references to characters XML 1.0 forbids (JMeter's binary response data, e.g.
+ * "&#x1b;") that were read as blanks instead of stopping the parse. */
+uint64_t jtl_xml_repaired_refs(const struct jtl_xml *x);
+bool jtl_xml_truncated(const struct jtl_xml *x); /* input ended inside an element */
 void jtl_xml_close(struct jtl_xml *x);
 
 #endif

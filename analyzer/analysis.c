@@ -1,0 +1,443 @@
+/* analysis.c - overall, per-label, per-code and per-thread-group statistics and the time
+ * series (see analysis.h).  Throttle analysis lives in throttle*.c and is fed from here. */
+#include "analyzer/analysis.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+void analysis_config_default(struct analysis_config *c)
+{
+	memset(c, 0, sizeof *c);
+	c->bucket_ms = 1000;
+	throttle_config_default(&c->throttle);
+}
+
+static void stats_init(struct stats *s, const char *name, size_t n)
+{
+	memset(s, 0, sizeof *s);
+	s->name = xstrndup(name, n);
+	hist_init(&s->elapsed, HIST_FINE);
+	hist_init(&s->elapsed_ok, HIST_FINE);
+	s->first_ts = INT64_MAX;
+	s->last_ts = INT64_MIN;
+	s->last_end = INT64_MIN;
+}
+
+static void stats_free(struct stats *s)
+{
+	free(s->name);
+	hist_free(&s->elapsed);
+	hist_free(&s->elapsed_ok);
+}
+
+static void stats_add(struct stats *st, const struct sample *s, bool throttled)
+{
+	st->count++;
+	if (!s->success)
+		st->errors++;
+	if (throttled)
+		st->throttled++;
+	int64_t el = s->elapsed_ms < 0 ? 0 : s->elapsed_ms;
+	hist_add(&st->elapsed, el);
+	if (s->success)
+		hist_add(&st->elapsed_ok, el);
+	if (s->has & SH_TS) {
+		if (s->ts_ms < st->first_ts)
+			st->first_ts = s->ts_ms;
+		if (s->ts_ms > st->last_ts)
+			st->last_ts = s->ts_ms;
+		if (s->ts_ms + el > st->last_end)
+			st->last_end = s->ts_ms + el;
+	}
+	if ((s->has & SH_BYTES) && s->bytes > 0)
+		st->bytes += (uint64_t)s->bytes;
+	if ((s->has & SH_SENT_BYTES) && s->sent_bytes > 0)
+		st->sent_bytes += (uint64_t)s->sent_bytes;
+	if (s->has & SH_LATENCY) {
+		st->latency_sum += (double)s->latency_ms;
+		st->latency_n++;
+	}
+	if (s->has & SH_CONNECT) {
+		st->connect_sum += (double)s->connect_ms;
+		st->connect_n++;
+	}
+}
+
+struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t errlen)
+{
+	struct analysis *a = xcalloc(1, sizeof *a);
+	a->cfg = *c;
+	if (a->cfg.bucket_ms <= 0)
+		a->cfg.bucket_ms = 1000;
+	a->cfg.throttle.bucket_ms = a->cfg.bucket_ms;
+	stats_init(&a->overall, "TOTAL", 5);
+	strmap_init(&a->label_map);
+	strmap_init(&a->code_map);
+	strmap_init(&a->group_map);
+	strmap_init(&a->thread_map);
+	a->series.width_ms = a->cfg.bucket_ms;
+	a->max_all_threads = -1;
+	a->last_label = SIZE_MAX;
+	if (!c->no_throttle) {
+		a->throttle = throttle_new(&a->cfg.throttle, err, errlen);
+		if (!a->throttle) {
+			analysis_free(a);
+			return NULL;
+		}
+	}
+	return a;
+}
+
+/* --- counted string tables ---------------------------------------------------------------- */
+
+static size_t count_in(struct strmap *m, struct code_count **arr, size_t *n, size_t *cap,
+		       size_t limit, const char *p, size_t len)
+{
+	size_t id = strmap_find(m, p, len);
+	if (id == SIZE_MAX) {
+		if (m->n >= limit) {
+			static const char other[] = "(other)";
+			p = other;
+			len = sizeof other - 1;
+		}
+		int added;
+		id = strmap_intern(m, p, len, &added);
+		if (added) {
+			void *v = *arr;
+			xgrow(&v, cap, id + 1, sizeof **arr);
+			*arr = v;
+			(*arr)[id].code = xstrndup(p, len);
+			(*arr)[id].count = 0;
+			*n = id + 1;
+		}
+	}
+	(*arr)[id].count++;
+	return id;
+}
+
+/* Thread group of a JMeter thread name: "Thread Group 1-7" -> "Thread Group". */
+static struct strref thread_group(struct strref t)
+{
+	size_t n = t.n;
+	size_t i = n;
+	while (i > 0 && t.p[i - 1] >= '0' && t.p[i - 1] <= '9')
+		i--;
+	if (i == n || i == 0 || t.p[i - 1] != '-')
+		return t;
+	size_t j = i - 1;
+	while (j > 0 && t.p[j - 1] >= '0' && t.p[j - 1] <= '9')
+		j--;
+	if (j == i - 1 || j == 0 || t.p[j - 1] != ' ')
+		return t;
+	return (struct strref){ t.p, j - 1 };
+}
+
+/* --- series ----------------------------------------------------------------------------- */
+
+static void bucket_init(struct series_bucket *b)
+{
+	memset(b, 0, sizeof *b);
+	b->max_all_threads = -1;
+	hist_init(&b->elapsed, HIST_COARSE);
+	hist_init(&b->elapsed_ok, HIST_COARSE);
+}
+
+static void bucket_merge(struct series_bucket *a, struct series_bucket *b)
+{
+	a->count += b->count;
+	a->throttled += b->throttled;
+	a->errors += b->errors;
+	for (size_t k = 0; k < 6; k++)
+		a->by_class[k] += b->by_class[k];
+	if (b->max_all_threads > a->max_all_threads)
+		a->max_all_threads = b->max_all_threads;
+	a->bytes += b->bytes;
+	hist_merge(&a->elapsed, &b->elapsed);
+	hist_merge(&a->elapsed_ok, &b->elapsed_ok);
+	hist_free(&b->elapsed);
+	hist_free(&b->elapsed_ok);
+}
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+/* Double the bucket width (merging pairs) until the span fits ANALYSIS_MAX_BUCKETS. */
+static void series_coarsen(struct series *s)
+{
+	int64_t nw = s->width_ms * 2;
+	int64_t nbase = floor_div(s->base_ms, nw) * nw;
+	size_t nn = (size_t)((s->base_ms + (int64_t)s->n * s->width_ms - nbase + nw - 1) / nw);
+	struct series_bucket *nb = xcalloc(nn ? nn : 1, sizeof *nb);
+	for (size_t i = 0; i < nn; i++)
+		bucket_init(&nb[i]);
+	for (size_t i = 0; i < s->n; i++) {
+		int64_t t = s->base_ms + (int64_t)i * s->width_ms;
+		size_t j = (size_t)((t - nbase) / nw);
+		bucket_merge(&nb[j], &s->b[i]);
+	}
+	free(s->b);
+	s->b = nb;
+	s->n = nn;
+	s->base_ms = nbase;
+	s->width_ms = nw;
+}
+
+static struct series_bucket *series_at(struct series *s, int64_t ts)
+{
+	for (;;) {
+		int64_t w = s->width_ms;
+		int64_t start = floor_div(ts, w) * w;
+		if (s->n == 0) {
+			s->b = xcalloc(1, sizeof *s->b);
+			bucket_init(&s->b[0]);
+			s->n = 1;
+			s->base_ms = start;
+			return &s->b[0];
+		}
+		int64_t lo = s->base_ms, hi = s->base_ms + (int64_t)s->n * w;
+		int64_t nlo = start < lo ? start : lo;
+		int64_t nhi = start + w > hi ? start + w : hi;
+		/* guard against absurd spans (hostile timestamps) before computing sizes */
+		if ((nhi - nlo) / w > (int64_t)ANALYSIS_MAX_BUCKETS) {
+			series_coarsen(s);
+			continue;
+		}
+		if (nlo < lo || nhi > hi) {
+			size_t nn = (size_t)((nhi - nlo) / w);
+			size_t shift = (size_t)((lo - nlo) / w);
+			struct series_bucket *nb = xcalloc(nn, sizeof *nb);
+			memcpy(nb + shift, s->b, s->n * sizeof *nb);
+			for (size_t i = 0; i < shift; i++)
+				bucket_init(&nb[i]);
+			for (size_t i = shift + s->n; i < nn; i++)
+				bucket_init(&nb[i]);
+			free(s->b);
+			s->b = nb;
+			s->n = nn;
+			s->base_ms = nlo;
+		}
+		return &s->b[(start - s->base_ms) / w];
+	}
+}
+
+/* --- add -------------------------------------------------------------------------------- */
+
+void analysis_add(struct analysis *a, const struct sample *s)
+{
+	bool throttled = a->throttle ? throttle_is_signal(a->throttle, s) : false;
+	stats_add(&a->overall, s, throttled);
+
+	/* label */
+	struct strref lb = s->label.p ? s->label : (struct strref){ "", 0 };
+	size_t id = a->last_label;
+	if (id == SIZE_MAX || a->label_map.lens[id] != lb.n ||
+	    memcmp(a->label_map.keys[id], lb.p, lb.n) != 0) {
+		id = strmap_find(&a->label_map, lb.p, lb.n);
+		if (id == SIZE_MAX) {
+			if (a->label_map.n >= ANALYSIS_MAX_LABELS) {
+				lb = (struct strref){ ANALYSIS_OTHER_LABEL, sizeof ANALYSIS_OTHER_LABEL - 1 };
+				a->labels_folded++;
+			}
+			int added;
+			id = strmap_intern(&a->label_map, lb.p, lb.n, &added);
+			if (added) {
+				void *v = a->labels;
+				xgrow(&v, &a->labels_cap, id + 1, sizeof *a->labels);
+				a->labels = v;
+				stats_init(&a->labels[id], lb.p, lb.n);
+				a->nlabels = id + 1;
+			}
+		} else if (strcmp(a->label_map.keys[id], ANALYSIS_OTHER_LABEL) == 0 &&
+			   !strref_eq(lb, ANALYSIS_OTHER_LABEL)) {
+			a->labels_folded++;
+		}
+		a->last_label = id;
+	}
+	stats_add(&a->labels[id], s, throttled);
+
+	/* response code */
+	/* response code (a file without the column has no codes to count) */
+	if (s->code.p)
+		count_in(&a->code_map, &a->codes, &a->ncodes, &a->codes_cap, ANALYSIS_MAX_CODES, s->code.p, s->code.n);
+
+	/* thread group and thread spans */
+	if (s->thread.p) {
+		struct strref g = thread_group(s->thread);
+		count_in(&a->group_map, &a->groups, &a->ngroups, &a->groups_cap, ANALYSIS_MAX_GROUPS, g.p, g.n);
+		int added;
+		size_t tid = strmap_intern(&a->thread_map, s->thread.p, s->thread.n, &added);
+		if (added) {
+			size_t c1 = a->threads_cap, c2 = a->threads_cap;
+			void *v = a->thread_first;
+			xgrow(&v, &c1, tid + 1, sizeof *a->thread_first);
+			a->thread_first = v;
+			v = a->thread_last;
+			xgrow(&v, &c2, tid + 1, sizeof *a->thread_last);
+			a->thread_last = v;
+			a->threads_cap = c1;
+			a->thread_first[tid] = INT64_MAX;
+			a->thread_last[tid] = INT64_MIN;
+		}
+		if (s->has & SH_TS) {
+			int64_t end = s->ts_ms + (s->elapsed_ms > 0 ? s->elapsed_ms : 0);
+			if (s->ts_ms < a->thread_first[tid])
+				a->thread_first[tid] = s->ts_ms;
+			if (end > a->thread_last[tid])
+				a->thread_last[tid] = end;
+		}
+	}
+	if ((s->has & SH_ALL_THREADS) && s->all_threads > a->max_all_threads)
+		a->max_all_threads = s->all_threads;
+
+	/* series */
+	if (s->has & SH_TS) {
+		struct series_bucket *b = series_at(&a->series, s->ts_ms);
+		b->count++;
+		b->throttled += throttled;
+		b->errors += !s->success;
+		int st = sample_status(s);
+		b->by_class[st >= 100 && st <= 599 ? st / 100 : 0]++;
+		if ((s->has & SH_ALL_THREADS) && s->all_threads > b->max_all_threads)
+			b->max_all_threads = s->all_threads;
+		if ((s->has & SH_BYTES) && s->bytes > 0)
+			b->bytes += (uint64_t)s->bytes;
+		int64_t el = s->elapsed_ms < 0 ? 0 : s->elapsed_ms;
+		hist_add(&b->elapsed, el);
+		if (s->success)
+			hist_add(&b->elapsed_ok, el);
+	} else {
+		a->no_timestamp++;
+	}
+
+	if (a->throttle)
+		throttle_add(a->throttle, s);
+}
+
+void analysis_add_input(struct analysis *a, const struct input_info *info)
+{
+	a->inputs = xrealloc(a->inputs, (a->ninputs + 1) * sizeof *a->inputs);
+	struct input_info *d = &a->inputs[a->ninputs++];
+	*d = *info;
+	d->path = xstrdup(info->path ? info->path : "");
+	d->format = xstrdup(info->format ? info->format : "unknown");
+	d->error = info->error ? xstrdup(info->error) : NULL;
+	a->skipped += info->skipped;
+}
+
+/* --- finish ----------------------------------------------------------------------------- */
+
+static int cmp_stats(const void *x, const void *y)
+{
+	return strcmp(((const struct stats *)x)->name, ((const struct stats *)y)->name);
+}
+
+static int cmp_code(const void *x, const void *y)
+{
+	return strcmp(((const struct code_count *)x)->code, ((const struct code_count *)y)->code);
+}
+
+void analysis_finish(struct analysis *a)
+{
+	if (a->finished)
+		return;
+	a->finished = true;
+	/* active threads per bucket from per-thread spans (difference array) */
+	a->threads = a->thread_map.n;
+	struct series *se = &a->series;
+	if (se->n) {
+		int64_t *diff = xcalloc(se->n + 1, sizeof *diff);
+		for (size_t t = 0; t < a->thread_map.n; t++) {
+			if (a->thread_first[t] == INT64_MAX)
+				continue;
+			int64_t f = floor_div(a->thread_first[t] - se->base_ms, se->width_ms);
+			int64_t l = floor_div(a->thread_last[t] - se->base_ms, se->width_ms);
+			if (f < 0)
+				f = 0;
+			if (l >= (int64_t)se->n)
+				l = (int64_t)se->n - 1;
+			if (l < f)
+				continue;
+			diff[f]++;
+			diff[l + 1]--;
+		}
+		int64_t run = 0;
+		for (size_t i = 0; i < se->n; i++) {
+			run += diff[i];
+			se->b[i].active_threads = (uint32_t)run;
+		}
+		free(diff);
+	}
+	/* sort for deterministic output; the maps are not used after this */
+	if (a->nlabels)
+		qsort(a->labels, a->nlabels, sizeof *a->labels, cmp_stats);
+	if (a->ncodes)
+		qsort(a->codes, a->ncodes, sizeof *a->codes, cmp_code);
+	if (a->ngroups)
+		qsort(a->groups, a->ngroups, sizeof *a->groups, cmp_code);
+	a->last_label = SIZE_MAX;
+	if (a->throttle)
+		throttle_finish(a->throttle);
+}
+
+void analysis_free(struct analysis *a)
+{
+	if (!a)
+		return;
+	stats_free(&a->overall);
+	for (size_t i = 0; i < a->nlabels; i++)
+		stats_free(&a->labels[i]);
+	free(a->labels);
+	for (size_t i = 0; i < a->ncodes; i++)
+		free(a->codes[i].code);
+	free(a->codes);
+	for (size_t i = 0; i < a->ngroups; i++)
+		free(a->groups[i].code);
+	free(a->groups);
+	for (size_t i = 0; i < a->series.n; i++) {
+		hist_free(&a->series.b[i].elapsed);
+		hist_free(&a->series.b[i].elapsed_ok);
+	}
+	free(a->series.b);
+	for (size_t i = 0; i < a->ninputs; i++) {
+		free(a->inputs[i].path);
+		free(a->inputs[i].format);
+		free(a->inputs[i].error);
+	}
+	free(a->inputs);
+	strmap_free(&a->label_map);
+	strmap_free(&a->code_map);
+	strmap_free(&a->group_map);
+	strmap_free(&a->thread_map);
+	free(a->thread_first);
+	free(a->thread_last);
+	if (a->throttle)
+		throttle_free(a->throttle);
+	free(a);
+}
+
+int64_t analysis_start_ms(const struct analysis *a)
+{
+	return a->overall.first_ts == INT64_MAX ? 0 : a->overall.first_ts;
+}
+
+int64_t analysis_end_ms(const struct analysis *a)
+{
+	return a->overall.last_end == INT64_MIN ? 0 : a->overall.last_end;
+}
+
+/* As JMeter's Aggregate Report: count over the set's own window (first start .. last end). */
+double stats_throughput(const struct analysis *a, const struct stats *s)
+{
+	(void)a;
+	if (s->first_ts == INT64_MAX)
+		return 0.0;
+	int64_t span = s->last_end - s->first_ts;
+	if (span <= 0)
+		return 0.0;
+	return (double)s->count * 1000.0 / (double)span;
+}

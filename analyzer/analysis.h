@@ -1,0 +1,124 @@
+/* analysis.h - the read-only model reports are written from.
+ *
+ *   struct analysis *a = analysis_new(&cfg, err, sizeof err);
+ *   analysis_add(a, &sample) ... for every sample of every input;
+ *   analysis_finish(a);   then reports read the fields below;   analysis_free(a);
+ *
+ * Memory grows with run duration / bucket width, distinct labels (capped at ANALYSIS_MAX_LABELS,
+ * the rest folded into one "(other labels)" row), codes and threads - never with the number of
+ * samples.
+ */
+#ifndef JTLSCOPE_ANALYZER_ANALYSIS_H
+#define JTLSCOPE_ANALYZER_ANALYSIS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include "analyzer/hist.h"
+#include "analyzer/strmap.h"
+#include "analyzer/throttle.h"
+#include "parsers/sample.h"
+
+#define ANALYSIS_MAX_LABELS 10000
+#define ANALYSIS_MAX_CODES 1000
+#define ANALYSIS_MAX_GROUPS 1000
+#define ANALYSIS_MAX_BUCKETS 200000   /* series width doubles when a run needs more */
+#define ANALYSIS_OTHER_LABEL "(other labels)"
+
+struct analysis_config {
+	int64_t bucket_ms;                 /* series bucket width, default 1000 */
+	struct throttle_config throttle;
+	bool no_throttle;                  /* skip throttle analysis (summaries of plain stats) */
+};
+
+void analysis_config_default(struct analysis_config *c);
+
+/* Statistics of one set of samples (overall, a label). */
+struct stats {
+	char *name;
+	uint64_t count;
+	uint64_t errors;         /* success == false */
+	uint64_t throttled;
+	struct hist elapsed;     /* all samples (HIST_FINE) */
+	struct hist elapsed_ok;  /* successful samples only */
+	int64_t first_ts, last_ts;   /* first and last sample start */
+	int64_t last_end;            /* last sample end (ts + elapsed) */
+	uint64_t bytes, sent_bytes;
+	double latency_sum, connect_sum;
+	uint64_t latency_n, connect_n;
+};
+
+struct code_count {
+	char *code;
+	uint64_t count;
+};
+
+struct series_bucket {
+	uint64_t count, throttled, errors;
+	uint64_t by_class[6];     /* 1xx..5xx, [0] = not an HTTP status */
+	int64_t max_all_threads;  /* max allThreads seen in the bucket, -1 if none */
+	uint32_t active_threads;  /* distinct threads active (from per-thread spans) */
+	uint64_t bytes;
+	struct hist elapsed;      /* HIST_COARSE */
+	struct hist elapsed_ok;
+};
+
+struct series {
+	int64_t base_ms;          /* start of bucket 0 (multiple of width_ms) */
+	int64_t width_ms;
+	struct series_bucket *b;
+	size_t n;
+};
+
+struct input_info {
+	char *path;
+	char *format;             /* "csv", "xml", "pcap", ... */
+	bool gzip;
+	uint64_t records, skipped, headers_repeated;
+	uint64_t bytes;           /* decompressed bytes read */
+	bool truncated;
+	char *error;              /* fatal error, or NULL */
+};
+
+struct analysis {
+	struct analysis_config cfg;
+	struct stats overall;
+	struct stats *labels;     /* sorted by name after finish */
+	size_t nlabels;
+	uint64_t labels_folded;   /* samples folded into ANALYSIS_OTHER_LABEL */
+	struct code_count *codes; /* sorted by code after finish */
+	size_t ncodes;
+	struct code_count *groups; /* thread groups (thread name minus " N-M"), sorted */
+	size_t ngroups;
+	uint64_t threads;          /* distinct thread names */
+	int64_t max_all_threads;   /* max allThreads, -1 if the column is absent */
+	uint64_t no_timestamp;     /* samples without a timestamp (not in the series) */
+	struct series series;
+	struct input_info *inputs;
+	size_t ninputs;
+	uint64_t skipped;          /* all inputs */
+	struct throttle *throttle; /* NULL when disabled */
+
+	/* private */
+	struct strmap label_map, code_map, group_map, thread_map;
+	size_t labels_cap, codes_cap, groups_cap;
+	int64_t *thread_first, *thread_last;
+	size_t threads_cap;
+	size_t last_label;         /* cache: consecutive samples often share a label */
+	bool finished;
+};
+
+struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t errlen);
+void analysis_add(struct analysis *a, const struct sample *s);
+/* Record an input's diagnostics (copied). */
+void analysis_add_input(struct analysis *a, const struct input_info *info);
+void analysis_finish(struct analysis *a);
+void analysis_free(struct analysis *a);
+
+/* Test window: first sample start .. last sample end, in ms (0, 0 when empty). */
+int64_t analysis_start_ms(const struct analysis *a);
+int64_t analysis_end_ms(const struct analysis *a);
+/* Throughput of a stats set per second over its own window (first start .. last end), as
+ * JMeter's Aggregate Report computes it. */
+double stats_throughput(const struct analysis *a, const struct stats *s);
+
+#endif

@@ -1,0 +1,45 @@
+/* main.c - jtlscope entry point: dispatch to subcommands.  Only this layer exits. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/report_cmd.h"
+
+#ifndef JTLSCOPE_VERSION
+#define JTLSCOPE_VERSION "0.0.0"
+#endif
+
+static void usage(FILE *f)
+{
+	fputs("usage: jtlscope <command> [options] ...\n"
+	      "\n"
+	      "commands:\n"
+	      "  report INPUT...      analyse JMeter results (CSV/XML JTL, .gz) and write reports\n"
+	      "  help                 this text; 'jtlscope report --help' for report options\n"
+	      "\n"
+	      "  jtlscope --version   print the version\n"
+	      "\n"
+	      "Exit codes: 0 ok, 2 usage, 3 input error, 4 --strict and a malformed record,\n"
+	      "5 output error.  See jtlscope(1).\n", f);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	const char *cmd = argv[1];
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+		printf("jtlscope %s\n", JTLSCOPE_VERSION);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (strcmp(cmd, "report") == 0)
+		return cmd_report(argc - 1, argv + 1);
+	fprintf(stderr, "jtlscope: error: unknown command '%s'\n", cmd);
+	usage(stderr);
+	return EXIT_USAGE;
+}

@@ -1,0 +1,383 @@
+/* report_cmd.c - `jtlscope report`: options, the read loop with progress, report writing. */
+#include "cli/report_cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "analyzer/analysis.h"
+#include "cli/options.h"
+#include "common/diag.h"
+#include "parsers/input.h"
+#include "parsers/jtl.h"
+#include "reports/report.h"
+
+#ifndef JTLSCOPE_VERSION
+#define JTLSCOPE_VERSION "0.0.0"
+#endif
+
+#define PROGRESS_MIN_BYTES (16u << 20)  /* inputs smaller than this show no progress line */
+
+enum fmt_bit { F_TEXT = 1, F_JSON = 2 };
+
+struct report_opts {
+	struct jtl_options jtl;
+	struct analysis_config cfg;
+	const char *outdir;
+	unsigned formats;
+	bool strict, quiet, stamp;
+};
+
+void report_usage(FILE *f)
+{
+	fputs("usage: jtlscope report [options] INPUT... \n"
+	      "\n"
+	      "Analyse JMeter results (CSV or XML JTL, plain or gzip; '-' reads stdin) and write a\n"
+	      "report: text to stdout by default.\n"
+	      "\n"
+	      "output:\n"
+	      "  -o, --output DIR           write every requested format into DIR (report.txt, report.json)\n"
+	      "  -f, --format LIST          text,json (default text; several need -o)\n"
+	      "      --stamp                put the wall-clock time in the report (off: output is deterministic)\n"
+	      "  -q, --quiet                no progress line, no per-record warnings (still counted)\n"
+	      "analysis:\n"
+	      "      --bucket DURATION      time-series bucket width (default 1s; e.g. 500ms, 10s, 1m)\n"
+	      "      --throttle-codes LIST  status codes that mean throttling (default 429)\n"
+	      "      --no-503-retry-after   do not count 503 responses that carry Retry-After as throttling\n"
+	      "      --throttle-pattern RE  PCRE2 pattern on response message/body/WebSocket text\n"
+	      "      --region-map FILE      lines 'PCRE2-PATTERN REGION' mapping hosts to regions\n"
+	      "      --region-by KEY        url-host (default), hostname, thread-group or label\n"
+	      "input:\n"
+	      "      --delimiter C          CSV delimiter: ',', tab, ';', '|' (default: detected)\n"
+	      "      --columns LIST         column names for a header-less CSV (default: inferred)\n"
+	      "      --timestamp-format F   SimpleDateFormat of formatted timestamps (default: epoch ms or\n"
+	      "                             auto-detected yyyy/MM/dd HH:mm:ss.SSS, yyyy-MM-dd HH:mm:ss,SSS)\n"
+	      "      --tz OFFSET            zone of formatted timestamps: UTC (default), +08:00, -0530\n"
+	      "      --sub-results          analyse XML sub-results as samples of their own\n"
+	      "      --strict               fail (exit 4) at the first malformed record\n"
+	      "  -h, --help                 this text\n"
+	      "\n"
+	      "Exit codes: 0 ok, 2 usage, 3 input error, 4 --strict and a malformed record,\n"
+	      "5 output error.\n", f);
+}
+
+static bool parse_formats(const char *s, unsigned *out)
+{
+	*out = 0;
+	while (*s) {
+		const char *e = strchr(s, ',');
+		size_t n = e ? (size_t)(e - s) : strlen(s);
+		if (n == 4 && strncmp(s, "text", 4) == 0)
+			*out |= F_TEXT;
+		else if (n == 4 && strncmp(s, "json", 4) == 0)
+			*out |= F_JSON;
+		else
+			return false;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return *out != 0;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct progress {
+	bool on;
+	double start, last;
+	int printed;
+};
+
+static void progress_tick(struct progress *p, const struct input *in, bool final)
+{
+	if (!p->on)
+		return;
+	double t = now_s();
+	if (!final && t - p->last < 0.5)
+		return;
+	p->last = t;
+	uint64_t done = input_raw_offset(in), size = input_raw_size(in);
+	double rate = (double)done / (t - p->start > 1e-3 ? t - p->start : 1e-3);
+	fprintf(stderr, "\r%s: %.0f MB", input_path(in), (double)done / 1e6);
+	if (size) {
+		double eta = rate > 0 ? (double)(size - (done < size ? done : size)) / rate : 0;
+		fprintf(stderr, " of %.0f MB (%.0f%%), %.0f MB/s, ETA %.0f s   ", (double)size / 1e6,
+			100.0 * (double)done / (double)size, rate / 1e6, eta);
+	} else {
+		fprintf(stderr, ", %.0f MB/s   ", rate / 1e6);
+	}
+	if (final)
+		fputc('\n', stderr);
+	p->printed = 1;
+}
+
+/* Read one input into the analysis.  Returns an exit code (EXIT_OK when fine). */
+static int process_input(struct analysis *a, const char *path, const struct report_opts *o)
+{
+	char err[600];
+	struct input_info info = { .path = (char *)path, .format = (char *)"unknown" };
+	struct input *in = input_open(path, err, sizeof err);
+	if (!in) {
+		diag_error("%s", err);
+		info.error = err;
+		analysis_add_input(a, &info);
+		return EXIT_INPUT;
+	}
+	enum input_format fmt = input_sniff(in);
+	info.gzip = input_is_gzip(in);
+	info.format = (char *)input_format_name(fmt);
+	int rc = EXIT_OK;
+	if (fmt == INPUT_FMT_EMPTY) {
+		diag_note("warning: '%s' is empty", path);
+	} else if (fmt == INPUT_FMT_PCAP || fmt == INPUT_FMT_PCAPNG) {
+		snprintf(err, sizeof err, "'%s': %s capture: capture support not built yet", path, info.format);
+		diag_error("%s", err);
+		info.error = err;
+		rc = EXIT_INPUT;
+	} else if (fmt != INPUT_FMT_CSV && fmt != INPUT_FMT_XML) {
+		snprintf(err, sizeof err, "'%s': %s", path,
+			 fmt == INPUT_FMT_UNKNOWN && input_error(in)[0] && strcmp(input_error(in), "unknown error")
+				 ? input_error(in) : "unknown format (not a JMeter CSV/XML result file or capture)");
+		diag_error("%s", err);
+		info.error = err;
+		rc = EXIT_INPUT;
+	} else {
+		struct diag d;
+		diag_init(&d, path);
+		d.quiet = o->quiet;
+		struct jtl_reader *r = jtl_open(in, fmt, &o->jtl, &d, err, sizeof err);
+		if (!r) {
+			diag_error("%s", err);
+			info.error = err;
+			rc = EXIT_INPUT;
+		} else {
+			struct progress pg = { .on = !o->quiet && isatty(2) &&
+						     input_raw_size(in) >= PROGRESS_MIN_BYTES };
+			pg.start = pg.last = now_s();
+			struct sample s;
+			uint64_t n = 0;
+			for (;;) {
+				enum jtl_status st = jtl_next(r, &s);
+				if (st == JTL_END)
+					break;
+				if (st == JTL_FATAL) {
+					snprintf(err, sizeof err, "%s", jtl_error(r));
+					diag_error("%s", err);
+					info.error = err;
+					rc = EXIT_INPUT;
+					break;
+				}
+				if (st == JTL_SKIPPED) {
+					if (o->strict) {
+						diag_error("'%s': malformed record and --strict given", path);
+						snprintf(err, sizeof err, "malformed record (--strict)");
+						info.error = err;
+						rc = EXIT_STRICT;
+						break;
+					}
+					continue;
+				}
+				analysis_add(a, &s);
+				if ((++n & 0xffff) == 0)
+					progress_tick(&pg, in, false);
+			}
+			if (pg.printed)
+				progress_tick(&pg, in, true);
+			diag_summary(&d);
+			info.records = jtl_records(r);
+			info.skipped = jtl_skipped(r);
+			info.headers_repeated = jtl_headers_repeated(r);
+			info.truncated = jtl_truncated_tail(r);
+			jtl_close(r);
+		}
+	}
+	info.bytes = input_offset(in);
+	analysis_add_input(a, &info);
+	input_close(in);
+	return rc;
+}
+
+static int write_file(const char *dir, const char *name, const struct analysis *a,
+		      const struct report_meta *m,
+		      int (*fn)(FILE *, const struct analysis *, const struct report_meta *), bool quiet)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	int rc = EXIT_OK;
+	if (!f) {
+		diag_error("cannot write '%s': %s", path, strerror(errno));
+		rc = EXIT_OUTPUT;
+	} else {
+		int w = fn(f, a, m);
+		if (fclose(f) != 0 || w != 0) {
+			diag_error("cannot write '%s': %s", path, strerror(errno));
+			rc = EXIT_OUTPUT;
+		} else if (!quiet) {
+			fprintf(stderr, "wrote %s\n", path);
+		}
+	}
+	free(path);
+	return rc;
+}
+
+int cmd_report(int argc, char **argv)
+{
+	struct report_opts o;
+	memset(&o, 0, sizeof o);
+	analysis_config_default(&o.cfg);
+	o.formats = 0;
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "stamp", no_argument, NULL, 1 },
+		{ "bucket", required_argument, NULL, 2 },
+		{ "throttle-codes", required_argument, NULL, 3 },
+		{ "throttle-pattern", required_argument, NULL, 4 },
+		{ "region-map", required_argument, NULL, 5 },
+		{ "region-by", required_argument, NULL, 6 },
+		{ "delimiter", required_argument, NULL, 7 },
+		{ "columns", required_argument, NULL, 8 },
+		{ "timestamp-format", required_argument, NULL, 9 },
+		{ "tz", required_argument, NULL, 10 },
+		{ "sub-results", no_argument, NULL, 11 },
+		{ "strict", no_argument, NULL, 12 },
+		{ "no-503-retry-after", no_argument, NULL, 13 },
+		{ NULL, 0, NULL, 0 },
+	};
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":o:f:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': o.outdir = optarg; break;
+		case 'f':
+			if (!parse_formats(optarg, &o.formats)) {
+				diag_error("--format: unknown format in '%s' (want text, json)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q': o.quiet = true; break;
+		case 'h': report_usage(stdout); return EXIT_OK;
+		case 1: o.stamp = true; break;
+		case 2:
+			if (!opt_duration_ms(optarg, &o.cfg.bucket_ms)) {
+				diag_error("--bucket: bad duration '%s' (e.g. 1s, 500ms, 1m)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 3:
+			if (!opt_codes(optarg, o.cfg.throttle.codes, ARRAY_LEN(o.cfg.throttle.codes), &o.cfg.throttle.ncodes)) {
+				diag_error("--throttle-codes: bad list '%s' (e.g. 429,503)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 4: o.cfg.throttle.pattern = optarg; break;
+		case 5: o.cfg.throttle.region_map_path = optarg; break;
+		case 6:
+			if (strcmp(optarg, "url-host") == 0) o.cfg.throttle.region_by = REGION_BY_URL_HOST;
+			else if (strcmp(optarg, "hostname") == 0) o.cfg.throttle.region_by = REGION_BY_HOSTNAME;
+			else if (strcmp(optarg, "thread-group") == 0) o.cfg.throttle.region_by = REGION_BY_THREAD_GROUP;
+			else if (strcmp(optarg, "label") == 0) o.cfg.throttle.region_by = REGION_BY_LABEL;
+			else {
+				diag_error("--region-by: unknown key '%s' (url-host, hostname, thread-group, label)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 7:
+			if (!opt_delimiter(optarg, &o.jtl.delimiter)) {
+				diag_error("--delimiter: bad delimiter '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 8: o.jtl.columns = optarg; break;
+		case 9: o.jtl.ts_format = optarg; break;
+		case 10:
+			if (!opt_tz_offset(optarg, &o.jtl.tz_offset_min)) {
+				diag_error("--tz: bad offset '%s' (UTC, +08:00, -0530)", optarg);
+				return EXIT_USAGE;
+			}
+			break;
+		case 11: o.jtl.sub_results = true; break;
+		case 12: o.strict = true; break;
+		case 13: o.cfg.throttle.code_503_with_retry_after = false; break;
+		case ':':
+			diag_error("option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			diag_error("unknown option '%s'", argv[optind - 1]);
+			report_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		diag_error("no input files (use '-' for stdin)");
+		report_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!o.formats)
+		o.formats = F_TEXT;
+	if (!o.outdir && (o.formats & (o.formats - 1))) {
+		diag_error("several formats need -o DIR");
+		return EXIT_USAGE;
+	}
+	o.jtl.keep_bodies = o.cfg.throttle.pattern != NULL;
+	if (o.outdir && mkdir(o.outdir, 0777) != 0 && errno != EEXIST) {
+		diag_error("cannot create '%s': %s", o.outdir, strerror(errno));
+		return EXIT_OUTPUT;
+	}
+
+	char err[600];
+	struct analysis *a = analysis_new(&o.cfg, err, sizeof err);
+	if (!a) {
+		diag_error("%s", err);
+		return EXIT_USAGE;
+	}
+	int rc = EXIT_OK;
+	for (int i = optind; i < argc; i++) {
+		int r = process_input(a, argv[i], &o);
+		if (r == EXIT_STRICT) {
+			analysis_free(a);
+			return EXIT_STRICT;
+		}
+		if (r != EXIT_OK && rc == EXIT_OK)
+			rc = r;
+	}
+	analysis_finish(a);
+
+	char stamp[64];
+	struct report_meta m = { .version = JTLSCOPE_VERSION };
+	if (o.stamp) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		report_utc(stamp, sizeof stamp, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		strcat(stamp, " UTC");
+		m.stamp = stamp;
+	}
+	int wrc = EXIT_OK;
+	if (o.outdir) {
+		if (o.formats & F_TEXT)
+			wrc = write_file(o.outdir, "report.txt", a, &m, report_text, o.quiet);
+		if ((o.formats & F_JSON) && wrc == EXIT_OK)
+			wrc = write_file(o.outdir, "report.json", a, &m, report_json, o.quiet);
+	} else {
+		int w = (o.formats & F_JSON) ? report_json(stdout, a, &m) : report_text(stdout, a, &m);
+		if (fflush(stdout) != 0 || w != 0) {
+			diag_error("cannot write the report to stdout: %s", strerror(errno));
+			wrc = EXIT_OUTPUT;
+		}
+	}
+	analysis_free(a);
+	return rc != EXIT_OK ? rc : wrc;
+}

@@ -1,0 +1,247 @@
+/* escape.c - see escape.h. */
+#include "reports/escape.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of a valid UTF-8 sequence at p (1..4), or 0 if invalid (RFC 3629). */
+static size_t utf8_len(const unsigned char *p, size_t n)
+{
+	unsigned char c = p[0];
+	if (c < 0x80)
+		return 1;
+	size_t len;
+	uint32_t cp;
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2;
+		cp = c & 0x1f;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3;
+		cp = c & 0x0f;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4;
+		cp = c & 0x07;
+	} else {
+		return 0;
+	}
+	if (len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (p[i] & 0x3f);
+	}
+	if ((len == 3 && cp < 0x800) || (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	/* C1 controls (U+0080..U+009F) are terminal escapes too */
+	if (len == 2 && cp < 0xa0)
+		return 0;
+	return len;
+}
+
+void esc_text_sb(struct strbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (c == '\\') {
+			strbuf_add(sb, "\\\\", 2);
+			i++;
+		} else if (c >= 0x20 && c < 0x7f) {
+			size_t j = i;
+			while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '\\')
+				j++;
+			strbuf_add(sb, s + i, j - i);
+			i = j;
+		} else {
+			size_t l = c >= 0x80 ? utf8_len(p + i, n - i) : 0;
+			if (l) {
+				strbuf_add(sb, s + i, l);
+				i += l;
+			} else {
+				strbuf_addf(sb, "\\x%02x", c);
+				i++;
+			}
+		}
+	}
+}
+
+void esc_text(FILE *f, const char *p, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	esc_text_sb(&sb, p, n);
+	if (sb.len)
+		fwrite(sb.buf, 1, sb.len, f);
+	strbuf_release(&sb);
+}
+
+void esc_text_s(FILE *f, const char *s)
+{
+	esc_text(f, s, strlen(s));
+}
+
+size_t esc_text_width(const char *s)
+{
+	struct strbuf sb = STRBUF_INIT;
+	esc_text_sb(&sb, s, strlen(s));
+	size_t w = 0;
+	for (size_t i = 0; i < sb.len; i++)
+		w += ((unsigned char)sb.buf[i] & 0xc0) != 0x80;
+	strbuf_release(&sb);
+	return w;
+}
+
+char *esc_utf8_dup(const char *s, size_t n)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		if (p[i] == 0) {
+			strbuf_add(&sb, "\xef\xbf\xbd", 3);
+			i++;
+			continue;
+		}
+		size_t l = utf8_len(p + i, n - i);
+		if (!l && p[i] >= 0x80 && p[i] < 0xa0) /* lone C1 as bytes: invalid anyway */
+			l = 0;
+		if (l == 0 && p[i] >= 0x80) {
+			/* allow valid 2-byte C1 controls in JSON (escaped by cJSON? no: keep as U+FFFD) */
+			strbuf_add(&sb, "\xef\xbf\xbd", 3);
+			i++;
+			continue;
+		}
+		if (l == 0)
+			l = 1;
+		strbuf_add(&sb, s + i, l);
+		i += l;
+	}
+	return strbuf_detach(&sb);
+}
+
+void esc_html(struct strbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		switch (c) {
+		case '&': strbuf_addstr(sb, "&amp;"); i++; continue;
+		case '<': strbuf_addstr(sb, "&lt;"); i++; continue;
+		case '>': strbuf_addstr(sb, "&gt;"); i++; continue;
+		case '"': strbuf_addstr(sb, "&quot;"); i++; continue;
+		case '\'': strbuf_addstr(sb, "&#39;"); i++; continue;
+		default: break;
+		}
+		if (c == '\n' || c == '\t') {
+			strbuf_addch(sb, (char)c);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addstr(sb, "\xef\xbf\xbd");
+			i++;
+		} else if (c >= 0x80) {
+			size_t l = utf8_len(p + i, n - i);
+			if (l) {
+				strbuf_add(sb, s + i, l);
+				i += l;
+			} else {
+				strbuf_addstr(sb, "\xef\xbf\xbd");
+				i++;
+			}
+		} else {
+			strbuf_addch(sb, (char)c);
+			i++;
+		}
+	}
+}
+
+void esc_md_cell(struct strbuf *sb, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		if (c == '\r' || c == '\n' || c == '\t') {
+			strbuf_addch(sb, ' ');
+			i++;
+		} else if (c == '<') {
+			strbuf_addstr(sb, "&lt;");
+			i++;
+		} else if (c == '>') {
+			strbuf_addstr(sb, "&gt;");
+			i++;
+		} else if (c == '&') {
+			strbuf_addstr(sb, "&amp;");
+			i++;
+		} else if (c == '|') {
+			strbuf_addstr(sb, "\\|");
+			i++;
+		} else if (strchr("`*_[]#\\!~", c) && c) {
+			strbuf_addch(sb, '\\');
+			strbuf_addch(sb, (char)c);
+			i++;
+		} else if (c < 0x20 || c == 0x7f) {
+			strbuf_addstr(sb, "\xef\xbf\xbd");
+			i++;
+		} else if (c >= 0x80) {
+			size_t l = utf8_len(p + i, n - i);
+			if (l) {
+				strbuf_add(sb, s + i, l);
+				i += l;
+			} else {
+				strbuf_addstr(sb, "\xef\xbf\xbd");
+				i++;
+			}
+		} else {
+			strbuf_addch(sb, (char)c);
+			i++;
+		}
+	}
+}
+
+void esc_csv_cell(struct strbuf *sb, const char *s, size_t n)
+{
+	bool lead = n > 0 && strchr("=+-@\t\r", s[0]) && s[0];
+	bool quote = lead;
+	for (size_t i = 0; i < n && !quote; i++)
+		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r' || s[i] == ';')
+			quote = true;
+	/* a plain negative number is data, not a formula */
+	if (lead && s[0] == '-') {
+		double d;
+		if (parse_double(s, n, -1e300, 1e300, &d))
+			lead = false, quote = false;
+	}
+	if (!quote) {
+		strbuf_add(sb, s, n);
+		return;
+	}
+	strbuf_addch(sb, '"');
+	if (lead)
+		strbuf_addch(sb, '\'');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			strbuf_addch(sb, '"');
+		strbuf_addch(sb, s[i] ? s[i] : ' ');
+	}
+	strbuf_addch(sb, '"');
+}
+
+void esc_gnuplot(struct strbuf *sb, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if (c == '\\' || c == '"')
+			strbuf_addch(sb, '\\'), strbuf_addch(sb, (char)c);
+		else if (c == '@' || c == '^' || c == '_' || c == '{' || c == '}' || c == '&' || c == '~')
+			strbuf_addf(sb, "\\\\%c", c); /* enhanced-text markup made literal */
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addch(sb, ' ');
+		else if (c == '`')
+			strbuf_addch(sb, '\'');
+		else
+			strbuf_addch(sb, (char)c);
+	}
+}

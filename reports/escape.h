@@ -1,0 +1,33 @@
+/* escape.h - making input strings inert in every output format.
+ *
+ * Every string that came from an input file (labels, thread names, URLs, codes, messages,
+ * headers, paths) goes through one of these before it reaches an output. */
+#ifndef JTLSCOPE_REPORTS_ESCAPE_H
+#define JTLSCOPE_REPORTS_ESCAPE_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include "common/util.h"
+
+/* Terminal text: control characters, DEL and invalid UTF-8 bytes as \xNN, backslash as \\. */
+void esc_text(FILE *f, const char *p, size_t n);
+void esc_text_s(FILE *f, const char *s);
+/* Same, into a buffer. */
+void esc_text_sb(struct strbuf *sb, const char *p, size_t n);
+/* Width in terminal columns of the escaped form (UTF-8 sequences count one). */
+size_t esc_text_width(const char *s);
+
+/* Valid UTF-8 copy for JSON (invalid bytes and NUL become U+FFFD); caller frees. */
+char *esc_utf8_dup(const char *p, size_t n);
+
+/* HTML text and attribute values: & < > " ' escaped; control characters dropped as U+FFFD. */
+void esc_html(struct strbuf *sb, const char *p, size_t n);
+/* Markdown table cell: | ` * _ [ ] < > # \ escaped, newlines as a space, HTML entities. */
+void esc_md_cell(struct strbuf *sb, const char *p, size_t n);
+/* CSV cell (RFC 4180): quoted when needed; a leading = + - @ TAB CR neutralised with a '. */
+void esc_csv_cell(struct strbuf *sb, const char *p, size_t n);
+/* gnuplot double-quoted string: \ " and control characters escaped, @ ^ _ { } & (enhanced
+ * text markup) escaped. */
+void esc_gnuplot(struct strbuf *sb, const char *p, size_t n);
+
+#endif

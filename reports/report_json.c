@@ -1,0 +1,173 @@
+/* report_json.c - the machine-readable report (schema in docs/report-schema.md). */
+#include "reports/report.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "reports/escape.h"
+#include "reports/json_util.h"
+#include "reports/throttle_report.h"
+
+double json_round(double v, int decimals)
+{
+	if (!isfinite(v))
+		return 0.0;
+	double p = pow(10.0, decimals);
+	return round(v * p) / p;
+}
+
+cJSON *json_add_str(cJSON *obj, const char *key, const char *s)
+{
+	char *u = esc_utf8_dup(s ? s : "", s ? strlen(s) : 0);
+	cJSON *r = cJSON_AddStringToObject(obj, key, u);
+	free(u);
+	return r;
+}
+
+cJSON *json_str(const char *s)
+{
+	char *u = esc_utf8_dup(s ? s : "", s ? strlen(s) : 0);
+	cJSON *r = cJSON_CreateString(u);
+	free(u);
+	return r;
+}
+
+void json_add_u64(cJSON *obj, const char *key, uint64_t v)
+{
+	cJSON_AddNumberToObject(obj, key, (double)v);
+}
+
+static cJSON *stats_json(const struct analysis *a, const struct stats *s, bool with_label)
+{
+	cJSON *o = cJSON_CreateObject();
+	if (with_label)
+		json_add_str(o, "label", s->name);
+	json_add_u64(o, "count", s->count);
+	json_add_u64(o, "errors", s->errors);
+	cJSON_AddNumberToObject(o, "error_pct", json_round(s->count ? 100.0 * (double)s->errors / (double)s->count : 0, 3));
+	json_add_u64(o, "throttled", s->throttled);
+	cJSON_AddNumberToObject(o, "min_ms", (double)(s->elapsed.count ? s->elapsed.min : 0));
+	cJSON_AddNumberToObject(o, "mean_ms", json_round(hist_mean(&s->elapsed), 1));
+	cJSON_AddNumberToObject(o, "p50_ms", (double)hist_quantile(&s->elapsed, 0.50));
+	cJSON_AddNumberToObject(o, "p90_ms", (double)hist_quantile(&s->elapsed, 0.90));
+	cJSON_AddNumberToObject(o, "p95_ms", (double)hist_quantile(&s->elapsed, 0.95));
+	cJSON_AddNumberToObject(o, "p99_ms", (double)hist_quantile(&s->elapsed, 0.99));
+	cJSON_AddNumberToObject(o, "max_ms", (double)(s->elapsed.count ? s->elapsed.max : 0));
+	cJSON_AddNumberToObject(o, "throughput_per_s", json_round(stats_throughput(a, s), 3));
+	cJSON *ok = cJSON_AddObjectToObject(o, "success_only");
+	json_add_u64(ok, "count", s->elapsed_ok.count);
+	cJSON_AddNumberToObject(ok, "mean_ms", json_round(hist_mean(&s->elapsed_ok), 1));
+	cJSON_AddNumberToObject(ok, "p50_ms", (double)hist_quantile(&s->elapsed_ok, 0.50));
+	cJSON_AddNumberToObject(ok, "p95_ms", (double)hist_quantile(&s->elapsed_ok, 0.95));
+	cJSON_AddNumberToObject(ok, "p99_ms", (double)hist_quantile(&s->elapsed_ok, 0.99));
+	json_add_u64(o, "bytes", s->bytes);
+	json_add_u64(o, "sent_bytes", s->sent_bytes);
+	cJSON_AddNumberToObject(o, "latency_mean_ms",
+				json_round(s->latency_n ? s->latency_sum / (double)s->latency_n : 0, 1));
+	cJSON_AddNumberToObject(o, "connect_mean_ms",
+				json_round(s->connect_n ? s->connect_sum / (double)s->connect_n : 0, 1));
+	return o;
+}
+
+cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "schema", REPORT_SCHEMA);
+	json_add_str(root, "generator", m && m->version ? m->version : "");
+	if (m && m->stamp)
+		json_add_str(root, "generated", m->stamp);
+
+	cJSON *sm = cJSON_AddObjectToObject(root, "samples");
+	json_add_u64(sm, "total", a->overall.count);
+	json_add_u64(sm, "errors", a->overall.errors);
+	json_add_u64(sm, "skipped", a->skipped);
+	json_add_u64(sm, "throttled", a->overall.throttled);
+	cJSON_AddNumberToObject(sm, "first_ts_ms", (double)analysis_start_ms(a));
+	cJSON_AddNumberToObject(sm, "last_ts_ms", (double)(a->overall.last_ts == INT64_MIN ? 0 : a->overall.last_ts));
+	cJSON_AddNumberToObject(sm, "end_ms", (double)analysis_end_ms(a));
+	json_add_u64(sm, "threads", a->threads);
+	cJSON_AddNumberToObject(sm, "max_all_threads", (double)a->max_all_threads);
+	json_add_u64(sm, "no_timestamp", a->no_timestamp);
+	json_add_u64(sm, "labels_folded", a->labels_folded);
+
+	cJSON_AddItemToObject(root, "total", stats_json(a, &a->overall, false));
+
+	cJSON *codes = cJSON_AddObjectToObject(root, "codes");
+	for (size_t i = 0; i < a->ncodes; i++) {
+		char *k = esc_utf8_dup(a->codes[i].code, strlen(a->codes[i].code));
+		cJSON_AddNumberToObject(codes, k, (double)a->codes[i].count);
+		free(k);
+	}
+	cJSON *labels = cJSON_AddArrayToObject(root, "labels");
+	for (size_t i = 0; i < a->nlabels; i++)
+		cJSON_AddItemToArray(labels, stats_json(a, &a->labels[i], true));
+
+	cJSON *groups = cJSON_AddArrayToObject(root, "thread_groups");
+	for (size_t i = 0; i < a->ngroups; i++) {
+		cJSON *g = cJSON_CreateObject();
+		json_add_str(g, "name", a->groups[i].code);
+		json_add_u64(g, "count", a->groups[i].count);
+		cJSON_AddItemToArray(groups, g);
+	}
+
+	cJSON *series = cJSON_AddArrayToObject(root, "series");
+	cJSON_AddNumberToObject(root, "bucket_ms", (double)a->series.width_ms);
+	for (size_t i = 0; i < a->series.n; i++) {
+		const struct series_bucket *b = &a->series.b[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddNumberToObject(o, "ts_ms", (double)(a->series.base_ms + (int64_t)i * a->series.width_ms));
+		json_add_u64(o, "count", b->count);
+		json_add_u64(o, "throttled", b->throttled);
+		json_add_u64(o, "errors", b->errors);
+		cJSON *cls = cJSON_AddObjectToObject(o, "by_class");
+		static const char *names[6] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
+		for (size_t k = 0; k < 6; k++)
+			if (b->by_class[k])
+				json_add_u64(cls, names[k], b->by_class[k]);
+		cJSON_AddNumberToObject(o, "threads", (double)(b->max_all_threads >= 0 ? (uint64_t)b->max_all_threads : b->active_threads));
+		json_add_u64(o, "active_threads", b->active_threads);
+		cJSON_AddNumberToObject(o, "p50_ms", (double)hist_quantile(&b->elapsed, 0.50));
+		cJSON_AddNumberToObject(o, "p95_ms", (double)hist_quantile(&b->elapsed, 0.95));
+		cJSON_AddNumberToObject(o, "p99_ms", (double)hist_quantile(&b->elapsed, 0.99));
+		cJSON_AddNumberToObject(o, "ok_p50_ms", (double)hist_quantile(&b->elapsed_ok, 0.50));
+		cJSON_AddNumberToObject(o, "ok_p95_ms", (double)hist_quantile(&b->elapsed_ok, 0.95));
+		cJSON_AddItemToArray(series, o);
+	}
+
+	cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
+	for (size_t i = 0; i < a->ninputs; i++) {
+		const struct input_info *in = &a->inputs[i];
+		cJSON *o = cJSON_CreateObject();
+		json_add_str(o, "path", in->path);
+		json_add_str(o, "format", in->format);
+		cJSON_AddBoolToObject(o, "gzip", in->gzip);
+		json_add_u64(o, "records", in->records);
+		json_add_u64(o, "skipped", in->skipped);
+		json_add_u64(o, "headers_repeated", in->headers_repeated);
+		json_add_u64(o, "bytes", in->bytes);
+		cJSON_AddBoolToObject(o, "truncated", in->truncated);
+		if (in->error)
+			json_add_str(o, "error", in->error);
+		else
+			cJSON_AddNullToObject(o, "error");
+		cJSON_AddItemToArray(inputs, o);
+	}
+	if (a->throttle)
+		throttle_report_json(root, a->throttle);
+	return root;
+}
+
+int report_json(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	cJSON *root = report_json_tree(a, m);
+	char *s = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!s)
+		return -1;
+	fputs(s, f);
+	fputc('\n', f);
+	cJSON_free(s);
+	return ferror(f) ? -1 : 0;
+}

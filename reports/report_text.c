@@ -1,0 +1,175 @@
+/* report_text.c - the terminal report: header, throttle verdict, statistics tables, inputs. */
+#include "reports/report.h"
+
+#include <inttypes.h>
+#include <string.h>
+#include <time.h>
+
+#include "reports/escape.h"
+#include "reports/throttle_report.h"
+
+void report_utc(char *buf, size_t len, int64_t ms)
+{
+	time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+	int64_t rem = ms - (int64_t)t * 1000;
+	struct tm tm;
+	if (!gmtime_r(&t, &tm)) {
+		snprintf(buf, len, "?");
+		return;
+	}
+	snprintf(buf, len, "%04d-%02d-%02d %02d:%02d:%02d.%03d", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)rem);
+}
+
+void report_duration(char *buf, size_t len, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	if (ms < 1000)
+		snprintf(buf, len, "%" PRId64 " ms", ms);
+	else if (ms < 60000)
+		snprintf(buf, len, "%.1f s", (double)ms / 1000.0);
+	else if (ms < 3600000)
+		snprintf(buf, len, "%" PRId64 "m%02" PRId64 "s", ms / 60000, (ms / 1000) % 60);
+	else
+		snprintf(buf, len, "%" PRId64 "h%02" PRId64 "m", ms / 3600000, (ms / 60000) % 60);
+}
+
+static double pct(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : 0.0;
+}
+
+/* Print s escaped, padded (or cut with an ellipsis) to width columns. */
+static void cell(FILE *f, const char *s, size_t width)
+{
+	struct strbuf sb = STRBUF_INIT;
+	esc_text_sb(&sb, s, strlen(s));
+	size_t cols = 0, i = 0;
+	while (i < sb.len) {
+		size_t j = i + 1;
+		while (j < sb.len && ((unsigned char)sb.buf[j] & 0xc0) == 0x80)
+			j++;
+		if (cols + 1 == width && j < sb.len) {
+			fputs("…", f);
+			cols++;
+			i = sb.len;
+			break;
+		}
+		fwrite(sb.buf + i, 1, j - i, f);
+		cols++;
+		i = j;
+	}
+	for (; cols < width; cols++)
+		fputc(' ', f);
+	strbuf_release(&sb);
+}
+
+static void stats_row(FILE *f, const struct analysis *a, const struct stats *s, size_t w)
+{
+	cell(f, s->name, w);
+	fprintf(f, " %9" PRIu64 " %7.2f%% %7" PRId64 " %8.1f %7" PRId64 " %7" PRId64 " %7" PRId64
+		   " %7" PRId64 " %8" PRId64 " %8.2f\n",
+		s->count, pct(s->errors, s->count), s->elapsed.count ? s->elapsed.min : 0,
+		hist_mean(&s->elapsed), hist_quantile(&s->elapsed, 0.50), hist_quantile(&s->elapsed, 0.90),
+		hist_quantile(&s->elapsed, 0.95), hist_quantile(&s->elapsed, 0.99),
+		s->elapsed.count ? s->elapsed.max : 0, stats_throughput(a, s));
+}
+
+int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	char t0[40], t1[40], dur[32];
+	int64_t start = analysis_start_ms(a), end = analysis_end_ms(a);
+	fprintf(f, "jtlscope %s", m && m->version ? m->version : "");
+	for (size_t i = 0; i < a->ninputs; i++) {
+		fputs(i ? ", " : " - ", f);
+		esc_text_s(f, a->inputs[i].path);
+	}
+	fputc('\n', f);
+	if (a->overall.count && start) {
+		report_utc(t0, sizeof t0, start);
+		report_utc(t1, sizeof t1, end);
+		report_duration(dur, sizeof dur, end - start);
+		fprintf(f, "%s -> %s UTC (%s), ", t0, t1, dur);
+	}
+	fprintf(f, "%" PRIu64 " samples", a->overall.count);
+	if (a->skipped)
+		fprintf(f, " (%" PRIu64 " records skipped)", a->skipped);
+	fprintf(f, ", %zu labels, %" PRIu64 " threads", a->nlabels, a->threads);
+	if (a->max_all_threads >= 0)
+		fprintf(f, " (max %" PRId64 " active)", a->max_all_threads);
+	fputc('\n', f);
+	if (m && m->stamp)
+		fprintf(f, "generated %s\n", m->stamp);
+	fputc('\n', f);
+
+	if (a->throttle)
+		throttle_report_text(f, a->throttle);
+
+	/* statistics */
+	size_t w = 5;
+	for (size_t i = 0; i < a->nlabels; i++) {
+		size_t lw = esc_text_width(a->labels[i].name);
+		if (lw > w)
+			w = lw;
+	}
+	if (w > 40)
+		w = 40;
+	fputs("STATISTICS (elapsed ms; throughput per second over each label's own window)\n", f);
+	cell(f, "label", w);
+	fputs("   samples  errors     min     mean     p50     p90     p95     p99      max    thr/s\n", f);
+	for (size_t i = 0; i < a->nlabels; i++)
+		stats_row(f, a, &a->labels[i], w);
+	stats_row(f, a, &a->overall, w);
+	if (a->labels_folded)
+		fprintf(f, "note: more than %d distinct labels; %" PRIu64 " samples folded into '%s'\n",
+			ANALYSIS_MAX_LABELS, a->labels_folded, ANALYSIS_OTHER_LABEL);
+	if (a->overall.elapsed_ok.count != a->overall.count && a->overall.elapsed_ok.count) {
+		const struct hist *h = &a->overall.elapsed_ok;
+		fprintf(f, "successful samples only: %" PRIu64 ", mean %.1f, p50 %" PRId64 ", p95 %" PRId64
+			   ", p99 %" PRId64 " ms\n",
+			h->count, hist_mean(h), hist_quantile(h, 0.5), hist_quantile(h, 0.95), hist_quantile(h, 0.99));
+	}
+	fputc('\n', f);
+
+	fputs("RESPONSE CODES\n", f);
+	for (size_t i = 0; i < a->ncodes; i++) {
+		fprintf(f, "  %9" PRIu64 "  %6.2f%%  ", a->codes[i].count, pct(a->codes[i].count, a->overall.count));
+		if (a->codes[i].code[0])
+			esc_text_s(f, a->codes[i].code);
+		else
+			fputs("(empty)", f);
+		fputc('\n', f);
+	}
+	fputc('\n', f);
+	if (a->ngroups) {
+		fputs("THREAD GROUPS\n", f);
+		for (size_t i = 0; i < a->ngroups; i++) {
+			fprintf(f, "  %9" PRIu64 "  ", a->groups[i].count);
+			esc_text_s(f, a->groups[i].code);
+			fputc('\n', f);
+		}
+		fputc('\n', f);
+	}
+
+	fputs("INPUTS\n", f);
+	for (size_t i = 0; i < a->ninputs; i++) {
+		const struct input_info *in = &a->inputs[i];
+		fputs("  ", f);
+		esc_text_s(f, in->path);
+		fprintf(f, ": %s%s, %" PRIu64 " records, %" PRIu64 " skipped", in->format,
+			in->gzip ? "+gzip" : "", in->records, in->skipped);
+		if (in->headers_repeated)
+			fprintf(f, ", %" PRIu64 " repeated header lines", in->headers_repeated);
+		if (in->truncated)
+			fputs(", truncated at the end", f);
+		if (in->error) {
+			fputs(", error: ", f);
+			esc_text_s(f, in->error);
+		}
+		fputc('\n', f);
+	}
+	if (a->no_timestamp)
+		fprintf(f, "  %" PRIu64 " samples had no timestamp column (not in the time series)\n", a->no_timestamp);
+	return ferror(f) ? -1 : 0;
+}

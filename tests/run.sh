@@ -1,0 +1,65 @@
+#!/bin/sh
+# run.sh - every test: cmocka unit tests and CLI/golden/shared-data tests, against the normal
+# build and the ASan+UBSan build.  Each check prints "ok - ..." or "not ok - ..."; the last
+# line is "N passed, N failed".  Exit status 1 when anything failed.
+set -u
+cd "$(dirname "$0")/.." || exit 1
+log=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-tests.XXXXXX")
+trap 'rm -rf "$log"' EXIT
+pass=0
+fail=0
+
+count() { # count ok/not ok lines of a TAP-ish log
+	p=$(grep -c '^ok ' "$1" || true)
+	f=$(grep -c '^not ok ' "$1" || true)
+	pass=$((pass + p))
+	fail=$((fail + f))
+	grep '^not ok ' "$1" | sed 's/^/  /' >&2 || true
+}
+
+run_suite() { # name, command...
+	name=$1
+	shift
+	out="$log/$(echo "$name" | tr '/ ' '__').log"
+	start=$(date +%s)
+	"$@" >"$out" 2>&1
+	rc=$?
+	count "$out"
+	if [ $rc -ne 0 ] && ! grep -q '^not ok ' "$out"; then
+		# crashed or failed without saying which check: that is a failure of its own
+		echo "not ok - $name exited $rc" >>"$out"
+		fail=$((fail + 1))
+		tail -20 "$out" | sed 's/^/  | /' >&2
+	fi
+	echo "# $name: $(grep -c '^ok ' "$out" || true) ok, $(grep -c '^not ok ' "$out" || true) not ok, $(($(date +%s) - start)) s" >&2
+}
+
+export CMOCKA_MESSAGE_OUTPUT=TAP
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:halt_on_error=1
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+for build in build build-san; do
+	for t in "$build"/tests/test_*; do
+		[ -x "$t" ] || continue
+		run_suite "$t" "$t"
+	done
+done
+
+for bin in ./jtlscope ./jtlscope-san; do
+	[ -x "$bin" ] || continue
+	for s in tests/cli.sh tests/golden.sh tests/hostile.sh; do
+		[ -f "$s" ] && run_suite "$s ($bin)" sh "$s" "$bin"
+	done
+done
+
+if [ -d ../shared/data/jtl ] && command -v python3 >/dev/null; then
+	run_suite "shared data counts" python3 tests/shared_counts.py ./jtlscope ../shared/data/jtl
+else
+	echo "# ../shared/data/jtl not found: shared-data counts not run" >&2
+fi
+for s in tests/*/run.sh; do
+	[ -f "$s" ] && run_suite "$s" sh "$s" ./jtlscope
+done
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
