@@ -192,14 +192,29 @@ bool parse_double(const char *p, size_t n, double min, double max, double *out)
 	return true;
 }
 
+/* 64-bit words at a time, multiply-xorshift mixing (not cryptographic: keys are hashed for
+ * tables whose size the input cannot blow up, see the caps in analysis.h). */
 uint64_t hash_bytes(const void *p, size_t n)
 {
 	const unsigned char *s = p;
-	uint64_t h = 1469598103934665603ULL;
-	for (size_t i = 0; i < n; i++) {
-		h ^= s[i];
-		h *= 1099511628211ULL;
+	const uint64_t k = 0x9fb21c651e98df25ULL;
+	uint64_t h = 0x6a09e667f3bcc909ULL ^ (n * k);
+	while (n >= 8) {
+		uint64_t w;
+		memcpy(&w, s, 8);
+		h = (h ^ w) * k;
+		h ^= h >> 31;
+		s += 8;
+		n -= 8;
 	}
+	if (n) {
+		uint64_t w = 0;
+		memcpy(&w, s, n);
+		h = (h ^ w) * k;
+		h ^= h >> 31;
+	}
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
 	return h;
 }
 

@@ -43,7 +43,7 @@ bool parse_i64(const char *p, size_t n, int64_t min, int64_t max, int64_t *out);
 /* Parse a non-negative decimal number with optional fraction ("12", "0.5", "1e3" is rejected). */
 bool parse_double(const char *p, size_t n, double min, double max, double *out);
 
-/* FNV-1a 64-bit hash of a byte range. */
+/* Fast 64-bit hash of a byte range (for hash tables). */
 uint64_t hash_bytes(const void *p, size_t n);
 
 /* Growable byte buffer; ownership visible in names (git's strbuf). */

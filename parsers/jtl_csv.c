@@ -18,6 +18,7 @@
 #include "common/util.h"
 
 #define JTL_CSV_BUF (4u << 20)
+#define JTL_CSV_PAD 64      /* readable bytes past the data for 64-byte loads */
 
 enum col {
 	C_NONE = -1,
@@ -91,7 +92,7 @@ static bool refill(struct jtl_csv *c)
 		if (c->cap >= JTL_MAX_RECORD)
 			return true; /* caller notices the buffer is full */
 		size_t ncap = c->cap * 2 > JTL_MAX_RECORD ? JTL_MAX_RECORD : c->cap * 2;
-		c->buf = xrealloc(c->buf, ncap + 16);
+		c->buf = xrealloc(c->buf, ncap + JTL_CSV_PAD);
 		c->cap = ncap;
 	}
 	ptrdiff_t r = input_read(c->in, c->buf + c->len, c->cap - c->len);
@@ -131,9 +132,9 @@ static inline size_t find_special(const char *p, size_t n, char delim)
 	return n;
 }
 
-static void add_field(struct jtl_csv *c, const char *p, size_t n)
+static inline void add_field(struct jtl_csv *c, const char *p, size_t n)
 {
-	if (c->nf == c->fcap) {
+	if (__builtin_expect(c->nf == c->fcap, 0)) {
 		void *v = c->f;
 		xgrow(&v, &c->fcap, c->nf + 1, sizeof *c->f);
 		c->f = v;
@@ -145,9 +146,10 @@ static void add_field(struct jtl_csv *c, const char *p, size_t n)
 
 enum scan_result { SCAN_OK, SCAN_NEED_MORE, SCAN_BAD_QUOTE, SCAN_TOO_MANY };
 
-/* Split one record starting at buf[pos] into fields.  On SCAN_OK *end is the offset just past
- * the record terminator and *lines the number of line breaks consumed. */
-static enum scan_result scan_record(struct jtl_csv *c, size_t *end, uint64_t *lines)
+/* Split one record starting at buf[pos] into fields, the general way (quotes, doubled quotes,
+ * quoted line breaks).  On SCAN_OK *end is the offset just past the record terminator and
+ * *lines the number of line breaks consumed. */
+static enum scan_result scan_record_slow(struct jtl_csv *c, size_t *end, uint64_t *lines)
 {
 	const char *b = c->buf;
 	size_t i = c->pos, n = c->len;
@@ -251,6 +253,68 @@ static enum scan_result scan_record(struct jtl_csv *c, size_t *end, uint64_t *li
 		*lines = nl + 1;
 		return SCAN_OK;
 	}
+}
+
+/* Bit i set where p[i] is the delimiter, a quote, CR or LF (64 bytes; the buffer has
+ * JTL_CSV_PAD readable bytes past its end). */
+static inline uint64_t special_mask64(const char *p, char delim)
+{
+#if defined(__SSE2__)
+	const __m128i vd = _mm_set1_epi8(delim), vq = _mm_set1_epi8('"');
+	const __m128i vn = _mm_set1_epi8('\n'), vr = _mm_set1_epi8('\r');
+	uint64_t m = 0;
+	for (int k = 0; k < 4; k++) {
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(p + 16 * k));
+		__m128i e = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(x, vd), _mm_cmpeq_epi8(x, vq)),
+					 _mm_or_si128(_mm_cmpeq_epi8(x, vn), _mm_cmpeq_epi8(x, vr)));
+		m |= (uint64_t)(unsigned)_mm_movemask_epi8(e) << (16 * k);
+	}
+	return m;
+#else
+	uint64_t m = 0;
+	for (int k = 0; k < 64; k++) {
+		char ch = p[k];
+		if (ch == delim || ch == '"' || ch == '\n' || ch == '\r')
+			m |= 1ULL << k;
+	}
+	return m;
+#endif
+}
+
+/* The common case: a record without quotes, split with one 64-byte mask at a time.  Falls back
+ * to scan_record_slow at the first quote or anything unusual at the buffer's end. */
+static enum scan_result scan_record(struct jtl_csv *c, size_t *end, uint64_t *lines)
+{
+	const char *b = c->buf;
+	const size_t n = c->len;
+	const char d = c->delim;
+	size_t i = c->pos, fstart = i;
+	c->nf = 0;
+	c->nfix = 0;
+	for (; i < n; i += 64) {
+		uint64_t m = special_mask64(b + i, d);
+		if (n - i < 64)
+			m &= (1ULL << (n - i)) - 1;
+		while (m) {
+			size_t k = i + (size_t)__builtin_ctzll(m);
+			m &= m - 1;
+			char ch = b[k];
+			if (ch == d) {
+				if (c->nf >= JTL_MAX_COLUMNS - 1)
+					return scan_record_slow(c, end, lines);
+				add_field(c, b + fstart, k - fstart);
+				fstart = k + 1;
+				continue;
+			}
+			if (ch == '"' || (ch == '\r' && k + 1 >= n))
+				return scan_record_slow(c, end, lines);
+			add_field(c, b + fstart, k - fstart);
+			*end = k + 1 + (ch == '\r' && b[k + 1] == '\n');
+			*lines = 1;
+			return SCAN_OK;
+		}
+	}
+	return scan_record_slow(c, end, lines);
 }
 
 /* Point scratch-held fields at their final text (the scratch buffer may have moved). */
@@ -504,7 +568,7 @@ struct jtl_csv *jtl_csv_open(struct input *in, const struct jtl_options *o, stru
 	if (o)
 		c->o = *o;
 	c->cap = JTL_CSV_BUF;
-	c->buf = xmalloc(c->cap + 16);
+	c->buf = xcalloc(1, c->cap + JTL_CSV_PAD);
 	c->line = 1;
 	strbuf_init(&c->scratch);
 	strbuf_init(&c->header_first);
