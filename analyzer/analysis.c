@@ -20,6 +20,7 @@ static void stats_init(struct stats *s, const char *name, size_t n)
 	s->name = xstrndup(name, n);
 	hist_init(&s->elapsed, HIST_FINE);
 	hist_init(&s->elapsed_ok, HIST_FINE);
+	hist_init(&s->elapsed_err, HIST_FINE);
 	s->first_ts = INT64_MAX;
 	s->last_ts = INT64_MIN;
 	s->last_end = INT64_MIN;
@@ -30,6 +31,38 @@ static void stats_free(struct stats *s)
 	free(s->name);
 	hist_free(&s->elapsed);
 	hist_free(&s->elapsed_ok);
+	hist_free(&s->elapsed_err);
+}
+
+/* Fold b into a (counters, windows, histograms). */
+static void stats_merge(struct stats *a, const struct stats *b)
+{
+	a->count += b->count;
+	a->errors += b->errors;
+	a->throttled += b->throttled;
+	hist_merge(&a->elapsed_ok, &b->elapsed_ok);
+	hist_merge(&a->elapsed_err, &b->elapsed_err);
+	if (b->first_ts < a->first_ts)
+		a->first_ts = b->first_ts;
+	if (b->last_ts > a->last_ts)
+		a->last_ts = b->last_ts;
+	if (b->last_end > a->last_end)
+		a->last_end = b->last_end;
+	a->bytes += b->bytes;
+	a->sent_bytes += b->sent_bytes;
+	a->latency_sum += b->latency_sum;
+	a->connect_sum += b->connect_sum;
+	a->latency_n += b->latency_n;
+	a->connect_n += b->connect_n;
+}
+
+/* elapsed = elapsed_ok + elapsed_err (kept apart while adding: one histogram update a sample). */
+static void stats_complete(struct stats *s)
+{
+	hist_free(&s->elapsed);
+	hist_init(&s->elapsed, HIST_FINE);
+	hist_merge(&s->elapsed, &s->elapsed_ok);
+	hist_merge(&s->elapsed, &s->elapsed_err);
 }
 
 static void stats_add(struct stats *st, const struct sample *s, bool throttled)
@@ -40,9 +73,7 @@ static void stats_add(struct stats *st, const struct sample *s, bool throttled)
 	if (throttled)
 		st->throttled++;
 	int64_t el = s->elapsed_ms < 0 ? 0 : s->elapsed_ms;
-	hist_add(&st->elapsed, el);
-	if (s->success)
-		hist_add(&st->elapsed_ok, el);
+	hist_add(s->success ? &st->elapsed_ok : &st->elapsed_err, el);
 	if (s->has & SH_TS) {
 		if (s->ts_ms < st->first_ts)
 			st->first_ts = s->ts_ms;
@@ -80,6 +111,7 @@ struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t
 	a->series.width_ms = a->cfg.bucket_ms;
 	a->max_all_threads = -1;
 	a->last_label = SIZE_MAX;
+	a->last_code = SIZE_MAX;
 	if (!c->no_throttle) {
 		a->throttle = throttle_new(&a->cfg.throttle, err, errlen);
 		if (!a->throttle) {
@@ -142,6 +174,7 @@ static void bucket_init(struct series_bucket *b)
 	b->max_all_threads = -1;
 	hist_init(&b->elapsed, HIST_COARSE);
 	hist_init(&b->elapsed_ok, HIST_COARSE);
+	hist_init(&b->elapsed_err, HIST_COARSE);
 }
 
 static void bucket_merge(struct series_bucket *a, struct series_bucket *b)
@@ -154,10 +187,10 @@ static void bucket_merge(struct series_bucket *a, struct series_bucket *b)
 	if (b->max_all_threads > a->max_all_threads)
 		a->max_all_threads = b->max_all_threads;
 	a->bytes += b->bytes;
-	hist_merge(&a->elapsed, &b->elapsed);
 	hist_merge(&a->elapsed_ok, &b->elapsed_ok);
-	hist_free(&b->elapsed);
+	hist_merge(&a->elapsed_err, &b->elapsed_err);
 	hist_free(&b->elapsed_ok);
+	hist_free(&b->elapsed_err);
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -230,7 +263,6 @@ static struct series_bucket *series_at(struct series *s, int64_t ts)
 void analysis_add(struct analysis *a, const struct sample *s)
 {
 	bool throttled = a->throttle ? throttle_is_signal(a->throttle, s) : false;
-	stats_add(&a->overall, s, throttled);
 
 	/* label */
 	struct strref lb = s->label.p ? s->label : (struct strref){ "", 0 };
@@ -262,26 +294,39 @@ void analysis_add(struct analysis *a, const struct sample *s)
 
 	/* response code */
 	/* response code (a file without the column has no codes to count) */
-	if (s->code.p)
-		count_in(&a->code_map, &a->codes, &a->ncodes, &a->codes_cap, ANALYSIS_MAX_CODES, s->code.p, s->code.n);
+	if (s->code.p) {
+		size_t c = a->last_code;
+		if (c != SIZE_MAX && a->code_map.lens[c] == s->code.n &&
+		    memcmp(a->code_map.keys[c], s->code.p, s->code.n) == 0)
+			a->codes[c].count++;
+		else
+			a->last_code = count_in(&a->code_map, &a->codes, &a->ncodes, &a->codes_cap,
+						ANALYSIS_MAX_CODES, s->code.p, s->code.n);
+	}
 
 	/* thread group and thread spans */
 	if (s->thread.p) {
-		struct strref g = thread_group(s->thread);
-		count_in(&a->group_map, &a->groups, &a->ngroups, &a->groups_cap, ANALYSIS_MAX_GROUPS, g.p, g.n);
 		int added;
 		size_t tid = strmap_intern(&a->thread_map, s->thread.p, s->thread.n, &added);
 		if (added) {
-			size_t c1 = a->threads_cap, c2 = a->threads_cap;
+			size_t c1 = a->threads_cap, c2 = a->threads_cap, c3 = a->threads_cap;
 			void *v = a->thread_first;
 			xgrow(&v, &c1, tid + 1, sizeof *a->thread_first);
 			a->thread_first = v;
 			v = a->thread_last;
 			xgrow(&v, &c2, tid + 1, sizeof *a->thread_last);
 			a->thread_last = v;
+			v = a->thread_group;
+			xgrow(&v, &c3, tid + 1, sizeof *a->thread_group);
+			a->thread_group = v;
 			a->threads_cap = c1;
 			a->thread_first[tid] = INT64_MAX;
 			a->thread_last[tid] = INT64_MIN;
+			struct strref g = thread_group(s->thread);
+			a->thread_group[tid] = count_in(&a->group_map, &a->groups, &a->ngroups, &a->groups_cap,
+							ANALYSIS_MAX_GROUPS, g.p, g.n);
+		} else {
+			a->groups[a->thread_group[tid]].count++;
 		}
 		if (s->has & SH_TS) {
 			int64_t end = s->ts_ms + (s->elapsed_ms > 0 ? s->elapsed_ms : 0);
@@ -307,9 +352,7 @@ void analysis_add(struct analysis *a, const struct sample *s)
 		if ((s->has & SH_BYTES) && s->bytes > 0)
 			b->bytes += (uint64_t)s->bytes;
 		int64_t el = s->elapsed_ms < 0 ? 0 : s->elapsed_ms;
-		hist_add(&b->elapsed, el);
-		if (s->success)
-			hist_add(&b->elapsed_ok, el);
+		hist_add(s->success ? &b->elapsed_ok : &b->elapsed_err, el);
 	} else {
 		a->no_timestamp++;
 	}
@@ -346,6 +389,18 @@ void analysis_finish(struct analysis *a)
 	if (a->finished)
 		return;
 	a->finished = true;
+	/* overall = sum of the labels; "all samples" histograms = ok + failed */
+	for (size_t i = 0; i < a->nlabels; i++) {
+		stats_merge(&a->overall, &a->labels[i]);
+		stats_complete(&a->labels[i]);
+	}
+	stats_complete(&a->overall);
+	for (size_t i = 0; i < a->series.n; i++) {
+		struct series_bucket *b = &a->series.b[i];
+		hist_merge(&b->elapsed, &b->elapsed_ok);
+		hist_merge(&b->elapsed, &b->elapsed_err);
+		hist_free(&b->elapsed_err);
+	}
 	/* active threads per bucket from per-thread spans (difference array) */
 	a->threads = a->thread_map.n;
 	struct series *se = &a->series;
@@ -401,6 +456,7 @@ void analysis_free(struct analysis *a)
 	for (size_t i = 0; i < a->series.n; i++) {
 		hist_free(&a->series.b[i].elapsed);
 		hist_free(&a->series.b[i].elapsed_ok);
+		hist_free(&a->series.b[i].elapsed_err);
 	}
 	free(a->series.b);
 	for (size_t i = 0; i < a->ninputs; i++) {
@@ -415,6 +471,7 @@ void analysis_free(struct analysis *a)
 	strmap_free(&a->thread_map);
 	free(a->thread_first);
 	free(a->thread_last);
+	free(a->thread_group);
 	if (a->throttle)
 		throttle_free(a->throttle);
 	free(a);

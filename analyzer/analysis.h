@@ -38,8 +38,9 @@ struct stats {
 	uint64_t count;
 	uint64_t errors;         /* success == false */
 	uint64_t throttled;
-	struct hist elapsed;     /* all samples (HIST_FINE) */
+	struct hist elapsed;     /* all samples (HIST_FINE); complete after analysis_finish */
 	struct hist elapsed_ok;  /* successful samples only */
+	struct hist elapsed_err; /* failed samples (private: elapsed = ok + err at finish) */
 	int64_t first_ts, last_ts;   /* first and last sample start */
 	int64_t last_end;            /* last sample end (ts + elapsed) */
 	uint64_t bytes, sent_bytes;
@@ -58,8 +59,9 @@ struct series_bucket {
 	int64_t max_all_threads;  /* max allThreads seen in the bucket, -1 if none */
 	uint32_t active_threads;  /* distinct threads active (from per-thread spans) */
 	uint64_t bytes;
-	struct hist elapsed;      /* HIST_COARSE */
+	struct hist elapsed;      /* HIST_COARSE; complete after analysis_finish */
 	struct hist elapsed_ok;
+	struct hist elapsed_err;  /* private, merged into elapsed at finish */
 };
 
 struct series {
@@ -81,7 +83,7 @@ struct input_info {
 
 struct analysis {
 	struct analysis_config cfg;
-	struct stats overall;
+	struct stats overall;     /* the sum of all labels, complete after analysis_finish */
 	struct stats *labels;     /* sorted by name after finish */
 	size_t nlabels;
 	uint64_t labels_folded;   /* samples folded into ANALYSIS_OTHER_LABEL */
@@ -102,7 +104,9 @@ struct analysis {
 	struct strmap label_map, code_map, group_map, thread_map;
 	size_t labels_cap, codes_cap, groups_cap;
 	int64_t *thread_first, *thread_last;
+	size_t *thread_group;      /* thread id -> thread group id */
 	size_t threads_cap;
+	size_t last_code;          /* cache of the previous sample's code id */
 	size_t last_label;         /* cache: consecutive samples often share a label */
 	bool finished;
 };

@@ -12,6 +12,7 @@
 
 #include "analyzer/analysis.h"
 #include "cli/options.h"
+#include "cli/pipeline.h"
 #include "common/diag.h"
 #include "parsers/input.h"
 #include "parsers/jtl.h"
@@ -121,6 +122,11 @@ static void progress_tick(struct progress *p, const struct input *in, bool final
 	p->printed = 1;
 }
 
+static enum jtl_status jtl_next_fn(void *r, struct sample *s)
+{
+	return jtl_next(r, s);
+}
+
 /* Read one input into the analysis.  Returns an exit code (EXIT_OK when fine). */
 static int process_input(struct analysis *a, const char *path, const struct report_opts *o)
 {
@@ -164,32 +170,26 @@ static int process_input(struct analysis *a, const char *path, const struct repo
 			struct progress pg = { .on = !o->quiet && isatty(2) &&
 						     input_raw_size(in) >= PROGRESS_MIN_BYTES };
 			pg.start = pg.last = now_s();
-			struct sample s;
-			uint64_t n = 0;
-			for (;;) {
-				enum jtl_status st = jtl_next(r, &s);
-				if (st == JTL_END)
-					break;
-				if (st == JTL_FATAL) {
-					snprintf(err, sizeof err, "%s", jtl_error(r));
-					diag_error("%s", err);
-					info.error = err;
-					rc = EXIT_INPUT;
-					break;
-				}
-				if (st == JTL_SKIPPED) {
-					if (o->strict) {
-						diag_error("'%s': malformed record and --strict given", path);
-						snprintf(err, sizeof err, "malformed record (--strict)");
-						info.error = err;
-						rc = EXIT_STRICT;
-						break;
-					}
-					continue;
-				}
-				analysis_add(a, &s);
-				if ((++n & 0xffff) == 0)
-					progress_tick(&pg, in, false);
+			/* parse on a second thread, analyse here */
+			struct pipeline *pl = pipeline_start(jtl_next_fn, r, o->strict);
+			struct sample_batch *b;
+			while ((b = pipeline_next(pl))) {
+				for (size_t i = 0; i < b->n; i++)
+					analysis_add(a, &b->s[i]);
+				pipeline_done(pl, b);
+				progress_tick(&pg, in, false);
+			}
+			enum jtl_status st = pipeline_finish(pl);
+			if (st == JTL_FATAL) {
+				snprintf(err, sizeof err, "%s", jtl_error(r));
+				diag_error("%s", err);
+				info.error = err;
+				rc = EXIT_INPUT;
+			} else if (st == JTL_SKIPPED) {
+				diag_error("'%s': malformed record and --strict given", path);
+				snprintf(err, sizeof err, "malformed record (--strict)");
+				info.error = err;
+				rc = EXIT_STRICT;
 			}
 			if (pg.printed)
 				progress_tick(&pg, in, true);

@@ -1,0 +1,29 @@
+/* pipeline.h - run a sample source (a JTL reader, a capture) on its own thread and hand its
+ * samples over in batches, so parsing and analysis use both cores.
+ *
+ *   struct pipeline *p = pipeline_start(next, src);
+ *   while ((b = pipeline_next(p))) { for each b->s[i]: analyse; pipeline_done(p, b); }
+ *   st = pipeline_finish(p);   // the status that ended the source: JTL_END, JTL_FATAL, ...
+ *
+ * The source's next() runs only on the pipeline thread; pipeline_stop() asks it to stop after
+ * the current record (used for --strict). */
+#ifndef JTLSCOPE_CLI_PIPELINE_H
+#define JTLSCOPE_CLI_PIPELINE_H
+
+#include <stdbool.h>
+#include "parsers/batch.h"
+#include "parsers/jtl.h"
+
+/* Returns JTL_RECORD (s filled), JTL_SKIPPED, JTL_END or JTL_FATAL. */
+typedef enum jtl_status (*pipeline_next_fn)(void *src, struct sample *s);
+
+struct pipeline;
+
+/* stop_on_skip: end the source at the first JTL_SKIPPED (--strict). */
+struct pipeline *pipeline_start(pipeline_next_fn next, void *src, bool stop_on_skip);
+struct sample_batch *pipeline_next(struct pipeline *p);
+void pipeline_done(struct pipeline *p, struct sample_batch *b);
+/* Joins the thread; returns the status that ended the source. */
+enum jtl_status pipeline_finish(struct pipeline *p);
+
+#endif

@@ -1,0 +1,117 @@
+#!/bin/sh
+# cli.sh BIN - the real binary's exit codes, messages and outputs.
+# Prints "ok - ..." / "not ok - ..." per check and "N passed, N failed" at the end.
+set -u
+BIN=${1:-./jtlscope}
+T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-cli.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+ok() { pass=$((pass + 1)); echo "ok - $1"; }
+bad() { fail=$((fail + 1)); echo "not ok - $1"; }
+
+# expect NAME WANT_RC STDERR_PATTERN -- command...
+expect() {
+	name=$1 want=$2 pat=$3
+	shift 4
+	"$@" >"$T/out" 2>"$T/err"
+	rc=$?
+	if [ "$rc" != "$want" ]; then
+		bad "$name: exit $rc, want $want ($(head -c 300 "$T/err"))"
+	elif [ -n "$pat" ] && ! grep -q -e "$pat" "$T/err"; then
+		bad "$name: stderr lacks '$pat': $(head -c 300 "$T/err")"
+	else
+		ok "$name"
+	fi
+}
+
+good="timeStamp,elapsed,label,responseCode,responseMessage,threadName,success,bytes
+1700000000000,12,Login,200,OK,TG 1-1,true,100
+1700000000500,3,Login,429,Too Many Requests,TG 1-2,false,10
+1700000001000,40,Search,200,OK,TG 1-1,true,300
+"
+printf '%s' "$good" >"$T/good.csv"
+printf '%s' "$good" | gzip -c >"$T/good.csv.gz"
+head -c 40 "$T/good.csv.gz" >"$T/trunc.csv.gz"
+printf 'timeStamp,elapsed,label,success\n1,2,x,true\nnot-a-time,2,x,true\n3,4,y,true\n' >"$T/bad.csv"
+: >"$T/empty.csv"
+printf '\001\002\003\000\377\376garbage' >"$T/garbage.bin"
+
+expect "--version" 0 "" -- "$BIN" --version
+grep -q '^jtlscope [0-9]' "$T/out" && ok "--version prints the version" || bad "--version output: $(cat "$T/out")"
+expect "--help" 0 "" -- "$BIN" --help
+expect "report --help" 0 "" -- "$BIN" report --help
+grep -q -- '--throttle-codes' "$T/out" && ok "report --help lists options" || bad "report --help lacks options"
+expect "no arguments is a usage error" 2 "usage" -- "$BIN"
+expect "unknown command" 2 "unknown command 'frobnicate'" -- "$BIN" frobnicate
+expect "report without inputs" 2 "no input files" -- "$BIN" report
+expect "unknown option" 2 "unknown option" -- "$BIN" report --bogus "$T/good.csv"
+expect "bad --format" 2 "unknown format" -- "$BIN" report --format yaml "$T/good.csv"
+expect "two formats need -o" 2 "need -o" -- "$BIN" report --format text,json "$T/good.csv"
+expect "bad --bucket" 2 "bad duration" -- "$BIN" report --bucket 5parsecs "$T/good.csv"
+expect "bad --tz" 2 "bad offset" -- "$BIN" report --tz Mars/Olympus "$T/good.csv"
+expect "missing file" 3 "cannot open '$T/missing.csv': No such file or directory" -- "$BIN" report "$T/missing.csv"
+expect "directory" 3 "Is a directory" -- "$BIN" report "$T"
+expect "binary garbage" 3 "unknown format" -- "$BIN" report "$T/garbage.bin"
+expect "truncated gzip" 3 "truncated gzip" -- "$BIN" report "$T/trunc.csv.gz"
+expect "empty file" 0 "is empty" -- "$BIN" report "$T/empty.csv"
+expect "malformed record warns with file:line" 0 "bad.csv:3: warning: bad timeStamp 'not-a-time'" -- "$BIN" report "$T/bad.csv"
+grep -q "1 skipped" "$T/out" && ok "skipped record shown in the report" || bad "skipped count missing from the report"
+expect "--strict fails on a malformed record" 4 "strict" -- "$BIN" report --strict "$T/bad.csv"
+expect "--quiet silences warnings" 0 "" -- "$BIN" report -q "$T/bad.csv"
+[ ! -s "$T/err" ] && ok "--quiet: nothing on stderr" || bad "--quiet printed: $(head -c 200 "$T/err")"
+
+expect "plain csv" 0 "" -- "$BIN" report --format json "$T/good.csv"
+cp "$T/out" "$T/plain.json"
+expect "gzip csv" 0 "" -- "$BIN" report --format json "$T/good.csv.gz"
+sed 's/good.csv.gz/good.csv/; s/"gzip": *true/"gzip":	false/' "$T/out" >"$T/gz.json"
+if python3 - "$T/plain.json" "$T/out" <<'PY'
+import json, sys
+a = json.load(open(sys.argv[1])); b = json.load(open(sys.argv[2]))
+for k in ("samples", "codes", "labels", "series"):
+    assert a[k] == b[k], k
+assert b["inputs"][0]["gzip"] is True and a["inputs"][0]["gzip"] is False
+PY
+then ok "gzip and plain input give the same analysis"; else bad "gzip and plain differ"; fi
+expect "stdin" 0 "" -- sh -c "\"$BIN\" report --format json - <\"$T/good.csv\""
+if python3 - "$T/out" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+assert r["schema"] == "jtlscope-report/1"
+s = r["samples"]
+assert s["total"] == 3 and s["errors"] == 1 and s["skipped"] == 0, s
+assert s["first_ts_ms"] == 1700000000000 and s["last_ts_ms"] == 1700000001000, s
+assert r["codes"] == {"200": 2, "429": 1}, r["codes"]
+labels = {l["label"]: l for l in r["labels"]}
+assert labels["Login"]["count"] == 2 and labels["Login"]["errors"] == 1
+for k in ("min_ms", "mean_ms", "p50_ms", "p90_ms", "p95_ms", "p99_ms", "max_ms", "throughput_per_s"):
+    assert k in labels["Search"], k
+assert labels["Search"]["max_ms"] == 40
+assert [b["count"] for b in r["series"]] == [2, 1], r["series"]
+assert r["series"][0]["throttled"] == 1
+for b in r["series"]:
+    for k in ("ts_ms", "count", "throttled", "errors", "threads", "p95_ms"):
+        assert k in b, k
+i = r["inputs"][0]
+assert i["path"] == "-" or i["path"] == "<stdin>", i
+assert i["format"] == "csv" and i["records"] == 3 and i["skipped"] == 0
+PY
+then ok "JSON keys and values on a known file"; else bad "JSON keys/values wrong"; fi
+
+expect "-o DIR writes text and json" 0 "wrote" -- "$BIN" report --format text,json -o "$T/outdir" "$T/good.csv"
+[ -s "$T/outdir/report.txt" ] && [ -s "$T/outdir/report.json" ] && ok "report.txt and report.json exist" || bad "-o files missing"
+"$BIN" report -q --format json "$T/good.csv" >"$T/r1"
+"$BIN" report -q --format json "$T/good.csv" >"$T/r2"
+cmp -s "$T/r1" "$T/r2" && ok "output is deterministic" || bad "two runs differ"
+
+# every long option in 'report --help' is documented in the man page
+if [ -f docs/jtlscope.1 ]; then
+	missing=""
+	for o in $("$BIN" report --help | grep -o -e '--[a-z0-9-]*' | sort -u); do
+		grep -q -e "$(echo "$o" | sed 's/-/\\\\-/g')" docs/jtlscope.1 || grep -q -e "$o" docs/jtlscope.1 || missing="$missing $o"
+	done
+	[ -z "$missing" ] && ok "man page documents every report option" || bad "man page lacks:$missing"
+fi
+
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
