@@ -1,0 +1,57 @@
+#!/bin/sh
+# golden.sh BIN - reports on the bundled samples must match tests/golden/ byte for byte.
+# UPDATE=1 sh tests/golden.sh ./jtlscope   rewrites the golden files (review the diff!).
+set -u
+BIN=${1:-./jtlscope}
+cd "$(dirname "$0")/.." || exit 1
+G=tests/golden
+T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-golden.XXXXXX")
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+# name | arguments (relative paths: the report quotes them)
+cases() {
+	cat <<'LIST'
+demo-xml.txt|report -q --format text sample-data/demo/demo.xml.gz
+demo-xml.json|report -q --format json sample-data/demo/demo.xml.gz
+demo-csv.txt|report -q --format text sample-data/demo/demo.csv.gz
+demo-csv.json|report -q --format json sample-data/demo/demo.csv.gz
+LIST
+	for d in sample-data/known/*/; do
+		n=$(basename "$d")
+		for f in "$d"*.xml.gz; do
+			[ -f "$f" ] && echo "known-$n.json|report -q --format json $f"
+		done
+	done
+}
+
+cases | while IFS='|' read -r name args; do
+	# shellcheck disable=SC2086
+	"$BIN" $args >"$T/$name" 2>"$T/$name.err"
+	echo "$? $name" >>"$T/rcs"
+	if [ "${UPDATE:-}" = 1 ]; then
+		cp "$T/$name" "$G/$name"
+		echo "ok - $name (updated)"
+	elif [ ! -f "$G/$name" ]; then
+		echo "not ok - $name: no golden file (run UPDATE=1 sh tests/golden.sh)"
+	elif cmp -s "$T/$name" "$G/$name"; then
+		echo "ok - $name matches"
+	else
+		echo "not ok - $name differs from $G/$name:"
+		diff "$G/$name" "$T/$name" | head -20 | sed 's/^/#   /'
+	fi
+done >"$T/results"
+cat "$T/results"
+pass=$(grep -c '^ok ' "$T/results")
+fail=$(grep -c '^not ok ' "$T/results")
+bad_rc=$(grep -vc '^0 ' "$T/rcs")
+if [ "$bad_rc" -eq 0 ]; then
+	pass=$((pass + 1))
+	echo "ok - every golden case exited 0"
+else
+	fail=$((fail + 1))
+	echo "not ok - non-zero exit: $(grep -v '^0 ' "$T/rcs" | tr '\n' ' ')"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
