@@ -26,7 +26,6 @@ uint64_t jtl_xml_skipped(const struct jtl_xml *x);
 /* Character references to characters XML 1.0 forbids (JMeter's binary response data, e.g.
  * "&#x1b;") that were read as blanks instead of stopping the parse. */
 uint64_t jtl_xml_repaired_refs(const struct jtl_xml *x);
-bool jtl_xml_truncated(const struct jtl_xml *x); /* input ended inside an element */
 void jtl_xml_close(struct jtl_xml *x);
 
 #endif
