@@ -16,6 +16,7 @@
 #include "common/diag.h"
 #include "parsers/input.h"
 #include "parsers/jtl.h"
+#include "reports/charts.h"
 #include "reports/report.h"
 
 #ifndef JTLSCOPE_VERSION
@@ -24,13 +25,14 @@
 
 #define PROGRESS_MIN_BYTES (16u << 20)  /* inputs smaller than this show no progress line */
 
-enum fmt_bit { F_TEXT = 1, F_JSON = 2 };
+enum fmt_bit { F_TEXT = 1, F_JSON = 2, F_MD = 4, F_HTML = 8, F_CSV = 16 };
 
 struct report_opts {
 	struct jtl_options jtl;
 	struct analysis_config cfg;
 	const char *outdir;
 	unsigned formats;
+	enum chart_format charts;
 	bool strict, quiet, stamp;
 };
 
@@ -42,8 +44,10 @@ void report_usage(FILE *f)
 	      "report: text to stdout by default.\n"
 	      "\n"
 	      "output:\n"
-	      "  -o, --output DIR           write every requested format into DIR (report.txt, report.json)\n"
-	      "  -f, --format LIST          text,json (default text; several need -o)\n"
+	      "  -o, --output DIR           write every requested format into DIR (report.txt, report.json,\n"
+	      "                             report.md, report.html, series.csv, labels.csv, charts/)\n"
+	      "  -f, --format LIST          text,json,md,html,csv (default text; several, and csv, need -o)\n"
+	      "      --charts KIND          svg (default), png or none: gnuplot charts for md/html\n"
 	      "      --stamp                put the wall-clock time in the report (off: output is deterministic)\n"
 	      "  -q, --quiet                no progress line, no per-record warnings (still counted)\n"
 	      "analysis:\n"
@@ -77,6 +81,12 @@ static bool parse_formats(const char *s, unsigned *out)
 			*out |= F_TEXT;
 		else if (n == 4 && strncmp(s, "json", 4) == 0)
 			*out |= F_JSON;
+		else if (n == 2 && strncmp(s, "md", 2) == 0)
+			*out |= F_MD;
+		else if (n == 4 && strncmp(s, "html", 4) == 0)
+			*out |= F_HTML;
+		else if (n == 3 && strncmp(s, "csv", 3) == 0)
+			*out |= F_CSV;
 		else
 			return false;
 		s += n;
@@ -230,12 +240,84 @@ static int write_file(const char *dir, const char *name, const struct analysis *
 	return rc;
 }
 
+static int csv_series(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	(void)m;
+	return report_csv_series(f, a);
+}
+
+static int csv_labels(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	(void)m;
+	return report_csv_labels(f, a);
+}
+
+/* The command line as typed, for the report footer (escaped by the report writers). */
+static char *join_args(int argc, char **argv)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "jtlscope");
+	for (int i = 0; i < argc; i++) {
+		strbuf_addch(&sb, ' ');
+		strbuf_addstr(&sb, argv[i]);
+	}
+	return strbuf_detach(&sb);
+}
+
+/* Write the requested formats into o->outdir, or the single one to stdout. */
+static int write_reports(const struct report_opts *o, const struct analysis *a, struct report_meta *m)
+{
+	int wrc = EXIT_OK;
+	struct chart_set cs;
+	memset(&cs, 0, sizeof cs);
+	if ((o->formats & (F_MD | F_HTML)) && o->charts != CHART_NONE) {
+		/* without -o only the HTML can carry charts (inline) */
+		if (o->outdir || (o->formats & F_HTML)) {
+			if (charts_render(a, o->outdir, o->charts, &cs) != 0)
+				wrc = EXIT_OUTPUT;
+			if (cs.warning && !o->quiet)
+				diag_note("warning: %s", cs.warning);
+			m->charts = &cs;
+		}
+	}
+	if (!o->outdir) {
+		int (*fn)(FILE *, const struct analysis *, const struct report_meta *) =
+			(o->formats & F_JSON) ? report_json : (o->formats & F_MD) ? report_md :
+			(o->formats & F_HTML) ? report_html : report_text;
+		int w = fn(stdout, a, m);
+		if (fflush(stdout) != 0 || w != 0) {
+			diag_error("cannot write the report to stdout: %s", strerror(errno));
+			wrc = EXIT_OUTPUT;
+		}
+		chart_set_free(&cs);
+		return wrc;
+	}
+	static const struct {
+		unsigned bit;
+		const char *name;
+		int (*fn)(FILE *, const struct analysis *, const struct report_meta *);
+	} outs[] = {
+		{ F_TEXT, "report.txt", report_text },
+		{ F_JSON, "report.json", report_json },
+		{ F_MD, "report.md", report_md },
+		{ F_HTML, "report.html", report_html },
+		{ F_CSV, "series.csv", csv_series },
+		{ F_CSV, "labels.csv", csv_labels },
+	};
+	for (size_t i = 0; i < ARRAY_LEN(outs) && wrc == EXIT_OK; i++)
+		if (o->formats & outs[i].bit)
+			wrc = write_file(o->outdir, outs[i].name, a, m, outs[i].fn, o->quiet);
+	chart_set_free(&cs);
+	return wrc;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_opts o;
 	memset(&o, 0, sizeof o);
 	analysis_config_default(&o.cfg);
 	o.formats = 0;
+	o.charts = CHART_SVG;
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "format", required_argument, NULL, 'f' },
@@ -254,6 +336,7 @@ int cmd_report(int argc, char **argv)
 		{ "sub-results", no_argument, NULL, 11 },
 		{ "strict", no_argument, NULL, 12 },
 		{ "no-503-retry-after", no_argument, NULL, 13 },
+		{ "charts", required_argument, NULL, 14 },
 		{ NULL, 0, NULL, 0 },
 	};
 	optind = 1;
@@ -264,7 +347,7 @@ int cmd_report(int argc, char **argv)
 		case 'o': o.outdir = optarg; break;
 		case 'f':
 			if (!parse_formats(optarg, &o.formats)) {
-				diag_error("--format: unknown format in '%s' (want text, json)", optarg);
+				diag_error("--format: unknown format in '%s' (want text, json, md, html, csv)", optarg);
 				return EXIT_USAGE;
 			}
 			break;
@@ -312,6 +395,12 @@ int cmd_report(int argc, char **argv)
 		case 11: o.jtl.sub_results = true; break;
 		case 12: o.strict = true; break;
 		case 13: o.cfg.throttle.code_503_with_retry_after = false; break;
+		case 14:
+			if (!charts_parse_format(optarg, &o.charts)) {
+				diag_error("--charts: want svg, png or none, not '%s'", optarg);
+				return EXIT_USAGE;
+			}
+			break;
 		case ':':
 			diag_error("option '%s' needs a value", argv[optind - 1]);
 			return EXIT_USAGE;
@@ -328,8 +417,8 @@ int cmd_report(int argc, char **argv)
 	}
 	if (!o.formats)
 		o.formats = F_TEXT;
-	if (!o.outdir && (o.formats & (o.formats - 1))) {
-		diag_error("several formats need -o DIR");
+	if (!o.outdir && ((o.formats & (o.formats - 1)) || (o.formats & F_CSV))) {
+		diag_error("several formats, and csv, need -o DIR");
 		return EXIT_USAGE;
 	}
 	o.jtl.keep_bodies = o.cfg.throttle.pattern != NULL;
@@ -365,19 +454,10 @@ int cmd_report(int argc, char **argv)
 		strcat(stamp, " UTC");
 		m.stamp = stamp;
 	}
-	int wrc = EXIT_OK;
-	if (o.outdir) {
-		if (o.formats & F_TEXT)
-			wrc = write_file(o.outdir, "report.txt", a, &m, report_text, o.quiet);
-		if ((o.formats & F_JSON) && wrc == EXIT_OK)
-			wrc = write_file(o.outdir, "report.json", a, &m, report_json, o.quiet);
-	} else {
-		int w = (o.formats & F_JSON) ? report_json(stdout, a, &m) : report_text(stdout, a, &m);
-		if (fflush(stdout) != 0 || w != 0) {
-			diag_error("cannot write the report to stdout: %s", strerror(errno));
-			wrc = EXIT_OUTPUT;
-		}
-	}
+	char *cmdline = join_args(argc, argv);
+	m.command_line = cmdline;
+	int wrc = write_reports(&o, a, &m);
+	free(cmdline);
 	analysis_free(a);
 	return rc != EXIT_OK ? rc : wrc;
 }

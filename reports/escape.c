@@ -178,7 +178,7 @@ void esc_md_cell(struct strbuf *sb, const char *s, size_t n)
 		} else if (c == '|') {
 			strbuf_addstr(sb, "\\|");
 			i++;
-		} else if (strchr("`*_[]#\\!~", c) && c) {
+		} else if (strchr("`*_[]#\\!~$", c) && c) { /* $: GitHub math */
 			strbuf_addch(sb, '\\');
 			strbuf_addch(sb, (char)c);
 			i++;
@@ -201,47 +201,89 @@ void esc_md_cell(struct strbuf *sb, const char *s, size_t n)
 	}
 }
 
+/* Does a spreadsheet read this cell as a formula?  A leading = + - @ TAB CR, also after
+ * leading blanks (some importers trim them); a plain negative number is data, not a formula. */
+static bool csv_formula(const char *s, size_t n)
+{
+	if (n > 0 && (s[0] == '\t' || s[0] == '\r'))
+		return true;
+	size_t i = 0;
+	while (i < n && s[i] == ' ')
+		i++;
+	if (i == n || !strchr("=+-@", s[i]))
+		return false;
+	double d;
+	return !(s[i] == '-' && parse_double(s + i, n - i, -1e300, 1e300, &d));
+}
+
+/* Control bytes other than TAB, CR, LF (which RFC 4180 cells may hold) and NUL (a space): ESC
+ * and friends would drive the terminal of whoever cats the file, so they become U+FFFD. */
+static bool csv_ctl(unsigned char c)
+{
+	return (c < 0x20 && c != 0 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f;
+}
+
 void esc_csv_cell(struct strbuf *sb, const char *s, size_t n)
 {
-	bool lead = n > 0 && strchr("=+-@\t\r", s[0]) && s[0];
-	bool quote = lead;
-	for (size_t i = 0; i < n && !quote; i++)
+	const unsigned char *p = (const unsigned char *)s;
+	bool lead = csv_formula(s, n);
+	bool quote = lead, clean = true;
+	for (size_t i = 0; i < n; i++) {
 		if (s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r' || s[i] == ';')
 			quote = true;
-	/* a plain negative number is data, not a formula */
-	if (lead && s[0] == '-') {
-		double d;
-		if (parse_double(s, n, -1e300, 1e300, &d))
-			lead = false, quote = false;
+		if (p[i] == 0 || csv_ctl(p[i]) || (p[i] >= 0x80 && !utf8_len(p + i, n - i)))
+			clean = false;
 	}
-	if (!quote) {
+	if (!quote && clean) {
 		strbuf_add(sb, s, n);
 		return;
 	}
-	strbuf_addch(sb, '"');
+	if (quote)
+		strbuf_addch(sb, '"');
 	if (lead)
 		strbuf_addch(sb, '\'');
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
+	size_t i = 0;
+	while (i < n) {
+		size_t l = p[i] >= 0x80 ? utf8_len(p + i, n - i) : 1;
+		if (p[i] == '"')
 			strbuf_addch(sb, '"');
-		strbuf_addch(sb, s[i] ? s[i] : ' ');
+		if (p[i] == 0)
+			strbuf_addch(sb, ' ');
+		else if (l == 0 || csv_ctl(p[i]))
+			strbuf_addstr(sb, "\xef\xbf\xbd"); /* invalid UTF-8 byte: U+FFFD */
+		else
+			strbuf_add(sb, s + i, l);
+		i += l ? l : 1;
 	}
-	strbuf_addch(sb, '"');
+	if (quote)
+		strbuf_addch(sb, '"');
 }
 
 void esc_gnuplot(struct strbuf *sb, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
+	const unsigned char *p = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = p[i];
+		size_t l = 1;
 		if (c == '\\' || c == '"')
 			strbuf_addch(sb, '\\'), strbuf_addch(sb, (char)c);
-		else if (c == '@' || c == '^' || c == '_' || c == '{' || c == '}' || c == '&' || c == '~')
+		else if (c == '&')
+			/* gnuplot 5.4's SVG terminal writes an enhanced-text "\&" as a bare '&' (not
+			 * well-formed XML): use U+FF06 FULLWIDTH AMPERSAND instead */
+			strbuf_addstr(sb, "\xef\xbc\x86");
+		else if (c == '@' || c == '^' || c == '_' || c == '{' || c == '}' || c == '~')
 			strbuf_addf(sb, "\\\\%c", c); /* enhanced-text markup made literal */
 		else if (c < 0x20 || c == 0x7f)
 			strbuf_addch(sb, ' ');
 		else if (c == '`')
-			strbuf_addch(sb, '\'');
-		else
+			strbuf_addch(sb, '\''); /* command substitution works inside "..." */
+		else if (c < 0x80)
 			strbuf_addch(sb, (char)c);
+		else if ((l = utf8_len(p + i, n - i)) != 0)
+			strbuf_add(sb, s + i, l);
+		else
+			strbuf_addch(sb, '?'), l = 1; /* invalid UTF-8 would make the SVG invalid XML */
+		i += l;
 	}
 }

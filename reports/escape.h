@@ -22,12 +22,16 @@ char *esc_utf8_dup(const char *p, size_t n);
 
 /* HTML text and attribute values: & < > " ' escaped; control characters dropped as U+FFFD. */
 void esc_html(struct strbuf *sb, const char *p, size_t n);
-/* Markdown table cell: | ` * _ [ ] < > # \ escaped, newlines as a space, HTML entities. */
+/* Markdown table cell: | ` * _ [ ] # \ ! ~ $ backslash-escaped, < > & as HTML entities, newlines as
+ * a space, other control characters and invalid UTF-8 as U+FFFD. */
 void esc_md_cell(struct strbuf *sb, const char *p, size_t n);
-/* CSV cell (RFC 4180): quoted when needed; a leading = + - @ TAB CR neutralised with a '. */
+/* CSV cell (RFC 4180): quoted when needed; a leading = + - @ (also after leading blanks), TAB or
+ * CR neutralised with a ' (a plain negative number is left alone); NUL as a space, invalid
+ * UTF-8 as U+FFFD. */
 void esc_csv_cell(struct strbuf *sb, const char *p, size_t n);
-/* gnuplot double-quoted string: \ " and control characters escaped, @ ^ _ { } & (enhanced
- * text markup) escaped. */
+/* gnuplot double-quoted string for an enhanced-text terminal: \ " escaped, @ ^ _ { } ~ (markup)
+ * made literal, & as U+FF06 (gnuplot's SVG terminal would emit a bare &), ` as ' (no command
+ * substitution), control characters as a space, invalid UTF-8 as '?'. */
 void esc_gnuplot(struct strbuf *sb, const char *p, size_t n);
 
 #endif

@@ -9,17 +9,52 @@
 #include "analyzer/analysis.h"
 
 #define REPORT_SCHEMA "jtlscope-report/1"
+#define REPORT_TOP_ERRORS 10   /* rows in the md/html "top errors" table */
+
+struct chart_set;              /* reports/charts.h */
 
 struct report_meta {
 	const char *version;
 	const char *command_line;   /* as typed, for the HTML/MD footer; may be NULL */
 	const char *stamp;          /* wall-clock stamp text, NULL unless --stamp */
 	const char *charts_dir;     /* relative dir with chart images, NULL if none */
+	const struct chart_set *charts; /* charts_render() result for md/html, NULL if none */
 };
 
 /* Each returns 0, or -1 if writing failed (errno set). */
 int report_text(FILE *f, const struct analysis *a, const struct report_meta *m);
 int report_json(FILE *f, const struct analysis *a, const struct report_meta *m);
+/* Markdown (GitHub / Jira): verdict, key numbers, regions, labels, top errors, inputs, chart
+ * links (m->charts entries with a path). */
+int report_md(FILE *f, const struct analysis *a, const struct report_meta *m);
+/* One self-contained HTML file (inline CSS, m->charts inlined as SVG, no scripts). */
+int report_html(FILE *f, const struct analysis *a, const struct report_meta *m);
+/* CSV (RFC 4180, CRLF): one row per time-series bucket; one row per label plus TOTAL. */
+int report_csv_series(FILE *f, const struct analysis *a);
+int report_csv_labels(FILE *f, const struct analysis *a);
+
+/* The tables of the md and html reports, as plain-text cells (each writer escapes them). */
+struct report_table {
+	const char *title;
+	size_t ncols, nrows, ncells; /* ncells == nrows * ncols once every row is complete */
+	const char *const *head;    /* ncols header cells */
+	const char *align;          /* ncols chars: 'l' or 'r' */
+	char **cell;                /* nrows * ncols, row-major, owned */
+	char *note;                 /* a sentence under the table, owned, or NULL */
+	const char *empty;          /* what to print instead of a table without rows, or NULL */
+};
+enum report_table_id {
+	REPORT_T_KEYS,              /* key numbers (metric, value) */
+	REPORT_T_REGIONS,           /* throttle groups; 0 rows without throttle analysis */
+	REPORT_T_LABELS,            /* JMeter's statistics columns, TOTAL last */
+	REPORT_T_ERRORS,            /* top non-2xx/3xx response codes */
+	REPORT_T_INPUTS,            /* input diagnostics */
+	REPORT_T_COUNT
+};
+void report_table_build(struct report_table *t, enum report_table_id id, const struct analysis *a);
+void report_table_free(struct report_table *t);
+/* throttle_result(a->throttle), or NULL. */
+const struct throttle_result *report_throttle(const struct analysis *a);
 
 /* Format a UTC time as "YYYY-MM-DD HH:MM:SS.mmm" into buf (>= 32 bytes). */
 void report_utc(char *buf, size_t len, int64_t ms);
