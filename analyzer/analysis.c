@@ -358,7 +358,7 @@ void analysis_add(struct analysis *a, const struct sample *s)
 	}
 
 	if (a->throttle)
-		throttle_add(a->throttle, s);
+		throttle_add_classified(a->throttle, s, throttled);
 }
 
 void analysis_add_input(struct analysis *a, const struct input_info *info)

@@ -500,7 +500,7 @@ static cJSON *scope_json(const struct throttle_scope_result *s)
 	json_add_u64(j, "keys_eligible", s->keys_eligible);
 	json_add_u64(j, "keys_clean", s->keys_clean);
 	num_or_null(j, "auc_own_rate", s->auc_own_rate, 3);
-	num_or_null(j, "key_rate_onset_p50", s->key_rate_onset_p50, 3);
+	num_or_null(j, "key_rate_onset", s->key_rate_onset, 3);
 	num_or_null(j, "key_rate_throttled_p50", s->key_rate_throttled_p50, 3);
 	num_or_null(j, "key_rate_clean_p50", s->key_rate_clean_p50, 3);
 	num_or_null(j, "first_throttle_p50_s", s->first_throttle_p50_s, 1);

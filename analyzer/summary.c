@@ -1,0 +1,885 @@
+/* summary.c - serialise and merge the mergeable state of struct analysis (see summary.h).
+ *
+ * This file works on the fields of struct analysis, including the ones analysis.h marks
+ * private (maps, thread spans): a summary IS that state.  It keeps the invariants analysis.c
+ * keeps while adding samples: labels[id] / codes[id] / groups[id] are indexed by their map id,
+ * thread arrays by thread id, series buckets hold success/failure histograms apart (elapsed is
+ * filled by analysis_finish), the series base is a multiple of its width.
+ */
+#include "analyzer/summary.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/util.h"
+
+#define MAX_EXACT 9007199254740992.0 /* 2^53: integers above this do not survive a double */
+
+/* --- writing ------------------------------------------------------------------------------- */
+
+static void add_u64(cJSON *o, const char *k, uint64_t v)
+{
+	cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+static void add_ts(cJSON *o, const char *k, int64_t v, int64_t unset)
+{
+	if (v == unset)
+		cJSON_AddNullToObject(o, k);
+	else
+		cJSON_AddNumberToObject(o, k, (double)v);
+}
+
+static cJSON *hist_json(const struct hist *h)
+{
+	cJSON *o = cJSON_CreateObject();
+	add_u64(o, "sub_bits", h->sub_bits);
+	add_u64(o, "count", h->count);
+	if (h->count) {
+		cJSON_AddNumberToObject(o, "min", (double)h->min);
+		cJSON_AddNumberToObject(o, "max", (double)h->max);
+		cJSON_AddNumberToObject(o, "sum", h->sum);
+		/* sparse: [index, count, index, count, ...] */
+		cJSON *b = cJSON_AddArrayToObject(o, "buckets");
+		for (uint32_t i = 0; i < h->n; i++) {
+			if (!h->c[i])
+				continue;
+			cJSON_AddItemToArray(b, cJSON_CreateNumber((double)i));
+			cJSON_AddItemToArray(b, cJSON_CreateNumber((double)h->c[i]));
+		}
+	}
+	return o;
+}
+
+static cJSON *str_count_pairs(const struct code_count *v, size_t n)
+{
+	cJSON *a = cJSON_CreateArray();
+	for (size_t i = 0; i < n; i++) {
+		cJSON *p = cJSON_CreateArray();
+		cJSON_AddItemToArray(p, cJSON_CreateString(v[i].code));
+		cJSON_AddItemToArray(p, cJSON_CreateNumber((double)v[i].count));
+		cJSON_AddItemToArray(a, p);
+	}
+	return a;
+}
+
+cJSON *summary_to_json(const struct analysis *a, const char *generator)
+{
+	if (a->finished)
+		return NULL;
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "schema", SUMMARY_SCHEMA);
+	cJSON_AddStringToObject(root, "generator", generator ? generator : "");
+
+	/* Options that change what is counted: parts must agree on them to be merged. */
+	cJSON *cfg = cJSON_AddObjectToObject(root, "config");
+	cJSON_AddNumberToObject(cfg, "bucket_ms", (double)a->cfg.bucket_ms);
+	cJSON *th = cJSON_AddObjectToObject(cfg, "throttle_signal");
+	cJSON *codes = cJSON_AddArrayToObject(th, "codes");
+	for (size_t i = 0; i < a->cfg.throttle.ncodes; i++)
+		cJSON_AddItemToArray(codes, cJSON_CreateNumber(a->cfg.throttle.codes[i]));
+	cJSON_AddBoolToObject(th, "code_503_with_retry_after", a->cfg.throttle.code_503_with_retry_after);
+	if (a->cfg.throttle.pattern)
+		cJSON_AddStringToObject(th, "pattern", a->cfg.throttle.pattern);
+	else
+		cJSON_AddNullToObject(th, "pattern");
+
+	cJSON *c = cJSON_AddObjectToObject(root, "counters");
+	add_u64(c, "labels_folded", a->labels_folded);
+	add_u64(c, "no_timestamp", a->no_timestamp);
+	cJSON_AddNumberToObject(c, "max_all_threads", (double)a->max_all_threads);
+
+	cJSON *labels = cJSON_AddArrayToObject(root, "labels");
+	for (size_t i = 0; i < a->nlabels; i++) {
+		const struct stats *s = &a->labels[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "name", s->name);
+		add_u64(o, "count", s->count);
+		add_u64(o, "errors", s->errors);
+		add_u64(o, "throttled", s->throttled);
+		add_ts(o, "first_ts", s->first_ts, INT64_MAX);
+		add_ts(o, "last_ts", s->last_ts, INT64_MIN);
+		add_ts(o, "last_end", s->last_end, INT64_MIN);
+		add_u64(o, "bytes", s->bytes);
+		add_u64(o, "sent_bytes", s->sent_bytes);
+		cJSON_AddNumberToObject(o, "latency_sum", s->latency_sum);
+		add_u64(o, "latency_n", s->latency_n);
+		cJSON_AddNumberToObject(o, "connect_sum", s->connect_sum);
+		add_u64(o, "connect_n", s->connect_n);
+		cJSON_AddItemToObject(o, "ok", hist_json(&s->elapsed_ok));
+		cJSON_AddItemToObject(o, "err", hist_json(&s->elapsed_err));
+		cJSON_AddItemToArray(labels, o);
+	}
+	cJSON_AddItemToObject(root, "codes", str_count_pairs(a->codes, a->ncodes));
+	cJSON_AddItemToObject(root, "thread_groups", str_count_pairs(a->groups, a->ngroups));
+
+	/* [name, first start, last end, index into thread_groups] */
+	cJSON *threads = cJSON_AddArrayToObject(root, "threads");
+	for (size_t t = 0; t < a->thread_map.n; t++) {
+		cJSON *p = cJSON_CreateArray();
+		cJSON_AddItemToArray(p, cJSON_CreateString(strmap_key(&a->thread_map, t)));
+		if (a->thread_first[t] == INT64_MAX) {
+			cJSON_AddItemToArray(p, cJSON_CreateNull());
+			cJSON_AddItemToArray(p, cJSON_CreateNull());
+		} else {
+			cJSON_AddItemToArray(p, cJSON_CreateNumber((double)a->thread_first[t]));
+			cJSON_AddItemToArray(p, cJSON_CreateNumber((double)a->thread_last[t]));
+		}
+		cJSON_AddItemToArray(p, cJSON_CreateNumber((double)a->thread_group[t]));
+		cJSON_AddItemToArray(threads, p);
+	}
+
+	cJSON *se = cJSON_AddObjectToObject(root, "series");
+	cJSON_AddNumberToObject(se, "base_ms", (double)a->series.base_ms);
+	cJSON_AddNumberToObject(se, "width_ms", (double)a->series.width_ms);
+	add_u64(se, "n", a->series.n);
+	cJSON *bs = cJSON_AddArrayToObject(se, "buckets");   /* non-empty buckets only */
+	for (size_t i = 0; i < a->series.n; i++) {
+		const struct series_bucket *b = &a->series.b[i];
+		if (!b->count)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		add_u64(o, "i", i);
+		add_u64(o, "count", b->count);
+		add_u64(o, "throttled", b->throttled);
+		add_u64(o, "errors", b->errors);
+		cJSON *cls = cJSON_AddArrayToObject(o, "by_class");
+		for (size_t k = 0; k < 6; k++)
+			cJSON_AddItemToArray(cls, cJSON_CreateNumber((double)b->by_class[k]));
+		cJSON_AddNumberToObject(o, "max_all_threads", (double)b->max_all_threads);
+		add_u64(o, "bytes", b->bytes);
+		cJSON_AddItemToObject(o, "ok", hist_json(&b->elapsed_ok));
+		cJSON_AddItemToObject(o, "err", hist_json(&b->elapsed_err));
+		cJSON_AddItemToArray(bs, o);
+	}
+
+	cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
+	for (size_t i = 0; i < a->ninputs; i++) {
+		const struct input_info *in = &a->inputs[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "path", in->path);
+		cJSON_AddStringToObject(o, "format", in->format);
+		cJSON_AddBoolToObject(o, "gzip", in->gzip);
+		add_u64(o, "records", in->records);
+		add_u64(o, "skipped", in->skipped);
+		add_u64(o, "headers_repeated", in->headers_repeated);
+		add_u64(o, "bytes", in->bytes);
+		cJSON_AddBoolToObject(o, "truncated", in->truncated);
+		if (in->error)
+			cJSON_AddStringToObject(o, "error", in->error);
+		else
+			cJSON_AddNullToObject(o, "error");
+		cJSON_AddItemToArray(inputs, o);
+	}
+	return root;
+}
+
+/* --- merging (shared by loading: a loaded summary is merged into an empty analysis) ---------- */
+
+static int64_t floor_div(int64_t a, int64_t b)
+{
+	int64_t q = a / b;
+	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
+}
+
+static void stats_init(struct stats *s, const char *name)
+{
+	memset(s, 0, sizeof *s);
+	s->name = xstrdup(name);
+	hist_init(&s->elapsed, HIST_FINE);
+	hist_init(&s->elapsed_ok, HIST_FINE);
+	hist_init(&s->elapsed_err, HIST_FINE);
+	s->first_ts = INT64_MAX;
+	s->last_ts = INT64_MIN;
+	s->last_end = INT64_MIN;
+}
+
+/* As analysis.c's stats_merge: counters, windows, the success/failure histograms. */
+static void stats_fold(struct stats *a, const struct stats *b)
+{
+	a->count += b->count;
+	a->errors += b->errors;
+	a->throttled += b->throttled;
+	hist_merge(&a->elapsed_ok, &b->elapsed_ok);
+	hist_merge(&a->elapsed_err, &b->elapsed_err);
+	if (b->first_ts < a->first_ts)
+		a->first_ts = b->first_ts;
+	if (b->last_ts > a->last_ts)
+		a->last_ts = b->last_ts;
+	if (b->last_end > a->last_end)
+		a->last_end = b->last_end;
+	a->bytes += b->bytes;
+	a->sent_bytes += b->sent_bytes;
+	a->latency_sum += b->latency_sum;
+	a->connect_sum += b->connect_sum;
+	a->latency_n += b->latency_n;
+	a->connect_n += b->connect_n;
+}
+
+/* Label id for name in a, created empty when new; past ANALYSIS_MAX_LABELS the name is folded
+ * into ANALYSIS_OTHER_LABEL (*folded set), as analysis_add does. */
+static size_t label_slot(struct analysis *a, const char *name, bool *folded)
+{
+	size_t len = strlen(name);
+	*folded = false;
+	size_t id = strmap_find(&a->label_map, name, len);
+	if (id != SIZE_MAX)
+		return id;
+	if (a->label_map.n >= ANALYSIS_MAX_LABELS) {
+		name = ANALYSIS_OTHER_LABEL;
+		len = strlen(name);
+		*folded = true;
+	}
+	int added;
+	id = strmap_intern(&a->label_map, name, len, &added);
+	if (added) {
+		void *v = a->labels;
+		xgrow(&v, &a->labels_cap, id + 1, sizeof *a->labels);
+		a->labels = v;
+		stats_init(&a->labels[id], name);
+		a->nlabels = id + 1;
+	}
+	return id;
+}
+
+/* Id of name in a counted table (codes, thread groups), created with count 0 when new; past
+ * limit the name becomes "(other)", as analysis.c's count_in. */
+static size_t count_slot(struct strmap *m, struct code_count **arr, size_t *n, size_t *cap,
+			 size_t limit, const char *name)
+{
+	size_t len = strlen(name);
+	size_t id = strmap_find(m, name, len);
+	if (id != SIZE_MAX)
+		return id;
+	if (m->n >= limit) {
+		name = "(other)";
+		len = strlen(name);
+	}
+	int added;
+	id = strmap_intern(m, name, len, &added);
+	if (added) {
+		void *v = *arr;
+		xgrow(&v, cap, id + 1, sizeof **arr);
+		*arr = v;
+		(*arr)[id].code = xstrndup(name, len);
+		(*arr)[id].count = 0;
+		*n = id + 1;
+	}
+	return id;
+}
+
+static size_t thread_slot(struct analysis *a, const char *name, size_t group)
+{
+	int added;
+	size_t tid = strmap_intern(&a->thread_map, name, strlen(name), &added);
+	if (added) {
+		size_t c1 = a->threads_cap, c2 = a->threads_cap, c3 = a->threads_cap;
+		void *v = a->thread_first;
+		xgrow(&v, &c1, tid + 1, sizeof *a->thread_first);
+		a->thread_first = v;
+		v = a->thread_last;
+		xgrow(&v, &c2, tid + 1, sizeof *a->thread_last);
+		a->thread_last = v;
+		v = a->thread_group;
+		xgrow(&v, &c3, tid + 1, sizeof *a->thread_group);
+		a->thread_group = v;
+		a->threads_cap = c1;
+		a->thread_first[tid] = INT64_MAX;
+		a->thread_last[tid] = INT64_MIN;
+		a->thread_group[tid] = group;
+	}
+	return tid;
+}
+
+static void bucket_init(struct series_bucket *b)
+{
+	memset(b, 0, sizeof *b);
+	b->max_all_threads = -1;
+	hist_init(&b->elapsed, HIST_COARSE);
+	hist_init(&b->elapsed_ok, HIST_COARSE);
+	hist_init(&b->elapsed_err, HIST_COARSE);
+}
+
+static void bucket_fold(struct series_bucket *a, const struct series_bucket *b)
+{
+	a->count += b->count;
+	a->throttled += b->throttled;
+	a->errors += b->errors;
+	for (size_t k = 0; k < 6; k++)
+		a->by_class[k] += b->by_class[k];
+	if (b->max_all_threads > a->max_all_threads)
+		a->max_all_threads = b->max_all_threads;
+	a->bytes += b->bytes;
+	hist_merge(&a->elapsed_ok, &b->elapsed_ok);
+	hist_merge(&a->elapsed_err, &b->elapsed_err);
+}
+
+static void bucket_free(struct series_bucket *b)
+{
+	hist_free(&b->elapsed);
+	hist_free(&b->elapsed_ok);
+	hist_free(&b->elapsed_err);
+}
+
+/* Re-bucket s at width w (a multiple of s->width_ms, power of two times) covering [lo, hi). */
+static void series_rebuild(struct series *s, int64_t w, int64_t lo, int64_t hi)
+{
+	int64_t nbase = floor_div(lo, w) * w;
+	size_t nn = (size_t)((hi - nbase + w - 1) / w);
+	struct series_bucket *nb = xcalloc(nn ? nn : 1, sizeof *nb);
+	for (size_t i = 0; i < nn; i++)
+		bucket_init(&nb[i]);
+	for (size_t i = 0; i < s->n; i++) {
+		int64_t t = s->base_ms + (int64_t)i * s->width_ms;
+		bucket_fold(&nb[(t - nbase) / w], &s->b[i]);
+		bucket_free(&s->b[i]);
+	}
+	free(s->b);
+	s->b = nb;
+	s->n = nn;
+	s->base_ms = nbase;
+	s->width_ms = w;
+}
+
+/* Fold series src into dst: the wider width wins, then the span is widened (doubling the width
+ * while it needs more than ANALYSIS_MAX_BUCKETS buckets, as the analysis does). */
+static void series_fold(struct series *dst, const struct series *src)
+{
+	if (src->n == 0)
+		return;
+	int64_t w = dst->width_ms > src->width_ms ? dst->width_ms : src->width_ms;
+	int64_t lo = src->base_ms, hi = src->base_ms + (int64_t)src->n * src->width_ms;
+	if (dst->n) {
+		int64_t dlo = dst->base_ms, dhi = dst->base_ms + (int64_t)dst->n * dst->width_ms;
+		if (dlo < lo)
+			lo = dlo;
+		if (dhi > hi)
+			hi = dhi;
+	}
+	for (;;) {
+		int64_t nbase = floor_div(lo, w) * w;
+		if ((hi - nbase + w - 1) / w <= (int64_t)ANALYSIS_MAX_BUCKETS)
+			break;
+		w *= 2;
+	}
+	int64_t nbase = floor_div(lo, w) * w;
+	if (dst->n == 0) {
+		dst->b = NULL;
+		dst->n = 0;
+		dst->width_ms = w;
+		dst->base_ms = nbase;
+		series_rebuild(dst, w, lo, hi);
+	} else if (w != dst->width_ms || nbase != dst->base_ms ||
+		   dst->base_ms + (int64_t)dst->n * dst->width_ms < hi) {
+		series_rebuild(dst, w, lo, hi);
+	}
+	for (size_t i = 0; i < src->n; i++) {
+		if (!src->b[i].count)
+			continue;
+		int64_t t = src->base_ms + (int64_t)i * src->width_ms;
+		bucket_fold(&dst->b[(t - dst->base_ms) / dst->width_ms], &src->b[i]);
+	}
+}
+
+int summary_merge(struct analysis *dst, const struct analysis *src, char *err, size_t errlen)
+{
+	if (dst->finished || src->finished) {
+		snprintf(err, errlen, "cannot merge a finished analysis");
+		return -1;
+	}
+	if (dst->cfg.bucket_ms != src->cfg.bucket_ms) {
+		snprintf(err, errlen, "bucket widths differ (%lld ms and %lld ms): summarise every part "
+			 "with the same --bucket", (long long)dst->cfg.bucket_ms, (long long)src->cfg.bucket_ms);
+		return -1;
+	}
+	for (size_t i = 0; i < src->nlabels; i++) {
+		bool folded;
+		size_t id = label_slot(dst, src->labels[i].name, &folded);
+		if (folded)
+			dst->labels_folded += src->labels[i].count;
+		stats_fold(&dst->labels[id], &src->labels[i]);
+	}
+	dst->labels_folded += src->labels_folded;
+	for (size_t i = 0; i < src->ncodes; i++) {
+		size_t id = count_slot(&dst->code_map, &dst->codes, &dst->ncodes, &dst->codes_cap,
+				       ANALYSIS_MAX_CODES, src->codes[i].code);
+		dst->codes[id].count += src->codes[i].count;
+	}
+	/* thread groups: src group id -> dst group id */
+	size_t *gmap = xcalloc(src->ngroups ? src->ngroups : 1, sizeof *gmap);
+	for (size_t i = 0; i < src->ngroups; i++) {
+		gmap[i] = count_slot(&dst->group_map, &dst->groups, &dst->ngroups, &dst->groups_cap,
+				     ANALYSIS_MAX_GROUPS, src->groups[i].code);
+		dst->groups[gmap[i]].count += src->groups[i].count;
+	}
+	for (size_t t = 0; t < src->thread_map.n; t++) {
+		size_t g = src->thread_group[t] < src->ngroups ? gmap[src->thread_group[t]] : 0;
+		size_t id = thread_slot(dst, strmap_key(&src->thread_map, t), g);
+		if (src->thread_first[t] < dst->thread_first[id])
+			dst->thread_first[id] = src->thread_first[t];
+		if (src->thread_last[t] > dst->thread_last[id])
+			dst->thread_last[id] = src->thread_last[t];
+	}
+	free(gmap);
+	if (src->max_all_threads > dst->max_all_threads)
+		dst->max_all_threads = src->max_all_threads;
+	dst->no_timestamp += src->no_timestamp;
+	series_fold(&dst->series, &src->series);
+	for (size_t i = 0; i < src->ninputs; i++)
+		analysis_add_input(dst, &src->inputs[i]);
+	return 0;
+}
+
+/* --- loading -------------------------------------------------------------------------------- */
+
+struct loader {
+	char *err;
+	size_t errlen;
+	bool failed;
+};
+
+static bool fail(struct loader *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static bool fail(struct loader *l, const char *fmt, ...)
+{
+	if (!l->failed) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(l->err, l->errlen, fmt, ap);
+		va_end(ap);
+		l->failed = true;
+	}
+	return false;
+}
+
+static const cJSON *member(struct loader *l, const cJSON *o, const char *where, const char *k)
+{
+	const cJSON *v = cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+	if (!v)
+		fail(l, "%s: missing '%s'", where, k);
+	return v;
+}
+
+static bool num_u64(struct loader *l, const cJSON *v, const char *where, uint64_t *out)
+{
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0) || v->valuedouble > MAX_EXACT ||
+	    v->valuedouble != floor(v->valuedouble))
+		return fail(l, "%s: want an integer from 0 to 2^53", where);
+	*out = (uint64_t)v->valuedouble;
+	return true;
+}
+
+static bool num_i64(struct loader *l, const cJSON *v, const char *where, int64_t *out)
+{
+	if (!cJSON_IsNumber(v) || !(fabs(v->valuedouble) <= MAX_EXACT) ||
+	    v->valuedouble != floor(v->valuedouble))
+		return fail(l, "%s: want an integer of at most 2^53", where);
+	*out = (int64_t)v->valuedouble;
+	return true;
+}
+
+static bool get_u64(struct loader *l, const cJSON *o, const char *where, const char *k, uint64_t *out)
+{
+	char w[160];
+	snprintf(w, sizeof w, "%s.%s", where, k);
+	const cJSON *v = member(l, o, where, k);
+	return v && num_u64(l, v, w, out);
+}
+
+static bool get_i64(struct loader *l, const cJSON *o, const char *where, const char *k, int64_t *out)
+{
+	char w[160];
+	snprintf(w, sizeof w, "%s.%s", where, k);
+	const cJSON *v = member(l, o, where, k);
+	return v && num_i64(l, v, w, out);
+}
+
+/* An integer or null (null -> unset). */
+static bool get_ts(struct loader *l, const cJSON *o, const char *where, const char *k,
+		   int64_t unset, int64_t *out)
+{
+	const cJSON *v = member(l, o, where, k);
+	if (!v)
+		return false;
+	if (cJSON_IsNull(v)) {
+		*out = unset;
+		return true;
+	}
+	char w[160];
+	snprintf(w, sizeof w, "%s.%s", where, k);
+	return num_i64(l, v, w, out);
+}
+
+static bool get_double(struct loader *l, const cJSON *o, const char *where, const char *k, double *out)
+{
+	const cJSON *v = member(l, o, where, k);
+	if (!v)
+		return false;
+	if (!cJSON_IsNumber(v) || !isfinite(v->valuedouble) || v->valuedouble < 0)
+		return fail(l, "%s.%s: want a non-negative number", where, k);
+	*out = v->valuedouble;
+	return true;
+}
+
+static const char *get_str(struct loader *l, const cJSON *o, const char *where, const char *k)
+{
+	const cJSON *v = member(l, o, where, k);
+	if (!v)
+		return NULL;
+	if (!cJSON_IsString(v)) {
+		fail(l, "%s.%s: want a string", where, k);
+		return NULL;
+	}
+	return v->valuestring;
+}
+
+/* Histogram: bucket counts must add up to count, min/max must lie in the first/last bucket. */
+static bool load_hist(struct loader *l, const cJSON *o, const char *where, unsigned sub_bits,
+		      struct hist *h)
+{
+	uint64_t sb, count;
+	if (!get_u64(l, o, where, "sub_bits", &sb) || !get_u64(l, o, where, "count", &count))
+		return false;
+	if (sb != sub_bits)
+		return fail(l, "%s.sub_bits: %llu, want %u", where, (unsigned long long)sb, sub_bits);
+	if (count == 0)
+		return true;
+	int64_t mn, mx;
+	double sum;
+	if (!get_i64(l, o, where, "min", &mn) || !get_i64(l, o, where, "max", &mx) ||
+	    !get_double(l, o, where, "sum", &sum))
+		return false;
+	if (mn < 0 || mx < mn)
+		return fail(l, "%s: min %lld / max %lld out of order", where, (long long)mn, (long long)mx);
+	const cJSON *b = member(l, o, where, "buckets");
+	if (!b)
+		return false;
+	if (!cJSON_IsArray(b) || cJSON_GetArraySize(b) % 2 != 0)
+		return fail(l, "%s.buckets: want [index, count, ...] pairs", where);
+	uint32_t maxidx = hist_index(sub_bits, INT64_MAX);
+	uint64_t total = 0;
+	int64_t prev = -1;
+	uint32_t lowest = UINT32_MAX, highest = 0;
+	const cJSON *it = b->child;
+	while (it) {
+		uint64_t idx, c;
+		char w[160];
+		snprintf(w, sizeof w, "%s.buckets", where);
+		if (!num_u64(l, it, w, &idx) || !num_u64(l, it->next, w, &c))
+			return false;
+		if (idx > maxidx || (int64_t)idx <= prev)
+			return fail(l, "%s: bucket index %llu out of range or order", w, (unsigned long long)idx);
+		prev = (int64_t)idx;
+		if (c) {
+			if (total + c < total || total + c > (uint64_t)MAX_EXACT)
+				return fail(l, "%s: counts overflow", w);
+			hist_add_n(h, hist_bucket_low(sub_bits, (uint32_t)idx), c);
+			total += c;
+			if (lowest == UINT32_MAX)
+				lowest = (uint32_t)idx;
+			highest = (uint32_t)idx;
+		}
+		it = it->next->next;
+	}
+	if (total != count)
+		return fail(l, "%s: buckets hold %llu values, count says %llu", where,
+			    (unsigned long long)total, (unsigned long long)count);
+	if (hist_index(sub_bits, mn) != lowest || hist_index(sub_bits, mx) != highest)
+		return fail(l, "%s: min/max do not fall in the first/last bucket", where);
+	/* hist_add_n saw bucket lows; the exact min, max and sum are the summary's */
+	h->min = mn;
+	h->max = mx;
+	h->sum = sum;
+	return true;
+}
+
+/* [[string, count], ...] into a counted table. */
+static bool load_pairs(struct loader *l, const cJSON *arr, const char *where, struct strmap *m,
+		       struct code_count **v, size_t *n, size_t *cap, size_t limit, size_t **ids)
+{
+	if (!cJSON_IsArray(arr))
+		return fail(l, "%s: want an array", where);
+	size_t k = (size_t)cJSON_GetArraySize(arr), i = 0;
+	if (ids)
+		*ids = xcalloc(k ? k : 1, sizeof **ids);
+	for (const cJSON *p = arr->child; p; p = p->next, i++) {
+		char w[160];
+		snprintf(w, sizeof w, "%s[%zu]", where, i);
+		uint64_t c;
+		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !cJSON_IsString(p->child))
+			return fail(l, "%s: want [name, count]", w);
+		if (!num_u64(l, p->child->next, w, &c))
+			return false;
+		size_t id = count_slot(m, v, n, cap, limit, p->child->valuestring);
+		(*v)[id].count += c;
+		if (ids)
+			(*ids)[i] = id;
+	}
+	return true;
+}
+
+static bool load_label(struct loader *l, struct analysis *a, const cJSON *o, size_t i)
+{
+	char w[64];
+	snprintf(w, sizeof w, "labels[%zu]", i);
+	struct stats s;
+	const char *name = get_str(l, o, w, "name");
+	if (!name)
+		return false;
+	stats_init(&s, name);
+	char hw[80];
+	bool ok = get_u64(l, o, w, "count", &s.count) && get_u64(l, o, w, "errors", &s.errors) &&
+		  get_u64(l, o, w, "throttled", &s.throttled) &&
+		  get_ts(l, o, w, "first_ts", INT64_MAX, &s.first_ts) &&
+		  get_ts(l, o, w, "last_ts", INT64_MIN, &s.last_ts) &&
+		  get_ts(l, o, w, "last_end", INT64_MIN, &s.last_end) &&
+		  get_u64(l, o, w, "bytes", &s.bytes) && get_u64(l, o, w, "sent_bytes", &s.sent_bytes) &&
+		  get_double(l, o, w, "latency_sum", &s.latency_sum) &&
+		  get_u64(l, o, w, "latency_n", &s.latency_n) &&
+		  get_double(l, o, w, "connect_sum", &s.connect_sum) &&
+		  get_u64(l, o, w, "connect_n", &s.connect_n);
+	if (ok) {
+		snprintf(hw, sizeof hw, "%s.ok", w);
+		const cJSON *h = member(l, o, w, "ok");
+		ok = h && load_hist(l, h, hw, HIST_FINE, &s.elapsed_ok);
+	}
+	if (ok) {
+		snprintf(hw, sizeof hw, "%s.err", w);
+		const cJSON *h = member(l, o, w, "err");
+		ok = h && load_hist(l, h, hw, HIST_FINE, &s.elapsed_err);
+	}
+	if (ok && (s.errors > s.count || s.elapsed_ok.count + s.elapsed_err.count != s.count))
+		ok = fail(l, "%s: count %llu does not match its histograms", w, (unsigned long long)s.count);
+	if (ok) {
+		bool folded;
+		size_t id = label_slot(a, s.name, &folded);
+		if (folded)
+			a->labels_folded += s.count;
+		stats_fold(&a->labels[id], &s);
+	}
+	free(s.name);
+	hist_free(&s.elapsed);
+	hist_free(&s.elapsed_ok);
+	hist_free(&s.elapsed_err);
+	return ok;
+}
+
+static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
+{
+	int64_t base, width;
+	uint64_t n;
+	if (!get_i64(l, se, "series", "base_ms", &base) || !get_i64(l, se, "series", "width_ms", &width) ||
+	    !get_u64(l, se, "series", "n", &n))
+		return false;
+	if (n == 0)
+		return true;
+	/* width = bucket_ms * 2^k, base aligned to it */
+	int64_t w = a->cfg.bucket_ms;
+	while (w < width && w <= INT64_MAX / 2)
+		w *= 2;
+	if (w != width || floor_div(base, width) * width != base)
+		return fail(l, "series: width %lld ms is not the bucket width doubled, or base %lld "
+			    "not aligned", (long long)width, (long long)base);
+	if (n > SUMMARY_MAX_SERIES)
+		return fail(l, "series.n: %llu buckets, at most %d", (unsigned long long)n, SUMMARY_MAX_SERIES);
+	const cJSON *bs = member(l, se, "series", "buckets");
+	if (!bs)
+		return false;
+	if (!cJSON_IsArray(bs))
+		return fail(l, "series.buckets: want an array");
+	struct series s = { .base_ms = base, .width_ms = width, .n = (size_t)n };
+	s.b = xcalloc(s.n, sizeof *s.b);
+	for (size_t i = 0; i < s.n; i++)
+		bucket_init(&s.b[i]);
+	size_t k = 0;
+	int64_t prev = -1;
+	bool ok = true;
+	for (const cJSON *o = bs->child; o && ok; o = o->next, k++) {
+		char w2[64], hw[80];
+		snprintf(w2, sizeof w2, "series.buckets[%zu]", k);
+		uint64_t idx;
+		if (!get_u64(l, o, w2, "i", &idx))
+			ok = false;
+		else if (idx >= n || (int64_t)idx <= prev)
+			ok = fail(l, "%s.i: %llu out of range or order", w2, (unsigned long long)idx);
+		if (!ok)
+			break;
+		prev = (int64_t)idx;
+		struct series_bucket *b = &s.b[idx];
+		const cJSON *cls = member(l, o, w2, "by_class");
+		ok = get_u64(l, o, w2, "count", &b->count) && get_u64(l, o, w2, "throttled", &b->throttled) &&
+		     get_u64(l, o, w2, "errors", &b->errors) && get_i64(l, o, w2, "max_all_threads", &b->max_all_threads) &&
+		     get_u64(l, o, w2, "bytes", &b->bytes) && cls;
+		if (ok && (!cJSON_IsArray(cls) || cJSON_GetArraySize(cls) != 6))
+			ok = fail(l, "%s.by_class: want 6 counts", w2);
+		size_t c = 0;
+		for (const cJSON *x = ok ? cls->child : NULL; x && ok; x = x->next, c++)
+			ok = num_u64(l, x, w2, &b->by_class[c]);
+		if (ok) {
+			snprintf(hw, sizeof hw, "%s.ok", w2);
+			const cJSON *h = member(l, o, w2, "ok");
+			ok = h && load_hist(l, h, hw, HIST_COARSE, &b->elapsed_ok);
+		}
+		if (ok) {
+			snprintf(hw, sizeof hw, "%s.err", w2);
+			const cJSON *h = member(l, o, w2, "err");
+			ok = h && load_hist(l, h, hw, HIST_COARSE, &b->elapsed_err);
+		}
+		if (ok && b->elapsed_ok.count + b->elapsed_err.count != b->count)
+			ok = fail(l, "%s: count does not match its histograms", w2);
+	}
+	if (ok)
+		series_fold(&a->series, &s);
+	for (size_t i = 0; i < s.n; i++)
+		bucket_free(&s.b[i]);
+	free(s.b);
+	return ok;
+}
+
+static bool load_inputs(struct loader *l, struct analysis *a, const cJSON *arr)
+{
+	if (!cJSON_IsArray(arr))
+		return fail(l, "inputs: want an array");
+	size_t i = 0;
+	for (const cJSON *o = arr->child; o; o = o->next, i++) {
+		char w[64];
+		snprintf(w, sizeof w, "inputs[%zu]", i);
+		struct input_info in = { 0 };
+		const cJSON *gz = member(l, o, w, "gzip"), *tr = member(l, o, w, "truncated");
+		const cJSON *er = member(l, o, w, "error");
+		in.path = (char *)get_str(l, o, w, "path");
+		in.format = (char *)get_str(l, o, w, "format");
+		if (!in.path || !in.format || !gz || !tr || !er ||
+		    !get_u64(l, o, w, "records", &in.records) || !get_u64(l, o, w, "skipped", &in.skipped) ||
+		    !get_u64(l, o, w, "headers_repeated", &in.headers_repeated) ||
+		    !get_u64(l, o, w, "bytes", &in.bytes))
+			return false;
+		if (!cJSON_IsBool(gz) || !cJSON_IsBool(tr) || !(cJSON_IsNull(er) || cJSON_IsString(er)))
+			return fail(l, "%s: gzip/truncated want true or false, error a string or null", w);
+		in.gzip = cJSON_IsTrue(gz);
+		in.truncated = cJSON_IsTrue(tr);
+		in.error = cJSON_IsString(er) ? er->valuestring : NULL;
+		analysis_add_input(a, &in);
+	}
+	return true;
+}
+
+static bool load_threads(struct loader *l, struct analysis *a, const cJSON *arr, const size_t *gids,
+			 size_t ngids)
+{
+	if (!cJSON_IsArray(arr))
+		return fail(l, "threads: want an array");
+	size_t i = 0;
+	for (const cJSON *p = arr->child; p; p = p->next, i++) {
+		char w[64];
+		snprintf(w, sizeof w, "threads[%zu]", i);
+		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 4 || !cJSON_IsString(p->child))
+			return fail(l, "%s: want [name, first, last, group]", w);
+		const cJSON *f = p->child->next, *la = f->next, *g = la->next;
+		int64_t first = INT64_MAX, last = INT64_MIN;
+		uint64_t gi;
+		if (!(cJSON_IsNull(f) && cJSON_IsNull(la)) &&
+		    (!num_i64(l, f, w, &first) || !num_i64(l, la, w, &last)))
+			return false;
+		if (!num_u64(l, g, w, &gi))
+			return false;
+		if (gi >= ngids)
+			return fail(l, "%s: group %llu out of range", w, (unsigned long long)gi);
+		size_t id = thread_slot(a, p->child->valuestring, gids[gi]);
+		if (first < a->thread_first[id])
+			a->thread_first[id] = first;
+		if (last > a->thread_last[id])
+			a->thread_last[id] = last;
+	}
+	return true;
+}
+
+struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen)
+{
+	struct loader l = { .err = err, .errlen = errlen };
+	const cJSON *schema = cJSON_GetObjectItemCaseSensitive(root, "schema");
+	if (!cJSON_IsString(schema) || strcmp(schema->valuestring, SUMMARY_SCHEMA) != 0) {
+		snprintf(err, errlen, "not a jtlscope summary (schema \"%s\" expected)", SUMMARY_SCHEMA);
+		return NULL;
+	}
+	const cJSON *cfg = member(&l, root, "summary", "config");
+	int64_t bucket;
+	if (!cfg || !get_i64(&l, cfg, "config", "bucket_ms", &bucket))
+		return NULL;
+	if (bucket <= 0) {
+		snprintf(err, errlen, "config.bucket_ms: want a positive width");
+		return NULL;
+	}
+	struct analysis_config c;
+	analysis_config_default(&c);
+	c.bucket_ms = bucket;
+	c.no_throttle = true;
+	const cJSON *codes = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(cfg, "throttle_signal"), "codes");
+	size_t nc = 0;
+	for (const cJSON *x = cJSON_IsArray(codes) ? codes->child : NULL; x && nc < THROTTLE_MAX_CODES; x = x->next)
+		if (cJSON_IsNumber(x) && x->valuedouble >= 100 && x->valuedouble <= 999)
+			c.throttle.codes[nc++] = (int)x->valuedouble;
+	if (nc)
+		c.throttle.ncodes = nc;
+	struct analysis *a = analysis_new(&c, err, errlen);
+	if (!a)
+		return NULL;
+	const cJSON *ctr = member(&l, root, "summary", "counters");
+	const cJSON *labels = member(&l, root, "summary", "labels");
+	const cJSON *codesj = member(&l, root, "summary", "codes");
+	const cJSON *groups = member(&l, root, "summary", "thread_groups");
+	const cJSON *threads = member(&l, root, "summary", "threads");
+	const cJSON *series = member(&l, root, "summary", "series");
+	const cJSON *inputs = member(&l, root, "summary", "inputs");
+	bool ok = !l.failed;
+	uint64_t folded = 0, nots = 0;
+	int64_t mat = -1;
+	if (ok)
+		ok = get_u64(&l, ctr, "counters", "labels_folded", &folded) &&
+		     get_u64(&l, ctr, "counters", "no_timestamp", &nots) &&
+		     get_i64(&l, ctr, "counters", "max_all_threads", &mat);
+	if (ok && !cJSON_IsArray(labels))
+		ok = fail(&l, "labels: want an array");
+	size_t i = 0;
+	for (const cJSON *o = ok ? labels->child : NULL; o && ok; o = o->next, i++)
+		ok = load_label(&l, a, o, i);
+	size_t *gids = NULL;
+	if (ok)
+		ok = load_pairs(&l, codesj, "codes", &a->code_map, &a->codes, &a->ncodes, &a->codes_cap,
+				ANALYSIS_MAX_CODES, NULL) &&
+		     load_pairs(&l, groups, "thread_groups", &a->group_map, &a->groups, &a->ngroups,
+				&a->groups_cap, ANALYSIS_MAX_GROUPS, &gids) &&
+		     load_threads(&l, a, threads, gids, (size_t)cJSON_GetArraySize(groups)) &&
+		     load_series(&l, a, series) && load_inputs(&l, a, inputs);
+	free(gids);
+	if (!ok) {
+		analysis_free(a);
+		return NULL;
+	}
+	a->labels_folded += folded;
+	a->no_timestamp = nots;
+	a->max_all_threads = mat < -1 ? -1 : mat;
+	return a;
+}
+
+bool summary_compatible(const cJSON *a, const cJSON *b, char *err, size_t errlen)
+{
+	const cJSON *ca = cJSON_GetObjectItemCaseSensitive(a, "config");
+	const cJSON *cb = cJSON_GetObjectItemCaseSensitive(b, "config");
+	const cJSON *ba = cJSON_GetObjectItemCaseSensitive(ca, "bucket_ms");
+	const cJSON *bb = cJSON_GetObjectItemCaseSensitive(cb, "bucket_ms");
+	if (!cJSON_Compare(ba, bb, true)) {
+		snprintf(err, errlen, "made with a different --bucket (%g ms vs %g ms)",
+			 cJSON_IsNumber(ba) ? ba->valuedouble : 0.0, cJSON_IsNumber(bb) ? bb->valuedouble : 0.0);
+		return false;
+	}
+	if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(ca, "throttle_signal"),
+			   cJSON_GetObjectItemCaseSensitive(cb, "throttle_signal"), true)) {
+		snprintf(err, errlen, "made with different throttle options (--throttle-codes, "
+			 "--no-503-retry-after, --throttle-pattern)");
+		return false;
+	}
+	return true;
+}

@@ -1,0 +1,58 @@
+/* summary.h - the mergeable state of a struct analysis, as JSON ("jtlscope-summary/1"), and
+ * the merge of two such states.
+ *
+ *   a = analysis_new(&cfg, ...);  analysis_add(a, &s)...      (do NOT call analysis_finish)
+ *   cJSON *j = summary_to_json(a, version);                   caller deletes j
+ *
+ *   m = summary_from_json(j0, err, sizeof err);               an unfinished analysis, no throttle
+ *   p = summary_from_json(j1, ...);  summary_merge(m, p, ...);  analysis_free(p);  ...
+ *   analysis_finish(m);   then the normal reports read m as if one pass had seen every sample
+ *
+ * What is kept: every counter, per-label histograms of successful and failed samples (sparse:
+ * bucket index -> count, with their sub_bits), response codes, thread groups, every thread's
+ * first..last span and group (so distinct threads and active threads per bucket stay exact),
+ * the time series with its per-bucket histograms, and the inputs.  Histograms merge exactly, so
+ * a merged analysis reports the same counts AND the same percentiles as a single pass (given
+ * the same label/code caps were not hit in a different order).
+ *
+ * Not kept: the throttle analysis.  It follows every thread's request sequence in time order
+ * (onset, limiter fit, Retry-After compliance) and has no mergeable form; an analysis built
+ * here has a->throttle == NULL, and the merged report must say so (SUMMARY_NO_THROTTLE_NOTE).
+ * The per-sample throttle SIGNAL (status 429 etc.) is counted while summarising, so the
+ * `throttled` counters stay exact.
+ *
+ * Hostile input: every number is range-checked (counts are integers in 0..2^53, bucket indexes
+ * below the histogram's largest index, widths bucket_ms * 2^k); anything else is an error with
+ * the JSON path, never a crash.  Limits: SUMMARY_MAX_SERIES buckets (the analysis' own cap).
+ */
+#ifndef JTLSCOPE_ANALYZER_SUMMARY_H
+#define JTLSCOPE_ANALYZER_SUMMARY_H
+
+#include <cjson/cJSON.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include "analyzer/analysis.h"
+
+#define SUMMARY_SCHEMA "jtlscope-summary/1"
+#define SUMMARY_MAX_SERIES ANALYSIS_MAX_BUCKETS
+#define SUMMARY_NO_THROTTLE_NOTE \
+	"merged from partial summaries: the throttle analysis (onset, limiter model, scope, " \
+	"Retry-After compliance) needs one pass over the samples in time order and is not part " \
+	"of a summary; run 'jtlscope report' on the inputs for it.  Throttled counts are exact."
+
+/* The state of an UNFINISHED analysis (analysis_finish not called yet: after it the separate
+ * success/failure histograms of the series are gone).  Returns NULL if a is finished. */
+cJSON *summary_to_json(const struct analysis *a, const char *generator);
+
+/* A new unfinished analysis (throttle disabled) holding one summary.  NULL on a malformed
+ * summary, with the reason (and JSON path) in err. */
+struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen);
+
+/* Are two summaries made with the same analysis options (bucket width, throttle signal)?  If
+ * not, err says which option differs. */
+bool summary_compatible(const cJSON *a, const cJSON *b, char *err, size_t errlen);
+
+/* Fold src into dst; both unfinished, same bucket_ms (else -1 and err).  src is not changed. */
+int summary_merge(struct analysis *dst, const struct analysis *src, char *err, size_t errlen);
+
+#endif
