@@ -69,6 +69,8 @@ void hist_add_n(struct hist *h, int64_t v, uint64_t n)
 {
 	if (n == 0)
 		return;
+	if (h->sub_bits == 0) /* zero-initialised: the fine default */
+		h->sub_bits = HIST_FINE;
 	if (v < 0)
 		v = 0;
 	uint32_t idx = hist_index(h->sub_bits, v);
@@ -91,6 +93,8 @@ void hist_merge(struct hist *a, const struct hist *b)
 {
 	if (b->count == 0)
 		return;
+	if (a->sub_bits == 0)
+		a->sub_bits = b->sub_bits;
 	if (b->n)
 		ensure(a, b->n - 1);
 	for (uint32_t i = 0; i < b->n; i++)

@@ -1,5 +1,5 @@
 /* hist.h - log-linear histogram of non-negative integers (milliseconds), fixed memory per
- * magnitude, mergeable exactly.
+ * magnitude, mergeable exactly.  A zero-initialised struct hist is valid (HIST_FINE).
  *
  * Values below 2^sub_bits are exact; above, each power of two is split into 2^(sub_bits-1)
  * equal buckets, so a reported percentile is within 1/2^sub_bits of the true value (sub_bits 7:

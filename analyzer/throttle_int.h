@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include "analyzer/hist.h"
 #include "analyzer/throttle.h"
 #include "common/util.h"
 
@@ -113,7 +114,7 @@ struct retry_pending {
 #define RESET_MAP_MAX 8192
 struct retry_acc {
 	uint64_t seen, honoured, violated, no_retry, at_deadline;
-	struct thist early, waited;           /* ms */
+	struct hist early, waited;            /* ms (fine: medians reported to 1 %) */
 	size_t nvalues;
 	struct { double value_s; uint64_t count; } values[THROTTLE_RA_VALUES];
 	uint64_t values_other;

@@ -94,8 +94,8 @@ static void judge(struct retry_acc *a, const struct retry_pending *p)
 	}
 	if (p->next + RETRY_TOLERANCE_MS < p->deadline) {
 		a->violated++;
-		thist_add(&a->early, (uint64_t)(p->deadline - p->next));
-		thist_add(&a->waited, (uint64_t)(p->next > p->arrival ? p->next - p->arrival : 0));
+		hist_add(&a->early, p->deadline - p->next);
+		hist_add(&a->waited, p->next > p->arrival ? p->next - p->arrival : 0);
 		return;
 	}
 	a->honoured++;
@@ -183,8 +183,8 @@ void retry_acc_merge(struct retry_acc *d, const struct retry_acc *s)
 	d->violated += s->violated;
 	d->no_retry += s->no_retry;
 	d->at_deadline += s->at_deadline;
-	thist_merge(&d->early, &s->early);
-	thist_merge(&d->waited, &s->waited);
+	hist_merge(&d->early, &s->early);
+	hist_merge(&d->waited, &s->waited);
 	for (size_t i = 0; i < s->nvalues; i++)
 		add_value(d, s->values[i].value_s, s->values[i].count);
 	d->values_other += s->values_other;
@@ -204,6 +204,8 @@ void retry_acc_merge(struct retry_acc *d, const struct retry_acc *s)
 
 void retry_acc_release(struct retry_acc *a)
 {
+	hist_free(&a->early);
+	hist_free(&a->waited);
 	imap_release(&a->reset_sec);
 	imap_release(&a->arrival_sec);
 }
@@ -222,8 +224,8 @@ void retry_result(const struct retry_acc *a, struct throttle_retry *out)
 	out->violated = a->violated;
 	out->no_retry = a->no_retry;
 	out->at_deadline = a->at_deadline;
-	out->median_early_s = a->early.n ? thist_quantile(&a->early, 0.5) / 1000.0 : -1;
-	out->median_wait_s = a->waited.n ? thist_quantile(&a->waited, 0.5) / 1000.0 : -1;
+	out->median_early_s = a->early.count ? (double)hist_quantile(&a->early, 0.5) / 1000.0 : -1;
+	out->median_wait_s = a->waited.count ? (double)hist_quantile(&a->waited, 0.5) / 1000.0 : -1;
 	out->nvalues = a->nvalues;
 	for (size_t i = 0; i < a->nvalues; i++) {
 		out->values[i].value_s = a->values[i].value_s;

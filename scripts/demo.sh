@@ -8,7 +8,7 @@ rm -rf "$out"
 mkdir -p "$out"
 run=sample-data/demo
 echo "jtlscope demo: analysing $run/demo.xml.gz (JMeter XML results with response headers)"
-./jtlscope report -q --format text,json -o "$out" "$run/demo.xml.gz"
+./jtlscope report -q --format text,json,md,html,csv -o "$out" "$run/demo.xml.gz"
 echo
 cat "$out/report.txt"
 echo
