@@ -152,6 +152,7 @@ struct throttle *throttle_new(const struct throttle_config *c, char *err, size_t
 	t->groups = xcalloc(REGION_MAX_GROUPS + 1, sizeof *t->groups);
 	t->other = -1;
 	t->last_group = UINT32_MAX;
+	t->lastauth_group = UINT32_MAX;
 	group_init(&t->all, "all");
 	t->start_ms = INT64_MAX;
 	t->end_ms = INT64_MIN;
@@ -179,6 +180,7 @@ void throttle_free(struct throttle *t)
 	strbuf_release(&t->regbuf);
 	strbuf_release(&t->namebuf);
 	strbuf_release(&t->lastkey);
+	strbuf_release(&t->lastauth);
 	region_map_free(t->regions);
 	pcre2_code_free(t->re);
 	pcre2_match_data_free(t->md);
@@ -252,7 +254,44 @@ static uint32_t group_named(struct throttle *t, const char *name, bool *folded)
 	return gi;
 }
 
+/* Length of "scheme://authority" at the start of a URL, 0 if it has none. */
+static size_t url_authority_len(const char *p, size_t n)
+{
+	const char *c = memchr(p, ':', n < 32 ? n : 32);
+	if (!c || (size_t)(c - p) + 3 > n || c[1] != '/' || c[2] != '/')
+		return 0;
+	size_t i = (size_t)(c - p) + 3;
+	while (i < n && p[i] != '/' && p[i] != '?' && p[i] != '#')
+		i++;
+	return i;
+}
+
+static uint32_t group_of_key(struct throttle *t, const struct sample *s);
+
+/* Samples of a run mostly go to a handful of hosts: when the URL starts with the same
+ * scheme://authority as the previous one, its url-host group is the same. */
 static uint32_t group_of(struct throttle *t, const struct sample *s)
+{
+	if (t->cfg.region_by != REGION_BY_URL_HOST || !s->url.p || s->url.n == 0)
+		return group_of_key(t, s);
+	size_t L = t->lastauth.len;
+	if (t->lastauth_group != UINT32_MAX && s->url.n >= L && memcmp(s->url.p, t->lastauth.buf, L) == 0 &&
+	    (s->url.n == L || s->url.p[L] == '/' || s->url.p[L] == '?' || s->url.p[L] == '#'))
+		return t->lastauth_group;
+	uint32_t g = group_of_key(t, s);
+	size_t al = url_authority_len(s->url.p, s->url.n);
+	struct strref h;
+	strbuf_reset(&t->lastauth);
+	if (al && region_url_host(s->url.p, s->url.n, &h)) { /* the key came from this URL */
+		strbuf_add(&t->lastauth, s->url.p, al);
+		t->lastauth_group = g;
+	} else {
+		t->lastauth_group = UINT32_MAX;
+	}
+	return g;
+}
+
+static uint32_t group_of_key(struct throttle *t, const struct sample *s)
 {
 	region_key(t->cfg.region_by, s, &t->keybuf);
 	const char *key = strbuf_cstr(&t->keybuf);

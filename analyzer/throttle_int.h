@@ -196,6 +196,8 @@ struct throttle {
 	struct smap group_cache;  /* grouping key -> group index */
 	struct strbuf keybuf, regbuf, namebuf, lastkey;
 	uint32_t last_group;      /* group of lastkey, UINT32_MAX if none */
+	struct strbuf lastauth;   /* scheme://authority of the last URL grouped by url-host */
+	uint32_t lastauth_group;  /* its group, UINT32_MAX if none */
 
 	struct smap key_ids;      /* key identity -> id */
 	struct smap host_ids;     /* generator host -> id */
