@@ -2,7 +2,10 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/batch.h"
+#include "cli/compare.h"
 #include "cli/report_cmd.h"
+#include "cli/summary_cmd.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -14,6 +17,10 @@ static void usage(FILE *f)
 	      "\n"
 	      "commands:\n"
 	      "  report INPUT...      analyse JMeter results (CSV/XML JTL, .gz) and write reports\n"
+	      "  batch DIR|FILE... -o OUT   analyse an archive of runs in parallel, index them\n"
+	      "  compare BASE CAND    per-label deltas, onset shift, limit change of two runs\n"
+	      "  summarize INPUT...   write a mergeable summary of JMeter results\n"
+	      "  merge SUMMARY...     combine summaries into one analysis and write its reports\n"
 	      "  help                 this text; 'jtlscope report --help' for report options\n"
 	      "\n"
 	      "  jtlscope --version   print the version\n"
@@ -39,6 +46,14 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "batch") == 0)
+		return cmd_batch(argc - 1, argv + 1);
+	if (strcmp(cmd, "compare") == 0)
+		return cmd_compare(argc - 1, argv + 1);
+	if (strcmp(cmd, "summarize") == 0)
+		return cmd_summarize(argc - 1, argv + 1);
+	if (strcmp(cmd, "merge") == 0)
+		return cmd_merge(argc - 1, argv + 1);
 	fprintf(stderr, "jtlscope: error: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

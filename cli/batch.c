@@ -1,0 +1,1502 @@
+/* batch.c - `jtlscope batch` (batch.h): discover runs, analyse them in worker processes,
+ * cache, index. */
+#include "cli/batch.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/gate.h"
+#include "cli/report_cmd.h"
+#include "cli/summary_cmd.h"
+#include "common/diag.h"
+#include "common/util.h"
+#include "parsers/input.h"
+#include "parsers/jtl.h"
+#include "reports/escape.h"
+#include "reports/json_util.h"
+#include "reports/report.h"
+
+#ifndef JTLSCOPE_VERSION
+#define JTLSCOPE_VERSION "0.0.0"
+#endif
+
+#define SELF_EXE "/proc/self/exe"
+#define NAME_MAX_STEM 80       /* bytes of the sanitised path kept in a run's folder name */
+#define ERRLINE_MAX 300        /* bytes of a worker's first error line kept */
+
+/* --- small helpers -------------------------------------------------------------------------- */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+/* "dir/run1.jtl.gz" -> "run1"; "a/b.pcap" -> "b". */
+static char *stem_of(const char *path)
+{
+	char *s = xstrdup(base_name(path));
+	size_t n = strlen(s);
+	if (n > 3 && strcasecmp(s + n - 3, ".gz") == 0)
+		s[n -= 3] = '\0';
+	char *dot = strrchr(s, '.');
+	if (dot && dot != s)
+		*dot = '\0';
+	return s;
+}
+
+static char *dir_of(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? xstrndup(path, (size_t)(s - path)) : xstrdup(".");
+}
+
+/* 2: a name JMeter results usually have (.jtl); 1: .csv / .xml; 0: other.  .gz ignored. */
+static int result_name(const char *path)
+{
+	const char *b = base_name(path);
+	size_t n = strlen(b);
+	if (n > 3 && strcasecmp(b + n - 3, ".gz") == 0)
+		n -= 3;
+	if (n > 4 && strncasecmp(b + n - 4, ".jtl", 4) == 0)
+		return 2;
+	if (n > 4 && (strncasecmp(b + n - 4, ".csv", 4) == 0 || strncasecmp(b + n - 4, ".xml", 4) == 0))
+		return 1;
+	return 0;
+}
+
+/* --- discovery ------------------------------------------------------------------------------ */
+
+enum fkind { FK_NONE, FK_JTL, FK_CAPTURE, FK_SUSPECT };
+
+struct found {
+	char *path;
+	enum fkind kind;
+};
+
+struct finfo {
+	uint64_t size;
+	int64_t mtime_ns;
+	uint64_t hash;
+	bool hashed;
+	double hashed_at;      /* wall-clock seconds when the hash was computed */
+};
+
+struct run {
+	char *path;            /* the JTL (or suspect file) */
+	char *name;            /* folder under OUT/runs/ */
+	char **caps;           /* paired captures */
+	size_t ncaps;
+	struct finfo *fi;      /* 1 + ncaps */
+	int exit;              /* worker exit code; -1 not run; 128+N killed by signal N */
+	char *error;           /* first error line, or NULL */
+	bool cached;
+	double secs;
+	cJSON *report;         /* OUT/runs/<name>/report.json, NULL if absent */
+	int gate_met;
+};
+
+struct batch {
+	const char *out;
+	int jobs;
+	bool quiet, force;
+	char *formats;         /* passed to report --format */
+	const char **pass;     /* report options passed through */
+	size_t npass;
+	struct found *f;
+	size_t nf, fcap;
+	struct run *r;
+	size_t nr, rcap;
+	char **unpaired;
+	size_t nunpaired;
+	dev_t out_dev;
+	ino_t out_ino;
+	bool out_known;
+	uint64_t options_key;
+	struct gate *gate;
+	const char *junit;
+};
+
+/* JMeter's CSV column names (SampleSaveConfiguration). */
+static bool jmeter_column(const char *p, size_t n)
+{
+	static const char *cols[] = {
+		"timeStamp", "elapsed", "label", "responseCode", "responseMessage", "threadName",
+		"dataType", "success", "failureMessage", "bytes", "sentBytes", "grpThreads",
+		"allThreads", "URL", "Latency", "IdleTime", "Connect", "SampleCount", "ErrorCount",
+		"Hostname", "Filename", "Encoding",
+	};
+	for (size_t k = 0; k < ARRAY_LEN(cols); k++)
+		if (strlen(cols[k]) == n && strncasecmp(p, cols[k], n) == 0)
+			return true;
+	return false;
+}
+
+/* "Thread Group 1-7": ends in " N-M". */
+static bool thread_name_like(const char *p, size_t n)
+{
+	size_t i = n, d;
+	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
+		i--;
+	if (i == n || i == 0 || p[i - 1] != '-')
+		return false;
+	d = --i;
+	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
+		i--;
+	return i < d && i > 0 && p[i - 1] == ' ';
+}
+
+/* The first line of a CSV JTL: a header with JMeter's column names, or a header-less record
+ * that starts with a timestamp, or holds a status code, a true/false and a thread name. */
+static bool looks_jtl_csv(const unsigned char *p, size_t n)
+{
+	size_t e = 0;
+	while (e < n && p[e] != '\n' && p[e] != '\r')
+		e++;
+	if (e >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
+		p += 3;
+		e -= 3;
+	}
+	const char *line = (const char *)p;
+	static const char delims[] = ",;\t|";
+	char delim = ',';
+	size_t best = 0;
+	for (size_t k = 0; k < sizeof delims - 1; k++) {
+		size_t c = 0;
+		for (size_t i = 0; i < e; i++)
+			c += line[i] == delims[k];
+		if (c > best) {
+			best = c;
+			delim = delims[k];
+		}
+	}
+	size_t cols = 0, fields = 0;
+	bool code = false, boolean = false, thread = false, ts_first = false;
+	for (size_t i = 0; i <= e;) {
+		size_t j = i;
+		while (j < e && line[j] != delim)
+			j++;
+		const char *f = line + i;
+		size_t fl = j - i;
+		if (fl >= 2 && f[0] == '"' && f[fl - 1] == '"') {
+			f++;
+			fl -= 2;
+		}
+		cols += jmeter_column(f, fl);
+		int64_t v;
+		if (fields == 0 && jtl_parse_timestamp(f, fl, NULL, 0, &v) && v >= 946684800000LL)
+			ts_first = true;
+		if (fl == 3 && parse_i64(f, fl, 100, 599, &v))
+			code = true;
+		if ((fl == 4 && strncasecmp(f, "true", 4) == 0) || (fl == 5 && strncasecmp(f, "false", 5) == 0))
+			boolean = true;
+		if (thread_name_like(f, fl))
+			thread = true;
+		fields++;
+		i = j + 1;
+	}
+	return cols >= 2 || ts_first || (code && boolean && thread);
+}
+
+static bool looks_jtl_xml(const unsigned char *p, size_t n)
+{
+	static const char *tags[] = { "<testResults", "<httpSample", "<sample " };
+	for (size_t k = 0; k < ARRAY_LEN(tags); k++)
+		if (memmem(p, n, tags[k], strlen(tags[k])))
+			return true;
+	return false;
+}
+
+static enum fkind classify(const char *path)
+{
+	char err[600];
+	struct input *in = input_open(path, err, sizeof err);
+	if (!in)
+		return result_name(path) ? FK_SUSPECT : FK_NONE;
+	enum input_format fmt = input_sniff(in);
+	const unsigned char *p;
+	size_t n = input_peek(in, &p);
+	enum fkind k = FK_NONE;
+	switch (fmt) {
+	case INPUT_FMT_PCAP:
+	case INPUT_FMT_PCAPNG:
+		k = FK_CAPTURE;
+		break;
+	case INPUT_FMT_CSV:
+		k = looks_jtl_csv(p, n) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
+		break;
+	case INPUT_FMT_XML:
+		k = looks_jtl_xml(p, n) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
+		break;
+	case INPUT_FMT_EMPTY:
+		k = result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
+		break;
+	case INPUT_FMT_UNKNOWN:
+		k = result_name(path) ? FK_SUSPECT : FK_NONE;
+		break;
+	case INPUT_FMT_JSON:
+		k = FK_NONE;
+		break;
+	}
+	input_close(in);
+	return k;
+}
+
+static void add_found(struct batch *b, const char *path, enum fkind k)
+{
+	void *v = b->f;
+	xgrow(&v, &b->fcap, b->nf + 1, sizeof *b->f);
+	b->f = v;
+	b->f[b->nf].path = xstrdup(path);
+	b->f[b->nf].kind = k;
+	b->nf++;
+}
+
+static int cmp_str(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void walk(struct batch *b, const char *dir, int depth)
+{
+	if (depth > BATCH_MAX_DEPTH) {
+		diag_note("warning: '%s': deeper than %d levels, not searched", dir, BATCH_MAX_DEPTH);
+		return;
+	}
+	DIR *d = opendir(dir);
+	if (!d) {
+		diag_note("warning: cannot read directory '%s': %s", dir, strerror(errno));
+		return;
+	}
+	char **names = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *e;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] == '.')
+			continue;   /* ., .., hidden files, our own cache */
+		void *v = names;
+		xgrow(&v, &cap, n + 1, sizeof *names);
+		names = v;
+		names[n++] = xstrdup(e->d_name);
+	}
+	closedir(d);
+	if (n)
+		qsort(names, n, sizeof *names, cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *p = strcmp(dir, "/") == 0 ? xasprintf("/%s", names[i]) : xasprintf("%s/%s", dir, names[i]);
+		struct stat st;
+		if (lstat(p, &st) == 0) {
+			if (S_ISDIR(st.st_mode)) {
+				if (!(b->out_known && st.st_dev == b->out_dev && st.st_ino == b->out_ino))
+					walk(b, p, depth + 1);
+			} else if (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode))) {
+				enum fkind k = classify(p);
+				if (k != FK_NONE)
+					add_found(b, p, k);
+			}
+		}
+		free(p);
+		free(names[i]);
+	}
+	free(names);
+}
+
+/* Folder name for a run: the path with unsafe bytes as '_', cut, plus a hash of the path. */
+static char *safe_name(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *p = path;
+	while (*p == '.' || *p == '/')
+		p++;
+	for (; *p && sb.len < NAME_MAX_STEM; p++) {
+		unsigned char c = (unsigned char)*p;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '.' || c == '-' || c == '_';
+		if (ok)
+			strbuf_addch(&sb, (char)c);
+		else if (sb.len && sb.buf[sb.len - 1] != '_')
+			strbuf_addch(&sb, '_');
+	}
+	strbuf_addf(&sb, "-%08llx", (unsigned long long)(hash_bytes(path, strlen(path)) & 0xffffffffULL));
+	return strbuf_detach(&sb);
+}
+
+static void add_run(struct batch *b, const char *path)
+{
+	void *v = b->r;
+	xgrow(&v, &b->rcap, b->nr + 1, sizeof *b->r);
+	b->r = v;
+	struct run *r = &b->r[b->nr++];
+	memset(r, 0, sizeof *r);
+	r->path = xstrdup(path);
+	r->name = safe_name(path);
+	r->exit = -1;
+}
+
+/* Runs from the found files; captures go to the JTL of the same stem in their folder, else to
+ * the folder's only JTL. */
+static void pair(struct batch *b)
+{
+	for (size_t i = 0; i < b->nf; i++)
+		if (b->f[i].kind == FK_JTL || b->f[i].kind == FK_SUSPECT)
+			add_run(b, b->f[i].path);
+	for (size_t i = 0; i < b->nf; i++) {
+		if (b->f[i].kind != FK_CAPTURE)
+			continue;
+		char *cdir = dir_of(b->f[i].path), *cstem = stem_of(b->f[i].path);
+		struct run *match = NULL, *only = NULL;
+		size_t in_dir = 0;
+		for (size_t k = 0; k < b->nr; k++) {
+			char *rdir = dir_of(b->r[k].path);
+			if (strcmp(rdir, cdir) == 0) {
+				in_dir++;
+				only = &b->r[k];
+				char *rstem = stem_of(b->r[k].path);
+				if (strcmp(rstem, cstem) == 0 && !match)
+					match = &b->r[k];
+				free(rstem);
+			}
+			free(rdir);
+		}
+		if (!match && in_dir == 1)
+			match = only;
+		if (match) {
+			match->caps = xrealloc(match->caps, (match->ncaps + 1) * sizeof *match->caps);
+			match->caps[match->ncaps++] = xstrdup(b->f[i].path);
+		} else {
+			b->unpaired = xrealloc(b->unpaired, (b->nunpaired + 1) * sizeof *b->unpaired);
+			b->unpaired[b->nunpaired++] = xstrdup(b->f[i].path);
+		}
+		free(cdir);
+		free(cstem);
+	}
+	for (size_t k = 0; k < b->nr; k++)
+		b->r[k].fi = xcalloc(1 + b->r[k].ncaps, sizeof *b->r[k].fi);
+}
+
+/* --- the cache ------------------------------------------------------------------------------ */
+
+static bool file_stat(const char *path, struct finfo *fi)
+{
+	struct stat st;
+	if (stat(path, &st) != 0)
+		return false;
+	fi->size = (uint64_t)st.st_size;
+	fi->mtime_ns = (int64_t)st.st_mtim.tv_sec * 1000000000LL + st.st_mtim.tv_nsec;
+	return true;
+}
+
+/* Content hash of the raw file bytes (hash_bytes per 1 MB block, chained). */
+static bool file_hash(const char *path, uint64_t *h)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	static unsigned char buf[1 << 20];
+	uint64_t acc = 0x243f6a8885a308d3ULL;
+	for (;;) {
+		ssize_t n = read(fd, buf, sizeof buf);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			close(fd);
+			return false;
+		}
+		if (n == 0)
+			break;
+		acc = (acc ^ hash_bytes(buf, (size_t)n)) * 0x9fb21c651e98df25ULL;
+		acc ^= acc >> 29;
+	}
+	close(fd);
+	*h = acc;
+	return true;
+}
+
+static const char *run_input(const struct run *r, size_t i)
+{
+	return i == 0 ? r->path : r->caps[i - 1];
+}
+
+static char *hex64(uint64_t v)
+{
+	return xasprintf("%016llx", (unsigned long long)v);
+}
+
+static bool parse_hex64(const char *s, uint64_t *out)
+{
+	if (!s || strlen(s) != 16)
+		return false;
+	uint64_t v = 0;
+	for (const char *p = s; *p; p++) {
+		int d = *p >= '0' && *p <= '9' ? *p - '0' : *p >= 'a' && *p <= 'f' ? *p - 'a' + 10 : -1;
+		if (d < 0)
+			return false;
+		v = v << 4 | (uint64_t)d;
+	}
+	*out = v;
+	return true;
+}
+
+/* Is run r unchanged since the cache entry e?  Fills r->fi (hashing only when size/mtime do not
+ * settle it). */
+static bool cache_fresh(struct batch *b, struct run *r, const cJSON *e)
+{
+	const cJSON *ins = cJSON_GetObjectItemCaseSensitive(e, "inputs");
+	if (!cJSON_IsArray(ins) || (size_t)cJSON_GetArraySize(ins) != 1 + r->ncaps)
+		return false;
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(e, "exit");
+	if (!cJSON_IsNumber(ex))
+		return false;
+	int code = (int)ex->valuedouble;
+	if (code != EXIT_OK && code != EXIT_INPUT && code != EXIT_STRICT)
+		return false;   /* output errors and crashes are worth another try */
+	size_t i = 0;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, ins) {
+		struct finfo *fi = &r->fi[i];
+		const char *path = gate_str(x, "path");
+		uint64_t hash;
+		double size = gate_num(x, "size"), ms = gate_num(x, "mtime_s"), mn = gate_num(x, "mtime_ns");
+		double hat = gate_num(x, "hashed_at");
+		if (!path || strcmp(path, run_input(r, i)) != 0 || !parse_hex64(gate_str(x, "hash"), &hash) ||
+		    isnan(size) || isnan(ms) || isnan(mn) || isnan(hat) || !file_stat(path, fi) ||
+		    (double)fi->size != size)
+			return false;
+		bool same_mtime = (double)(fi->mtime_ns / 1000000000LL) == ms &&
+				  (double)(fi->mtime_ns % 1000000000LL) == mn;
+		/* a file changed within the same clock tick as its hashing could keep size and mtime */
+		bool racy = ms + BATCH_RACY_S >= hat;
+		if (!same_mtime || racy) {
+			if (!file_hash(path, &fi->hash))
+				return false;
+			fi->hashed = true;
+			fi->hashed_at = (double)time(NULL);
+			if (fi->hash != hash)
+				return false;
+		} else {
+			fi->hash = hash;
+			fi->hashed = true;
+			fi->hashed_at = hat;
+		}
+		i++;
+	}
+	char *rj = xasprintf("%s/runs/%s/%s", b->out, r->name, code == EXIT_OK ? "report.json" : "stderr.txt");
+	bool have = access(rj, R_OK) == 0;
+	free(rj);
+	if (!have)
+		return false;
+	r->exit = code;
+	const char *er = gate_str(e, "error");
+	r->error = er ? xstrdup(er) : NULL;
+	double secs = gate_num(e, "seconds");
+	r->secs = isnan(secs) ? 0 : secs;
+	r->cached = true;
+	return true;
+}
+
+static cJSON *cache_load(struct batch *b)
+{
+	char *p = xasprintf("%s/%s", b->out, BATCH_CACHE);
+	cJSON *c = NULL;
+	if (access(p, R_OK) == 0) {
+		char err[600];
+		c = sumcmd_load_json(p, err, sizeof err);
+		if (!c)
+			diag_note("warning: ignoring the cache: %s", err);
+	}
+	free(p);
+	if (c) {
+		uint64_t key;
+		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "schema")) ||
+		    strcmp(gate_str(c, "schema"), BATCH_CACHE_SCHEMA) != 0 ||
+		    !parse_hex64(gate_str(c, "options_key"), &key) || key != b->options_key) {
+			cJSON_Delete(c);   /* other options or version: every run again */
+			c = NULL;
+		}
+	}
+	return c;
+}
+
+static int cache_save(struct batch *b)
+{
+	cJSON *c = cJSON_CreateObject();
+	cJSON_AddStringToObject(c, "schema", BATCH_CACHE_SCHEMA);
+	char *k = hex64(b->options_key);
+	cJSON_AddStringToObject(c, "options_key", k);
+	free(k);
+	cJSON *runs = cJSON_AddObjectToObject(c, "runs");
+	for (size_t i = 0; i < b->nr; i++) {
+		struct run *r = &b->r[i];
+		if (r->exit < 0)
+			continue;
+		cJSON *e = cJSON_AddObjectToObject(runs, r->name);
+		cJSON *ins = cJSON_AddArrayToObject(e, "inputs");
+		for (size_t j = 0; j <= r->ncaps; j++) {
+			if (!r->fi[j].hashed)
+				continue;
+			cJSON *x = cJSON_CreateObject();
+			cJSON_AddStringToObject(x, "path", run_input(r, j));
+			cJSON_AddNumberToObject(x, "size", (double)r->fi[j].size);
+			cJSON_AddNumberToObject(x, "mtime_s", (double)(r->fi[j].mtime_ns / 1000000000LL));
+			cJSON_AddNumberToObject(x, "mtime_ns", (double)(r->fi[j].mtime_ns % 1000000000LL));
+			char *h = hex64(r->fi[j].hash);
+			cJSON_AddStringToObject(x, "hash", h);
+			free(h);
+			cJSON_AddNumberToObject(x, "hashed_at", r->fi[j].hashed_at);
+			cJSON_AddItemToArray(ins, x);
+		}
+		cJSON_AddNumberToObject(e, "exit", r->exit);
+		if (r->error)
+			cJSON_AddStringToObject(e, "error", r->error);
+		else
+			cJSON_AddNullToObject(e, "error");
+		cJSON_AddNumberToObject(e, "seconds", round(r->secs * 1000) / 1000);
+	}
+	char *p = xasprintf("%s/%s", b->out, BATCH_CACHE), *tmp = xasprintf("%s.tmp", p);
+	char *s = cJSON_PrintUnformatted(c);
+	cJSON_Delete(c);
+	FILE *f = fopen(tmp, "w");
+	int rc = 0;
+	if (!f || fputs(s, f) < 0 || fclose(f) != 0 || rename(tmp, p) != 0) {
+		diag_error("cannot write '%s': %s", p, strerror(errno));
+		rc = -1;
+	}
+	cJSON_free(s);
+	free(p);
+	free(tmp);
+	return rc;
+}
+
+/* --- workers -------------------------------------------------------------------------------- */
+
+/* argv for `report` on run r (NULL r: the option check, ending in --help).  Caller frees the
+ * array and the strings marked owned (the run folder). */
+static char **report_argv(const struct batch *b, const struct run *r, char **rundir)
+{
+	size_t n = 0, cap = 12 + b->npass + (r ? r->ncaps : 0);
+	char **v = xcalloc(cap, sizeof *v);
+	v[n++] = (char *)"jtlscope";
+	v[n++] = (char *)"report";
+	v[n++] = (char *)"-q";
+	*rundir = r ? xasprintf("%s/runs/%s", b->out, r->name) : NULL;
+	if (r) {
+		v[n++] = (char *)"-o";
+		v[n++] = *rundir;
+	}
+	v[n++] = (char *)"--format";
+	v[n++] = b->formats;
+	for (size_t i = 0; i < b->npass; i++)
+		v[n++] = (char *)b->pass[i];
+	if (r) {
+		v[n++] = (char *)"--";
+		v[n++] = r->path;
+		for (size_t i = 0; i < r->ncaps; i++)
+			v[n++] = r->caps[i];
+	} else {
+		v[n++] = (char *)"--help";
+	}
+	v[n] = NULL;
+	return v;
+}
+
+/* fork + exec of this binary; stdout to /dev/null, stderr to errpath (or the pipe fd). */
+static pid_t spawn(char **argv, const char *errpath, int errfd)
+{
+	fflush(NULL);
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	int nul = open("/dev/null", O_RDWR);
+	if (nul >= 0) {
+		dup2(nul, 0);
+		dup2(nul, 1);
+	}
+	int e = errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0666) : errfd;
+	if (e >= 0)
+		dup2(e, 2);
+	execv(SELF_EXE, argv);
+	dprintf(2, "jtlscope: error: cannot run '%s': %s\n", SELF_EXE, strerror(errno));
+	_exit(127);
+}
+
+static int wait_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+/* The line that explains a failure: the first "error:" line, else the first line. */
+static char *first_error_line(const char *text)
+{
+	const char *pick = NULL, *first = NULL;
+	for (const char *p = text; *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n && !first)
+			first = p;
+		if (n && !pick && memmem(p, n, "error:", 6))
+			pick = p;
+		p += n + (e ? 1 : 0);
+	}
+	if (!pick)
+		pick = first;
+	if (!pick)
+		return NULL;
+	static const char prefix[] = "jtlscope: error: ";
+	if (strncmp(pick, prefix, sizeof prefix - 1) == 0)
+		pick += sizeof prefix - 1;
+	size_t n = strcspn(pick, "\n");
+	return xstrndup(pick, n > ERRLINE_MAX ? ERRLINE_MAX : n);
+}
+
+static char *read_small(const char *path, size_t max)
+{
+	FILE *f = fopen(path, "r");
+	if (!f)
+		return NULL;
+	char *buf = xmalloc(max + 1);
+	size_t n = fread(buf, 1, max, f);
+	fclose(f);
+	buf[n] = '\0';
+	return buf;
+}
+
+/* Check the passed-through options once: `report OPTIONS --format F --help` exits 0 exactly
+ * when report accepts them. */
+static bool check_options(struct batch *b)
+{
+	int pfd[2];
+	if (pipe(pfd) != 0)
+		return true;
+	char *dummy;
+	char **v = report_argv(b, NULL, &dummy);
+	pid_t pid = spawn(v, NULL, pfd[1]);
+	free(v);
+	close(pfd[1]);
+	char buf[4096];
+	size_t n = 0;
+	ssize_t k;
+	while (n < sizeof buf - 1 && (k = read(pfd[0], buf + n, sizeof buf - 1 - n)) > 0)
+		n += (size_t)k;
+	buf[n] = '\0';
+	close(pfd[0]);
+	int status = 0;
+	if (pid < 0 || waitpid(pid, &status, 0) < 0)
+		return true;
+	if (wait_code(status) == 0)
+		return true;
+	char *line = first_error_line(buf);
+	diag_error("options passed to report were refused: %s", line ? line : "(no message)");
+	free(line);
+	return false;
+}
+
+static void progress(const struct batch *b, size_t done, const struct run *r)
+{
+	if (b->quiet)
+		return;
+	struct strbuf sb = STRBUF_INIT;
+	esc_text_sb(&sb, r->path, strlen(r->path));
+	if (r->cached)
+		fprintf(stderr, "[%zu/%zu] %s ... cached (%s)\n", done, b->nr, strbuf_cstr(&sb),
+			r->exit == 0 ? "ok" : "failed");
+	else if (r->exit == 0)
+		fprintf(stderr, "[%zu/%zu] %s ... ok %.1f s\n", done, b->nr, strbuf_cstr(&sb), r->secs);
+	else {
+		struct strbuf eb = STRBUF_INIT;
+		if (r->error)
+			esc_text_sb(&eb, r->error, strlen(r->error));
+		fprintf(stderr, "[%zu/%zu] %s ... FAILED (exit %d) %.1f s: %s\n", done, b->nr,
+			strbuf_cstr(&sb), r->exit, r->secs, strbuf_cstr(&eb));
+		strbuf_release(&eb);
+	}
+	strbuf_release(&sb);
+}
+
+static void finish_run(struct batch *b, struct run *r, int status, double t0)
+{
+	r->exit = wait_code(status);
+	r->secs = now_s() - t0;
+	free(r->error);
+	r->error = NULL;
+	char *ep = xasprintf("%s/runs/%s/stderr.txt", b->out, r->name);
+	struct stat st;
+	if (r->exit == 0 && stat(ep, &st) == 0 && st.st_size == 0)
+		unlink(ep);
+	if (r->exit != 0) {
+		char *txt = read_small(ep, 64 * 1024);
+		r->error = txt ? first_error_line(txt) : NULL;
+		if (!r->error)
+			r->error = r->exit > 128 ? xasprintf("killed by signal %d", r->exit - 128)
+						 : xasprintf("exit %d", r->exit);
+		free(txt);
+	}
+	free(ep);
+}
+
+struct job {
+	pid_t pid;
+	size_t run;
+	double t0;
+};
+
+static void run_all(struct batch *b, cJSON *cache)
+{
+	const cJSON *centries = cJSON_GetObjectItemCaseSensitive(cache, "runs");
+	struct job *jobs = xcalloc((size_t)b->jobs, sizeof *jobs);
+	size_t next = 0, done = 0;
+	int active = 0;
+	while (next < b->nr || active > 0) {
+		while (active < b->jobs && next < b->nr) {
+			struct run *r = &b->r[next++];
+			if (!b->force && cache_fresh(b, r, cJSON_GetObjectItemCaseSensitive(centries, r->name))) {
+				progress(b, ++done, r);
+				continue;
+			}
+			/* hash the inputs now (the cache needs them; a worker reads them anyway) */
+			for (size_t i = 0; i <= r->ncaps; i++) {
+				struct finfo *fi = &r->fi[i];
+				fi->hashed = file_stat(run_input(r, i), fi) && file_hash(run_input(r, i), &fi->hash);
+				fi->hashed_at = (double)time(NULL);
+			}
+			char *rundir;
+			char **v = report_argv(b, r, &rundir);
+			char *runs = xasprintf("%s/runs", b->out);
+			mkdir(runs, 0777);
+			free(runs);
+			if (mkdir(rundir, 0777) != 0 && errno != EEXIST)
+				diag_note("warning: cannot create '%s': %s", rundir, strerror(errno));
+			/* stale outputs of an earlier analysis must not survive a failed one */
+			static const char *old[] = { "report.json", "report.md", "report.html", "report.txt" };
+			for (size_t k = 0; k < ARRAY_LEN(old); k++) {
+				char *op = xasprintf("%s/%s", rundir, old[k]);
+				unlink(op);
+				free(op);
+			}
+			char *ep = xasprintf("%s/stderr.txt", rundir);
+			double t0 = now_s();
+			pid_t pid = spawn(v, ep, -1);
+			free(ep);
+			free(v);
+			free(rundir);
+			if (pid < 0) {
+				r->exit = 126;
+				r->error = xasprintf("cannot start a worker: %s", strerror(errno));
+				progress(b, ++done, r);
+				continue;
+			}
+			for (int j = 0; j < b->jobs; j++)
+				if (jobs[j].pid == 0) {
+					jobs[j] = (struct job){ pid, (size_t)(r - b->r), t0 };
+					break;
+				}
+			active++;
+		}
+		if (active == 0)
+			continue;
+		int status;
+		pid_t pid = waitpid(-1, &status, 0);
+		if (pid < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		for (int j = 0; j < b->jobs; j++) {
+			if (jobs[j].pid != pid)
+				continue;
+			struct run *r = &b->r[jobs[j].run];
+			finish_run(b, r, status, jobs[j].t0);
+			jobs[j].pid = 0;
+			active--;
+			progress(b, ++done, r);
+			break;
+		}
+	}
+	free(jobs);
+}
+
+/* --- the index ------------------------------------------------------------------------------ */
+
+static void add_num_or_null(cJSON *o, const char *k, double v, int decimals)
+{
+	if (isnan(v) || isinf(v)) {
+		cJSON_AddNullToObject(o, k);
+		return;
+	}
+	double p = pow(10, decimals);
+	cJSON_AddNumberToObject(o, k, round(v * p) / p);
+}
+
+static cJSON *index_row(const struct batch *b, const struct run *r)
+{
+	cJSON *o = cJSON_CreateObject();
+	json_add_str(o, "path", r->path);
+	char *rel = xasprintf("runs/%s/", r->name);
+	cJSON_AddStringToObject(o, "report", rel);
+	free(rel);
+	cJSON_AddStringToObject(o, "status", r->exit == 0 ? "ok" : "failed");
+	cJSON_AddNumberToObject(o, "exit", r->exit);
+	if (r->error)
+		json_add_str(o, "error", r->error);
+	else
+		cJSON_AddNullToObject(o, "error");
+	cJSON *caps = cJSON_AddArrayToObject(o, "captures");
+	for (size_t i = 0; i < r->ncaps; i++)
+		cJSON_AddItemToArray(caps, json_str(r->caps[i]));
+	const cJSON *j = r->report;
+	double start = gate_num(j, "samples.first_ts_ms"), end = gate_num(j, "samples.end_ms");
+	double total = gate_num(j, "samples.total");
+	if (j && total > 0 && !isnan(start)) {
+		char t[40];
+		report_utc(t, sizeof t, (int64_t)start);
+		cJSON_AddStringToObject(o, "start", t);
+	} else {
+		cJSON_AddNullToObject(o, "start");
+	}
+	add_num_or_null(o, "start_ms", total > 0 ? start : NAN, 0);
+	add_num_or_null(o, "duration_s", total > 0 ? (end - start) / 1000 : NAN, 3);
+	add_num_or_null(o, "samples", total, 0);
+	add_num_or_null(o, "error_pct", total > 0 ? gate_num(j, "total.error_pct") : NAN, 3);
+	double thr = gate_num(j, "samples.throttled");
+	add_num_or_null(o, "throttled_pct", total > 0 ? 100 * thr / total : NAN, 3);
+	add_num_or_null(o, "p95_ms", total > 0 ? gate_num(j, "total.p95_ms") : NAN, 0);
+	const cJSON *g = gate_report_group(j, NULL);
+	bool det = g && gate_group_detected(g) == 1;
+	cJSON_AddBoolToObject(o, "throttle_analysis", g != NULL);
+	add_num_or_null(o, "onset_offset_s", det ? gate_num(g, "onset.offset_s") : NAN, 1);
+	add_num_or_null(o, "onset_threads", det ? gate_num(g, "onset.threads") : NAN, 0);
+	const cJSON *lg = gate_report_limiter(j);
+	const char *model = det ? gate_str(lg, "limit.model") : NULL;
+	if (model)
+		cJSON_AddStringToObject(o, "limiter_model", model);
+	else
+		cJSON_AddNullToObject(o, "limiter_model");
+	add_num_or_null(o, "limiter_rate_per_s", det ? gate_num(lg, "limit.rate_per_s") : NAN, 2);
+	cJSON *regs = cJSON_AddArrayToObject(o, "regions_throttled");
+	const cJSON *rl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "throttle"), "regions"), *x;
+	cJSON_ArrayForEach(x, rl)
+		if (gate_group_detected(x) == 1 && gate_str(x, "region"))
+			cJSON_AddItemToArray(regs, json_str(gate_str(x, "region")));
+	if (b->gate)
+		cJSON_AddStringToObject(o, "gate", !j ? "n/a" : r->gate_met ? "fail" : "pass");
+	return o;
+}
+
+/* Index cells of one row as plain text (escaped per format by the writers). */
+enum { C_PATH, C_STATUS, C_START, C_DUR, C_SAMPLES, C_ERR, C_THR, C_ONSET, C_OTHREADS, C_MODEL,
+       C_RATE, C_P95, C_REGIONS, C_CAPS, C_GATE, C_ERROR, C_NCOLS };
+static const char *col_head[C_NCOLS] = {
+	"run", "status", "start (UTC)", "duration s", "samples", "error %", "throttled %", "onset s",
+	"threads at onset", "limiter", "limit /s", "p95 ms", "regions throttled", "captures", "gate",
+	"error",
+};
+
+static char *cell_num(const cJSON *row, const char *k, int decimals)
+{
+	double v = gate_num(row, k);
+	return isnan(v) ? xstrdup("") : xasprintf("%.*f", decimals, v);
+}
+
+static char *cell_list(const cJSON *row, const char *k)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const cJSON *x;
+	int i = 0;
+	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(row, k)) {
+		if (i++)
+			strbuf_addstr(&sb, " ");
+		strbuf_addstr(&sb, cJSON_IsString(x) ? x->valuestring : "");
+	}
+	char *s = strbuf_detach(&sb);
+	return s ? s : xstrdup("");
+}
+
+static void row_cells(const cJSON *row, char *c[C_NCOLS])
+{
+	const char *s;
+	c[C_PATH] = xstrdup(gate_str(row, "path"));
+	c[C_STATUS] = xstrdup(gate_str(row, "status"));
+	c[C_START] = xstrdup((s = gate_str(row, "start")) ? s : "");
+	c[C_DUR] = cell_num(row, "duration_s", 1);
+	c[C_SAMPLES] = cell_num(row, "samples", 0);
+	c[C_ERR] = cell_num(row, "error_pct", 2);
+	c[C_THR] = cell_num(row, "throttled_pct", 2);
+	c[C_ONSET] = cell_num(row, "onset_offset_s", 1);
+	c[C_OTHREADS] = cell_num(row, "onset_threads", 0);
+	c[C_MODEL] = xstrdup((s = gate_str(row, "limiter_model")) ? s : "");
+	c[C_RATE] = cell_num(row, "limiter_rate_per_s", 2);
+	c[C_P95] = cell_num(row, "p95_ms", 0);
+	c[C_REGIONS] = cell_list(row, "regions_throttled");
+	c[C_CAPS] = cell_list(row, "captures");
+	c[C_GATE] = xstrdup((s = gate_str(row, "gate")) ? s : "");
+	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(row, "exit");
+	c[C_ERROR] = (s = gate_str(row, "error")) ? xasprintf("exit %d: %s", (int)ex->valuedouble, s) : xstrdup("");
+}
+
+static void cells_free(char *c[C_NCOLS])
+{
+	for (size_t i = 0; i < C_NCOLS; i++)
+		free(c[i]);
+}
+
+static bool col_shown(const struct batch *b, size_t col)
+{
+	return col != C_GATE || b->gate;
+}
+
+static int write_csv(const struct batch *b, FILE *f, const cJSON *rows)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int k = 0;
+	for (size_t i = 0; i < C_NCOLS; i++) {
+		if (!col_shown(b, i))
+			continue;
+		if (k++)
+			strbuf_addch(&sb, ',');
+		esc_csv_cell(&sb, col_head[i], strlen(col_head[i]));
+	}
+	strbuf_addstr(&sb, "\r\n");
+	const cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		char *c[C_NCOLS];
+		row_cells(row, c);
+		k = 0;
+		for (size_t i = 0; i < C_NCOLS; i++) {
+			if (!col_shown(b, i))
+				continue;
+			if (k++)
+				strbuf_addch(&sb, ',');
+			esc_csv_cell(&sb, c[i], strlen(c[i]));
+		}
+		strbuf_addstr(&sb, "\r\n");
+		cells_free(c);
+	}
+	fwrite(sb.buf ? sb.buf : "", 1, sb.len, f);
+	strbuf_release(&sb);
+	return ferror(f) ? -1 : 0;
+}
+
+static void summary_counts(const cJSON *rows, size_t *ok, size_t *failed, size_t *throttled)
+{
+	*ok = *failed = *throttled = 0;
+	const cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		if (strcmp(gate_str(row, "status"), "ok") == 0)
+			(*ok)++;
+		else
+			(*failed)++;
+		if (!isnan(gate_num(row, "onset_offset_s")))
+			(*throttled)++;
+	}
+}
+
+static int write_md(const struct batch *b, FILE *f, const cJSON *rows)
+{
+	size_t ok, failed, thr;
+	summary_counts(rows, &ok, &failed, &thr);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "# jtlscope batch\n\n%zu runs: %zu analysed, %zu failed, %zu with sustained "
+		    "throttling.\n\n", ok + failed, ok, failed, thr);
+	strbuf_addstr(&sb, "|");
+	for (size_t i = 0; i < C_NCOLS; i++)
+		if (col_shown(b, i))
+			strbuf_addf(&sb, " %s |", col_head[i]);
+	strbuf_addstr(&sb, "\n|");
+	for (size_t i = 0; i < C_NCOLS; i++)
+		if (col_shown(b, i))
+			strbuf_addstr(&sb, i >= C_DUR && i <= C_P95 && i != C_MODEL ? "--:|" : "---|");
+	strbuf_addch(&sb, '\n');
+	const cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		char *c[C_NCOLS];
+		row_cells(row, c);
+		strbuf_addstr(&sb, "|");
+		for (size_t i = 0; i < C_NCOLS; i++) {
+			if (!col_shown(b, i))
+				continue;
+			strbuf_addch(&sb, ' ');
+			if (i == C_PATH) {
+				/* link to the run's own report; the folder name is [A-Za-z0-9._-] only */
+				strbuf_addch(&sb, '[');
+				esc_md_cell(&sb, c[i], strlen(c[i]));
+				strbuf_addf(&sb, "](%sreport.md)", gate_str(row, "report"));
+			} else {
+				esc_md_cell(&sb, c[i], strlen(c[i]));
+			}
+			strbuf_addstr(&sb, " |");
+		}
+		strbuf_addch(&sb, '\n');
+		cells_free(c);
+	}
+	if (b->nunpaired) {
+		strbuf_addstr(&sb, "\nCaptures not paired with a run (no JTL of the same name, several in "
+				   "their folder):\n\n");
+		for (size_t i = 0; i < b->nunpaired; i++) {
+			strbuf_addstr(&sb, "- ");
+			esc_md_cell(&sb, b->unpaired[i], strlen(b->unpaired[i]));
+			strbuf_addch(&sb, '\n');
+		}
+	}
+	fwrite(sb.buf, 1, sb.len, f);
+	strbuf_release(&sb);
+	return ferror(f) ? -1 : 0;
+}
+
+static const char HTML_CSS[] =
+	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
+	"table{border-collapse:collapse;font-size:13px}"
+	"th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}"
+	"th{background:#f2f2f2;position:sticky;top:0}"
+	"td.n{text-align:right;font-variant-numeric:tabular-nums}"
+	"tr.failed td{background:#fdecea}tr.thr td.s{background:#fff4e0}"
+	"a{color:#0645ad}\n";
+
+static int write_html(const struct batch *b, FILE *f, const cJSON *rows)
+{
+	size_t ok, failed, thr;
+	summary_counts(rows, &ok, &failed, &thr);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		    "<title>jtlscope batch</title>\n<style>%s</style>\n</head>\n<body>\n"
+		    "<h1>jtlscope batch</h1>\n<p>%zu runs: %zu analysed, %zu failed, %zu with sustained "
+		    "throttling.</p>\n<table>\n<thead><tr>", HTML_CSS, ok + failed, ok, failed, thr);
+	for (size_t i = 0; i < C_NCOLS; i++)
+		if (col_shown(b, i)) {
+			strbuf_addstr(&sb, "<th>");
+			esc_html(&sb, col_head[i], strlen(col_head[i]));
+			strbuf_addstr(&sb, "</th>");
+		}
+	strbuf_addstr(&sb, "</tr></thead>\n<tbody>\n");
+	const cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		char *c[C_NCOLS];
+		row_cells(row, c);
+		bool bad = strcmp(c[C_STATUS], "ok") != 0;
+		strbuf_addf(&sb, "<tr class=\"%s\">", bad ? "failed" : c[C_ONSET][0] ? "thr" : "ok");
+		for (size_t i = 0; i < C_NCOLS; i++) {
+			if (!col_shown(b, i))
+				continue;
+			bool num = i >= C_DUR && i <= C_P95 && i != C_MODEL;
+			strbuf_addstr(&sb, num ? "<td class=\"n\">" : i == C_STATUS ? "<td class=\"s\">" : "<td>");
+			if (i == C_PATH) {
+				const char *rel = gate_str(row, "report");
+				strbuf_addstr(&sb, "<a href=\"");
+				esc_html(&sb, rel, strlen(rel));
+				strbuf_addstr(&sb, "report.html\">");
+				esc_html(&sb, c[i], strlen(c[i]));
+				strbuf_addstr(&sb, "</a>");
+			} else {
+				esc_html(&sb, c[i], strlen(c[i]));
+			}
+			strbuf_addstr(&sb, "</td>");
+		}
+		strbuf_addstr(&sb, "</tr>\n");
+		cells_free(c);
+	}
+	strbuf_addstr(&sb, "</tbody>\n</table>\n");
+	if (b->nunpaired) {
+		strbuf_addstr(&sb, "<p>Captures not paired with a run:</p>\n<ul>\n");
+		for (size_t i = 0; i < b->nunpaired; i++) {
+			strbuf_addstr(&sb, "<li>");
+			esc_html(&sb, b->unpaired[i], strlen(b->unpaired[i]));
+			strbuf_addstr(&sb, "</li>\n");
+		}
+		strbuf_addstr(&sb, "</ul>\n");
+	}
+	strbuf_addf(&sb, "<p><small>jtlscope %s</small></p>\n</body>\n</html>\n", JTLSCOPE_VERSION);
+	fwrite(sb.buf, 1, sb.len, f);
+	strbuf_release(&sb);
+	return ferror(f) ? -1 : 0;
+}
+
+static int write_index_file(const struct batch *b, const char *name, const cJSON *rows,
+			    int (*fn)(const struct batch *, FILE *, const cJSON *))
+{
+	char *p = xasprintf("%s/%s", b->out, name);
+	FILE *f = fopen(p, "w");
+	int rc = 0;
+	if (!f || fn(b, f, rows) != 0 || fclose(f) != 0) {
+		diag_error("cannot write '%s': %s", p, strerror(errno));
+		rc = -1;
+	}
+	free(p);
+	return rc;
+}
+
+static int write_json_index(const struct batch *b, FILE *f, const cJSON *rows)
+{
+	cJSON *root = cJSON_CreateObject();
+	cJSON_AddStringToObject(root, "schema", BATCH_INDEX_SCHEMA);
+	cJSON_AddStringToObject(root, "generator", JTLSCOPE_VERSION);
+	size_t ok, failed, thr;
+	summary_counts(rows, &ok, &failed, &thr);
+	cJSON *t = cJSON_AddObjectToObject(root, "totals");
+	cJSON_AddNumberToObject(t, "runs", (double)(ok + failed));
+	cJSON_AddNumberToObject(t, "ok", (double)ok);
+	cJSON_AddNumberToObject(t, "failed", (double)failed);
+	cJSON_AddNumberToObject(t, "throttled", (double)thr);
+	cJSON_AddItemToObject(root, "runs", cJSON_Duplicate(rows, true));
+	cJSON *up = cJSON_AddArrayToObject(root, "unpaired_captures");
+	for (size_t i = 0; i < b->nunpaired; i++)
+		cJSON_AddItemToArray(up, json_str(b->unpaired[i]));
+	char *s = cJSON_Print(root);
+	cJSON_Delete(root);
+	int rc = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
+	cJSON_free(s);
+	return rc;
+}
+
+/* --- command -------------------------------------------------------------------------------- */
+
+void batch_usage(FILE *f)
+{
+	fputs("usage: jtlscope batch [options] DIR|FILE... -o OUT [report options]\n"
+	      "\n"
+	      "Analyse an archive of runs.  DIRs are searched recursively; runs are recognised by\n"
+	      "content (JMeter CSV/XML results, plain or gzip), not by name; a capture (pcap/pcapng,\n"
+	      "plain or gzip) is analysed with the JTL of the same stem in its folder, or with the\n"
+	      "folder's only JTL.  Each run is analysed by 'jtlscope report' in a worker process into\n"
+	      "OUT/runs/NAME/ (report.json, plus md and html); OUT/index.md, index.html, index.csv and\n"
+	      "index.json hold one row per run: start, duration, samples, error %, throttled %, onset\n"
+	      "and threads at onset, limiter model and rate, p95, regions throttled.  A failed run is\n"
+	      "listed with its exit code and error and does not stop the batch.  Runs whose inputs are\n"
+	      "unchanged (size, mtime, content hash; OUT/.jtlscope-cache.json) are not analysed again.\n"
+	      "\n"
+	      "  -o, --output OUT           output folder (required)\n"
+	      "  -j, --jobs N               analyse up to N runs at once (default: CPUs online)\n"
+	      "  -f, --format LIST          formats of each run's report (json is always written;\n"
+	      "                             default json,md,html)\n"
+	      "      --force                analyse every run again (ignore the cache)\n"
+	      "      --fail-on EXPR         exit 6 when EXPR holds for any run (repeatable)\n"
+	      "      --junit FILE           --fail-on results as JUnit XML, one testsuite per run\n"
+	      "  -q, --quiet                no progress lines\n"
+	      "  -h, --help                 this text\n"
+	      "Any other option is passed to every 'jtlscope report' run (e.g. --bucket 5s,\n"
+	      "--throttle-codes 429,503, --region-map FILE, --charts svg; charts are off unless given).\n"
+	      "\n"
+	      "Exit codes: 0 every run analysed, 2 usage, 3 some run failed (see the index), 5 output\n"
+	      "error, 6 a --fail-on criterion was met by some run.\n", f);
+}
+
+/* Options of `report` that take a value, read from its usage text ("--bucket DURATION"). */
+static bool report_opt_takes_value(const char *name, size_t n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	if (!mf)
+		return false;
+	report_usage(mf);
+	fclose(mf);
+	bool takes = false;
+	for (char *p = buf; (p = strstr(p, "--")) != NULL; p += 2) {
+		if (strncmp(p + 2, name, n) == 0 && p[2 + n] == ' ' && p[3 + n] >= 'A' && p[3 + n] <= 'Z') {
+			takes = true;
+			break;
+		}
+	}
+	free(buf);
+	return takes;
+}
+
+/* Formats report supports, among md/html (from its usage text). */
+static bool report_supports(const char *fmt)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	if (!mf)
+		return false;
+	report_usage(mf);
+	fclose(mf);
+	bool yes = false;
+	char *line = strstr(buf, "--format");
+	if (line) {
+		size_t n = strcspn(line, "\n"), fl = strlen(fmt);
+		for (size_t i = 0; i + fl <= n; i++)
+			if (strncmp(line + i, fmt, fl) == 0 && (line[i - 1] == ',' || line[i - 1] == ' ') &&
+			    (line[i + fl] == ',' || line[i + fl] == ' '))
+				yes = true;
+	}
+	free(buf);
+	return yes;
+}
+
+static void batch_free(struct batch *b)
+{
+	for (size_t i = 0; i < b->nf; i++)
+		free(b->f[i].path);
+	free(b->f);
+	for (size_t i = 0; i < b->nr; i++) {
+		struct run *r = &b->r[i];
+		free(r->path);
+		free(r->name);
+		for (size_t k = 0; k < r->ncaps; k++)
+			free(r->caps[k]);
+		free(r->caps);
+		free(r->fi);
+		free(r->error);
+		cJSON_Delete(r->report);
+	}
+	free(b->r);
+	for (size_t i = 0; i < b->nunpaired; i++)
+		free(b->unpaired[i]);
+	free(b->unpaired);
+	free(b->pass);
+	free(b->formats);
+	gate_free(b->gate);
+}
+
+int cmd_batch(int argc, char **argv)
+{
+	struct batch b;
+	memset(&b, 0, sizeof b);
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	b.jobs = ncpu > 0 ? (int)(ncpu < BATCH_MAX_JOBS ? ncpu : BATCH_MAX_JOBS) : 1;
+	const char **inputs = xcalloc((size_t)argc, sizeof *inputs);
+	size_t ninputs = 0;
+	b.pass = xcalloc((size_t)argc + 4, sizeof *b.pass);
+	const char *fmt_arg = NULL;
+	bool charts_given = false, opts_done = false;
+	char err[1200];
+	int rc = EXIT_USAGE;
+#define NEED_VALUE()                                                               \
+	do {                                                                       \
+		if (i + 1 >= argc) {                                               \
+			diag_error("option '%s' needs a value", a);                \
+			goto out;                                                  \
+		}                                                                  \
+	} while (0)
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		if (opts_done || a[0] != '-' || strcmp(a, "-") == 0) {
+			inputs[ninputs++] = a;
+			continue;
+		}
+		if (strcmp(a, "--") == 0) {
+			opts_done = true;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			batch_usage(stdout);
+			rc = EXIT_OK;
+			goto out;
+		} else if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			b.quiet = true;
+		} else if (strcmp(a, "--force") == 0) {
+			b.force = true;
+		} else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+			NEED_VALUE();
+			b.out = argv[++i];
+		} else if (strncmp(a, "--output=", 9) == 0) {
+			b.out = a + 9;
+		} else if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0 || strncmp(a, "-j", 2) == 0 ||
+			   strncmp(a, "--jobs=", 7) == 0) {
+			const char *v;
+			if (strcmp(a, "-j") == 0 || strcmp(a, "--jobs") == 0) {
+				NEED_VALUE();
+				v = argv[++i];
+			} else {
+				v = a[1] == 'j' ? a + 2 : a + 7;
+			}
+			int64_t n;
+			if (!parse_i64(v, strlen(v), 1, BATCH_MAX_JOBS, &n)) {
+				diag_error("--jobs: want a number from 1 to %d, not '%s'", BATCH_MAX_JOBS, v);
+				goto out;
+			}
+			b.jobs = (int)n;
+		} else if (strcmp(a, "-f") == 0 || strcmp(a, "--format") == 0) {
+			NEED_VALUE();
+			fmt_arg = argv[++i];
+		} else if (strncmp(a, "--format=", 9) == 0) {
+			fmt_arg = a + 9;
+		} else if (strcmp(a, "--fail-on") == 0 || strncmp(a, "--fail-on=", 10) == 0) {
+			const char *v;
+			if (a[9] == '=') {
+				v = a + 10;
+			} else {
+				NEED_VALUE();
+				v = argv[++i];
+			}
+			if (!b.gate)
+				b.gate = gate_new();
+			if (gate_add(b.gate, v, err, sizeof err) != 0) {
+				diag_error("%s", err);
+				goto out;
+			}
+		} else if (strcmp(a, "--junit") == 0) {
+			NEED_VALUE();
+			b.junit = argv[++i];
+		} else if (strncmp(a, "--junit=", 8) == 0) {
+			b.junit = a + 8;
+		} else {
+			/* a report option: with its value when report's usage shows one */
+			if (strncmp(a, "--charts", 8) == 0)
+				charts_given = true;
+			b.pass[b.npass++] = a;
+			if (a[1] == '-' && !strchr(a, '=') && report_opt_takes_value(a + 2, strlen(a + 2))) {
+				NEED_VALUE();
+				b.pass[b.npass++] = argv[++i];
+			}
+		}
+	}
+#undef NEED_VALUE
+	if (!b.out) {
+		diag_error("batch needs -o OUT (the folder for the run reports and the index)");
+		batch_usage(stderr);
+		goto out;
+	}
+	if (ninputs == 0) {
+		diag_error("no archive folders or files given");
+		batch_usage(stderr);
+		goto out;
+	}
+	if (b.junit && !b.gate) {
+		diag_error("--junit needs at least one --fail-on");
+		goto out;
+	}
+	/* formats: json always (the index reads it), md and html by default when report has them */
+	{
+		struct strbuf fs = STRBUF_INIT;
+		strbuf_addstr(&fs, "json");
+		if (fmt_arg) {
+			const char *p = fmt_arg;
+			while (*p) {
+				size_t n = strcspn(p, ",");
+				if (!(n == 4 && strncmp(p, "json", 4) == 0)) {
+					strbuf_addch(&fs, ',');
+					strbuf_add(&fs, p, n);
+				}
+				p += n + (p[n] == ',');
+			}
+		} else {
+			if (report_supports("md"))
+				strbuf_addstr(&fs, ",md");
+			if (report_supports("html"))
+				strbuf_addstr(&fs, ",html");
+		}
+		b.formats = strbuf_detach(&fs);
+		if (!charts_given && report_opt_takes_value("charts", 6)) {
+			b.pass[b.npass++] = "--charts";
+			b.pass[b.npass++] = "none";
+		}
+	}
+	if (!check_options(&b))
+		goto out;
+	{
+		struct strbuf k = STRBUF_INIT;
+		strbuf_addf(&k, "%s\n%s\n", JTLSCOPE_VERSION, b.formats);
+		for (size_t i = 0; i < b.npass; i++)
+			strbuf_addf(&k, "%s\n", b.pass[i]);
+		b.options_key = hash_bytes(k.buf, k.len);
+		strbuf_release(&k);
+	}
+	if (mkdir(b.out, 0777) != 0 && errno != EEXIST) {
+		diag_error("cannot create '%s': %s", b.out, strerror(errno));
+		rc = EXIT_OUTPUT;
+		goto out;
+	}
+	struct stat ost;
+	if (stat(b.out, &ost) == 0) {
+		b.out_known = true;
+		b.out_dev = ost.st_dev;
+		b.out_ino = ost.st_ino;
+	}
+
+	/* discover */
+	for (size_t i = 0; i < ninputs; i++) {
+		struct stat st;
+		if (stat(inputs[i], &st) != 0) {
+			diag_error("cannot open '%s': %s", inputs[i], strerror(errno));
+			rc = EXIT_INPUT;
+			goto out;
+		}
+		if (S_ISDIR(st.st_mode)) {
+			char *d = xstrdup(inputs[i]);
+			size_t n = strlen(d);
+			while (n > 1 && d[n - 1] == '/')
+				d[--n] = '\0';
+			walk(&b, d, 0);
+			free(d);
+		} else {
+			enum fkind k = classify(inputs[i]);
+			add_found(&b, inputs[i], k == FK_NONE ? FK_SUSPECT : k);
+		}
+	}
+	pair(&b);
+	if (b.nr == 0) {
+		diag_error("no JMeter result files found in the given folders and files");
+		rc = EXIT_INPUT;
+		goto out;
+	}
+	if (!b.quiet)
+		fprintf(stderr, "jtlscope batch: %zu runs (%zu captures paired, %zu unpaired), %d at once\n",
+			b.nr, b.nf - b.nr - b.nunpaired, b.nunpaired, b.jobs);
+
+	cJSON *cache = b.force ? NULL : cache_load(&b);
+	double t0 = now_s();
+	run_all(&b, cache);
+	cJSON_Delete(cache);
+
+	/* rows, gate */
+	cJSON *rows = cJSON_CreateArray();
+	size_t failed = 0, gated = 0;
+	for (size_t i = 0; i < b.nr; i++) {
+		struct run *r = &b.r[i];
+		char *rj = xasprintf("%s/runs/%s/report.json", b.out, r->name);
+		if (access(rj, R_OK) == 0) {
+			r->report = sumcmd_load_json(rj, err, sizeof err);
+			if (!r->report && r->exit == 0) {
+				r->exit = EXIT_INPUT;
+				r->error = xstrdup(err);
+			}
+		}
+		free(rj);
+		if (r->exit != 0)
+			failed++;
+		if (b.gate && r->report) {
+			r->gate_met = gate_eval_suite(b.gate, r->path, r->report, b.quiet ? NULL : stderr);
+			gated += r->gate_met > 0;
+		}
+		cJSON_AddItemToArray(rows, index_row(&b, r));
+	}
+	int wr = 0;
+	wr |= write_index_file(&b, "index.json", rows, write_json_index);
+	wr |= write_index_file(&b, "index.csv", rows, write_csv);
+	wr |= write_index_file(&b, "index.md", rows, write_md);
+	wr |= write_index_file(&b, "index.html", rows, write_html);
+	wr |= cache_save(&b);
+	cJSON_Delete(rows);
+	if (b.junit && gate_write_junit(b.gate, b.junit, err, sizeof err) != 0) {
+		diag_error("%s", err);
+		wr = -1;
+	}
+	if (!b.quiet)
+		fprintf(stderr, "jtlscope batch: %zu runs, %zu failed, %.1f s; index in %s/index.html\n",
+			b.nr, failed, now_s() - t0, b.out);
+	rc = wr ? EXIT_OUTPUT : gated ? EXIT_GATE : failed ? EXIT_INPUT : EXIT_OK;
+out:
+	free(inputs);
+	batch_free(&b);
+	return rc;
+}

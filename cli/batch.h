@@ -1,0 +1,28 @@
+/* batch.h - `jtlscope batch DIR|FILE... -o OUT`: analyse an archive of runs in parallel worker
+ * processes and index them.
+ *
+ * Runs are found by content (JTL CSV/XML, gzip or not), never by name; a capture (pcap/pcapng,
+ * gzip or not) is paired with the JTL of the same stem in its folder, or with the folder's only
+ * JTL.  Each run is analysed by `report` in a worker process (fork + exec of /proc/self/exe, no
+ * shell; at most -j at once) into OUT/runs/<safe-name>/; its report.json feeds one index row.
+ * A failed or corrupt run gets a row with its exit code and first error line and never stops
+ * the batch.  Unchanged runs (size, mtime, content hash; OUT/.jtlscope-cache.json) are not
+ * analysed again.  Index: OUT/index.{md,html,csv,json}.  See docs/archives.md.
+ */
+#ifndef JTLSCOPE_CLI_BATCH_H
+#define JTLSCOPE_CLI_BATCH_H
+
+#include <stdio.h>
+
+#define BATCH_MAX_JOBS 256
+#define BATCH_MAX_RUNS 1000000
+#define BATCH_MAX_DEPTH 64             /* directory nesting followed */
+#define BATCH_RACY_S 2                 /* files modified this close to their hashing are re-hashed */
+#define BATCH_CACHE ".jtlscope-cache.json"
+#define BATCH_INDEX_SCHEMA "jtlscope-batch-index/1"
+#define BATCH_CACHE_SCHEMA "jtlscope-batch-cache/1"
+
+int cmd_batch(int argc, char **argv);
+void batch_usage(FILE *f);
+
+#endif

@@ -1,0 +1,701 @@
+/* summary_cmd.c - `jtlscope summarize` and `jtlscope merge` (summary_cmd.h).
+ *
+ * summarize reads inputs exactly as `report` does (same options), but instead of finishing the
+ * analysis it writes its mergeable state (analyzer/summary.h).  merge folds any number of such
+ * files and writes the normal reports, without the throttle section, which needs one pass
+ * over the samples: the reports say so.
+ */
+#include "cli/summary_cmd.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "analyzer/summary.h"
+#include "cli/gate.h"
+#include "cli/options.h"
+#include "cli/pipeline.h"
+#include "cli/report_cmd.h"
+#include "common/diag.h"
+#include "parsers/input.h"
+#include "reports/charts.h"
+#include "reports/escape.h"
+#include "reports/json_util.h"
+#include "reports/report.h"
+
+#ifndef JTLSCOPE_VERSION
+#define JTLSCOPE_VERSION "0.0.0"
+#endif
+
+/* --- reading inputs ------------------------------------------------------------------------- */
+
+static enum jtl_status next_fn(void *r, struct sample *s)
+{
+	return jtl_next(r, s);
+}
+
+int sumcmd_read_input(struct analysis *a, const char *path, const struct jtl_options *jtl,
+		      bool strict, bool quiet)
+{
+	char err[600];
+	struct input_info info = { .path = (char *)path, .format = (char *)"unknown" };
+	struct input *in = input_open(path, err, sizeof err);
+	if (!in) {
+		diag_error("%s", err);
+		info.error = err;
+		analysis_add_input(a, &info);
+		return EXIT_INPUT;
+	}
+	enum input_format fmt = input_sniff(in);
+	info.gzip = input_is_gzip(in);
+	info.format = (char *)input_format_name(fmt);
+	int rc = EXIT_OK;
+	if (fmt == INPUT_FMT_EMPTY) {
+		if (!quiet)
+			diag_note("warning: '%s' is empty", path);
+	} else if (fmt != INPUT_FMT_CSV && fmt != INPUT_FMT_XML) {
+		snprintf(err, sizeof err, "'%s': %s", path,
+			 fmt == INPUT_FMT_PCAP || fmt == INPUT_FMT_PCAPNG
+				 ? "a capture: summaries hold JTL samples only"
+			 : fmt == INPUT_FMT_JSON ? "a JSON file, not a JMeter result file (merge takes summaries)"
+			 : input_error(in)[0] && strcmp(input_error(in), "unknown error") != 0
+				 ? input_error(in)
+				 : "unknown format (not a JMeter CSV/XML result file)");
+		diag_error("%s", err);
+		info.error = err;
+		rc = EXIT_INPUT;
+	} else {
+		struct diag d;
+		diag_init(&d, path);
+		d.quiet = quiet;
+		struct jtl_reader *r = jtl_open(in, fmt, jtl, &d, err, sizeof err);
+		if (!r) {
+			diag_error("%s", err);
+			info.error = err;
+			rc = EXIT_INPUT;
+		} else {
+			struct pipeline *pl = pipeline_start(next_fn, r, strict);
+			struct sample_batch *b;
+			while ((b = pipeline_next(pl))) {
+				for (size_t i = 0; i < b->n; i++)
+					analysis_add(a, &b->s[i]);
+				pipeline_done(pl, b);
+			}
+			enum jtl_status st = pipeline_finish(pl);
+			if (st == JTL_FATAL) {
+				snprintf(err, sizeof err, "%s", jtl_error(r));
+				diag_error("%s", err);
+				info.error = err;
+				rc = EXIT_INPUT;
+			} else if (st == JTL_SKIPPED) {
+				diag_error("'%s': malformed record and --strict given", path);
+				snprintf(err, sizeof err, "malformed record (--strict)");
+				info.error = err;
+				rc = EXIT_STRICT;
+			}
+			diag_summary(&d);
+			info.records = jtl_records(r);
+			info.skipped = jtl_skipped(r);
+			info.headers_repeated = jtl_headers_repeated(r);
+			info.truncated = jtl_truncated_tail(r);
+			jtl_close(r);
+		}
+	}
+	info.bytes = input_offset(in);
+	analysis_add_input(a, &info);
+	input_close(in);
+	return rc;
+}
+
+cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen)
+{
+	char e[600];
+	struct input *in = input_open(path, e, sizeof e);
+	if (!in) {
+		snprintf(err, errlen, "%s", e);
+		return NULL;
+	}
+	struct strbuf sb = STRBUF_INIT;
+	char buf[1 << 16];
+	ptrdiff_t r;
+	while ((r = input_read(in, buf, sizeof buf)) > 0) {
+		if (sb.len + (size_t)r > SUMMARY_MAX_FILE) {
+			snprintf(err, errlen, "'%s': larger than %u MB", path, SUMMARY_MAX_FILE >> 20);
+			strbuf_release(&sb);
+			input_close(in);
+			return NULL;
+		}
+		strbuf_add(&sb, buf, (size_t)r);
+	}
+	if (r < 0) {
+		snprintf(err, errlen, "'%s': %s", path, input_error(in));
+		strbuf_release(&sb);
+		input_close(in);
+		return NULL;
+	}
+	input_close(in);
+	cJSON *root = cJSON_ParseWithLength(sb.buf ? sb.buf : "", sb.len);
+	if (!root) {
+		const char *at = cJSON_GetErrorPtr();
+		size_t off = at && sb.buf && at >= sb.buf && at <= sb.buf + sb.len ? (size_t)(at - sb.buf) : 0;
+		snprintf(err, errlen, "'%s': not valid JSON (near byte %zu)", path, off);
+	}
+	strbuf_release(&sb);
+	return root;
+}
+
+struct analysis *sumcmd_merge_trees(cJSON *const *parts, const char *const *paths, size_t n,
+				    char *err, size_t errlen)
+{
+	char e[600];
+	struct analysis *m = NULL;
+	for (size_t i = 0; i < n; i++) {
+		const cJSON *schema = cJSON_GetObjectItemCaseSensitive(parts[i], "schema");
+		if (cJSON_IsString(schema) && strcmp(schema->valuestring, REPORT_SCHEMA) == 0) {
+			snprintf(err, errlen, "'%s': a report, not a summary (make summaries with "
+				 "'jtlscope summarize')", paths[i]);
+			analysis_free(m);
+			return NULL;
+		}
+		if (i > 0 && cJSON_IsString(schema) && !summary_compatible(parts[0], parts[i], e, sizeof e)) {
+			snprintf(err, errlen, "'%s': %s than '%s'", paths[i], e, paths[0]);
+			analysis_free(m);
+			return NULL;
+		}
+		struct analysis *p = summary_from_json(parts[i], e, sizeof e);
+		if (!p) {
+			snprintf(err, errlen, "'%s': %s", paths[i], e);
+			analysis_free(m);
+			return NULL;
+		}
+		if (!m) {
+			m = p;
+			continue;
+		}
+		if (summary_merge(m, p, e, sizeof e) != 0) {
+			snprintf(err, errlen, "'%s': %s", paths[i], e);
+			analysis_free(p);
+			analysis_free(m);
+			return NULL;
+		}
+		analysis_free(p);
+	}
+	return m;
+}
+
+/* --- options shared with report ------------------------------------------------------------- */
+
+struct common_opts {
+	struct jtl_options jtl;
+	struct analysis_config cfg;
+	bool strict, quiet;
+};
+
+enum {
+	O_BUCKET = 256, O_CODES, O_PATTERN, O_REGION_MAP, O_REGION_BY, O_DELIM, O_COLUMNS, O_TSFMT,
+	O_TZ, O_SUB, O_STRICT, O_NO503, O_STAMP, O_FAIL_ON, O_JUNIT, O_CHARTS, O_SUMMARY,
+};
+
+#define COMMON_LONGOPTS                                                              \
+	{ "bucket", required_argument, NULL, O_BUCKET },                             \
+	{ "throttle-codes", required_argument, NULL, O_CODES },                      \
+	{ "throttle-pattern", required_argument, NULL, O_PATTERN },                  \
+	{ "region-map", required_argument, NULL, O_REGION_MAP },                     \
+	{ "region-by", required_argument, NULL, O_REGION_BY },                       \
+	{ "delimiter", required_argument, NULL, O_DELIM },                           \
+	{ "columns", required_argument, NULL, O_COLUMNS },                           \
+	{ "timestamp-format", required_argument, NULL, O_TSFMT },                    \
+	{ "tz", required_argument, NULL, O_TZ },                                     \
+	{ "sub-results", no_argument, NULL, O_SUB },                                 \
+	{ "strict", no_argument, NULL, O_STRICT },                                   \
+	{ "no-503-retry-after", no_argument, NULL, O_NO503 }
+
+/* 1 handled, 0 not a common option, -1 bad value (message printed). */
+static int common_opt(struct common_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case O_BUCKET:
+		if (!opt_duration_ms(arg, &o->cfg.bucket_ms)) {
+			diag_error("--bucket: bad duration '%s' (e.g. 1s, 500ms, 1m)", arg);
+			return -1;
+		}
+		return 1;
+	case O_CODES:
+		if (!opt_codes(arg, o->cfg.throttle.codes, ARRAY_LEN(o->cfg.throttle.codes), &o->cfg.throttle.ncodes)) {
+			diag_error("--throttle-codes: bad list '%s' (e.g. 429,503)", arg);
+			return -1;
+		}
+		return 1;
+	case O_PATTERN: o->cfg.throttle.pattern = arg; return 1;
+	case O_REGION_MAP: o->cfg.throttle.region_map_path = arg; return 1;
+	case O_REGION_BY:
+		if (!region_by_parse(arg, &o->cfg.throttle.region_by)) {
+			diag_error("--region-by: unknown key '%s' (url-host, hostname, thread-group, label)", arg);
+			return -1;
+		}
+		return 1;
+	case O_DELIM:
+		if (!opt_delimiter(arg, &o->jtl.delimiter)) {
+			diag_error("--delimiter: bad delimiter '%s'", arg);
+			return -1;
+		}
+		return 1;
+	case O_COLUMNS: o->jtl.columns = arg; return 1;
+	case O_TSFMT: o->jtl.ts_format = arg; return 1;
+	case O_TZ:
+		if (!opt_tz_offset(arg, &o->jtl.tz_offset_min)) {
+			diag_error("--tz: bad offset '%s' (UTC, +08:00, -0530)", arg);
+			return -1;
+		}
+		return 1;
+	case O_SUB: o->jtl.sub_results = true; return 1;
+	case O_STRICT: o->strict = true; return 1;
+	case O_NO503: o->cfg.throttle.code_503_with_retry_after = false; return 1;
+	default: return 0;
+	}
+}
+
+/* --- summarize ------------------------------------------------------------------------------ */
+
+void summarize_usage(FILE *f)
+{
+	fputs("usage: jtlscope summarize [options] INPUT... [-o PART.json]\n"
+	      "\n"
+	      "Read JMeter results (CSV or XML JTL, plain or gzip; '-' reads stdin) and write their\n"
+	      "mergeable summary (schema jtlscope-summary/1: counters, sparse latency histograms, codes,\n"
+	      "thread groups and thread spans, time series, inputs) for 'jtlscope merge'.  Summaries of\n"
+	      "parts of a run (or of many runs) merge into exactly the counts and percentiles one pass\n"
+	      "over all inputs gives.  The throttle analysis is not part of a summary.\n"
+	      "\n"
+	      "  -o, --output FILE          write the summary to FILE (default stdout)\n"
+	      "  -q, --quiet                no per-record warnings (still counted)\n"
+	      "  -h, --help                 this text\n"
+	      "analysis and input options as for 'jtlscope report': --bucket, --throttle-codes,\n"
+	      "--no-503-retry-after, --throttle-pattern, --delimiter, --columns, --timestamp-format, --tz,\n"
+	      "--sub-results, --strict.  Merge only summaries made with the same --bucket and throttle\n"
+	      "options.\n"
+	      "\n"
+	      "Exit codes: 0 ok, 2 usage, 3 input error (the summary is still written, with the error\n"
+	      "in its inputs), 4 --strict and a malformed record, 5 output error.\n", f);
+}
+
+static int write_json_file(const char *path, const cJSON *root, bool pretty)
+{
+	char *s = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
+	if (!s) {
+		diag_error("cannot format the JSON output");
+		return EXIT_OUTPUT;
+	}
+	FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "w") : stdout;
+	if (!f) {
+		diag_error("cannot write '%s': %s", path, strerror(errno));
+		cJSON_free(s);
+		return EXIT_OUTPUT;
+	}
+	fputs(s, f);
+	fputc('\n', f);
+	cJSON_free(s);
+	int bad = ferror(f);
+	bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
+	if (bad) {
+		diag_error("cannot write '%s': %s", path ? path : "<stdout>", strerror(errno));
+		return EXIT_OUTPUT;
+	}
+	return EXIT_OK;
+}
+
+int cmd_summarize(int argc, char **argv)
+{
+	struct common_opts o;
+	memset(&o, 0, sizeof o);
+	analysis_config_default(&o.cfg);
+	const char *out = NULL;
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		COMMON_LONGOPTS,
+		{ NULL, 0, NULL, 0 },
+	};
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
+		int r = common_opt(&o, c, optarg);
+		if (r < 0)
+			return EXIT_USAGE;
+		if (r > 0)
+			continue;
+		switch (c) {
+		case 'o': out = optarg; break;
+		case 'q': o.quiet = true; break;
+		case 'h': summarize_usage(stdout); return EXIT_OK;
+		case ':':
+			diag_error("option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		default:
+			diag_error("unknown option '%s'", argv[optind - 1]);
+			summarize_usage(stderr);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		diag_error("no input files (use '-' for stdin)");
+		summarize_usage(stderr);
+		return EXIT_USAGE;
+	}
+	o.jtl.keep_bodies = o.cfg.throttle.pattern != NULL;
+	char err[600];
+	struct analysis *a = analysis_new(&o.cfg, err, sizeof err);
+	if (!a) {
+		diag_error("%s", err);
+		return EXIT_USAGE;
+	}
+	int rc = EXIT_OK;
+	for (int i = optind; i < argc; i++) {
+		int r = sumcmd_read_input(a, argv[i], &o.jtl, o.strict, o.quiet);
+		if (r == EXIT_STRICT) {
+			analysis_free(a);
+			return EXIT_STRICT;
+		}
+		if (r != EXIT_OK && rc == EXIT_OK)
+			rc = r;
+	}
+	cJSON *j = summary_to_json(a, JTLSCOPE_VERSION);
+	analysis_free(a);
+	int wrc = write_json_file(out, j, false);
+	cJSON_Delete(j);
+	if (wrc == EXIT_OK && out && !o.quiet)
+		fprintf(stderr, "wrote %s\n", out);
+	return rc != EXIT_OK ? rc : wrc;
+}
+
+/* --- merge ---------------------------------------------------------------------------------- */
+
+enum { MF_TEXT = 1, MF_JSON = 2, MF_MD = 4, MF_HTML = 8, MF_CSV = 16 };
+
+void merge_usage(FILE *f)
+{
+	fputs("usage: jtlscope merge [options] SUMMARY... \n"
+	      "\n"
+	      "Combine summaries written by 'jtlscope summarize' (plain or gzip; any number, any order)\n"
+	      "into one analysis and write its reports, as 'jtlscope report' would for all the inputs at\n"
+	      "once: counts exact, percentiles identical (histograms merge exactly).  The throttle\n"
+	      "analysis needs one pass over the samples and is left out; the reports say so.\n"
+	      "\n"
+	      "  -o, --output DIR           write every requested format into DIR\n"
+	      "  -f, --format LIST          text,json,md,html,csv (default text; several, and csv, need -o)\n"
+	      "      --summary FILE         also write the merged summary (to merge further)\n"
+	      "      --charts KIND          svg (default), png or none: gnuplot charts for md/html\n"
+	      "      --stamp                put the wall-clock time in the report\n"
+	      "      --fail-on EXPR         exit 6 when EXPR holds (repeatable; see jtlscope(1))\n"
+	      "      --junit FILE           write the --fail-on results as JUnit XML\n"
+	      "  -q, --quiet                no 'wrote' lines\n"
+	      "  -h, --help                 this text\n"
+	      "\n"
+	      "Exit codes: 0 ok, 2 usage, 3 a summary is unreadable or does not fit the others,\n"
+	      "5 output error, 6 a --fail-on criterion was met.\n", f);
+}
+
+static bool merge_formats(const char *s, unsigned *out)
+{
+	*out = 0;
+	while (*s) {
+		size_t n = strcspn(s, ",");
+		if (n == 4 && strncmp(s, "text", 4) == 0) *out |= MF_TEXT;
+		else if (n == 4 && strncmp(s, "json", 4) == 0) *out |= MF_JSON;
+		else if (n == 2 && strncmp(s, "md", 2) == 0) *out |= MF_MD;
+		else if (n == 4 && strncmp(s, "html", 4) == 0) *out |= MF_HTML;
+		else if (n == 3 && strncmp(s, "csv", 3) == 0) *out |= MF_CSV;
+		else return false;
+		s += n;
+		if (*s == ',')
+			s++;
+	}
+	return *out != 0;
+}
+
+/* The JSON report of a merged analysis: the normal tree plus "merged". */
+static cJSON *merged_tree(const struct analysis *a, const struct report_meta *m, size_t parts)
+{
+	cJSON *root = report_json_tree(a, m);
+	cJSON *mg = cJSON_AddObjectToObject(root, "merged");
+	cJSON_AddNumberToObject(mg, "parts", (double)parts);
+	cJSON_AddBoolToObject(mg, "throttle_analysis", false);
+	cJSON_AddStringToObject(mg, "note", SUMMARY_NO_THROTTLE_NOTE);
+	return root;
+}
+
+/* Run a report writer into memory, then insert a note after the marker (or at the start). */
+static int write_with_note(FILE *f, const struct analysis *a, const struct report_meta *m,
+			   int (*fn)(FILE *, const struct analysis *, const struct report_meta *),
+			   const char *marker, const char *note)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *mf = open_memstream(&buf, &len);
+	if (!mf)
+		return -1;
+	int w = fn(mf, a, m);
+	if (fclose(mf) != 0 || w != 0) {
+		free(buf);
+		return -1;
+	}
+	const char *at = marker ? strstr(buf, marker) : NULL;
+	size_t cut = at ? (size_t)(at - buf) + strlen(marker) : 0;
+	fwrite(buf, 1, cut, f);
+	fputs(note, f);
+	fwrite(buf + cut, 1, len - cut, f);
+	free(buf);
+	return ferror(f) ? -1 : 0;
+}
+
+static int merged_text(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	return write_with_note(f, a, m, report_text, NULL,
+			       "note: " SUMMARY_NO_THROTTLE_NOTE "\n\n");
+}
+
+static int merged_md(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	return write_with_note(f, a, m, report_md, "\n\n", "> **Note:** " SUMMARY_NO_THROTTLE_NOTE "\n\n");
+}
+
+static int merged_html(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	return write_with_note(f, a, m, report_html, "<body>\n",
+			       "<p class=\"note\"><strong>Note:</strong> " SUMMARY_NO_THROTTLE_NOTE "</p>\n");
+}
+
+static int csv_series_fn(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	(void)m;
+	return report_csv_series(f, a);
+}
+
+static int csv_labels_fn(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	(void)m;
+	return report_csv_labels(f, a);
+}
+
+struct merge_ctx {
+	size_t parts;
+};
+static struct merge_ctx g_merge;
+
+static int merged_json(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	cJSON *root = merged_tree(a, m, g_merge.parts);
+	char *s = cJSON_Print(root);
+	cJSON_Delete(root);
+	if (!s)
+		return -1;
+	fputs(s, f);
+	fputc('\n', f);
+	cJSON_free(s);
+	return ferror(f) ? -1 : 0;
+}
+
+static int write_one(const char *dir, const char *name, const struct analysis *a,
+		     const struct report_meta *m,
+		     int (*fn)(FILE *, const struct analysis *, const struct report_meta *), bool quiet)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	FILE *f = fopen(path, "w");
+	int rc = EXIT_OK;
+	if (!f || fn(f, a, m) != 0 || fclose(f) != 0) {
+		diag_error("cannot write '%s': %s", path, strerror(errno));
+		rc = EXIT_OUTPUT;
+	} else if (!quiet) {
+		fprintf(stderr, "wrote %s\n", path);
+	}
+	free(path);
+	return rc;
+}
+
+int cmd_merge(int argc, char **argv)
+{
+	const char *outdir = NULL, *junit = NULL, *summary_out = NULL;
+	unsigned formats = 0;
+	bool quiet = false, stamp = false;
+	enum chart_format charts = CHART_SVG;
+	struct gate *g = gate_new();
+	char err[1200];
+	int rc = EXIT_OK;
+	static const struct option longopts[] = {
+		{ "output", required_argument, NULL, 'o' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "stamp", no_argument, NULL, O_STAMP },
+		{ "fail-on", required_argument, NULL, O_FAIL_ON },
+		{ "junit", required_argument, NULL, O_JUNIT },
+		{ "charts", required_argument, NULL, O_CHARTS },
+		{ "summary", required_argument, NULL, O_SUMMARY },
+		{ NULL, 0, NULL, 0 },
+	};
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, ":o:f:qh", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'o': outdir = optarg; break;
+		case 'f':
+			if (!merge_formats(optarg, &formats)) {
+				diag_error("--format: unknown format in '%s' (want text, json, md, html, csv)", optarg);
+				gate_free(g);
+				return EXIT_USAGE;
+			}
+			break;
+		case 'q': quiet = true; break;
+		case 'h': merge_usage(stdout); gate_free(g); return EXIT_OK;
+		case O_STAMP: stamp = true; break;
+		case O_SUMMARY: summary_out = optarg; break;
+		case O_FAIL_ON:
+			if (gate_add(g, optarg, err, sizeof err) != 0) {
+				diag_error("%s", err);
+				gate_free(g);
+				return EXIT_USAGE;
+			}
+			break;
+		case O_JUNIT: junit = optarg; break;
+		case O_CHARTS:
+			if (!charts_parse_format(optarg, &charts)) {
+				diag_error("--charts: want svg, png or none, not '%s'", optarg);
+				gate_free(g);
+				return EXIT_USAGE;
+			}
+			break;
+		case ':':
+			diag_error("option '%s' needs a value", argv[optind - 1]);
+			gate_free(g);
+			return EXIT_USAGE;
+		default:
+			diag_error("unknown option '%s'", argv[optind - 1]);
+			merge_usage(stderr);
+			gate_free(g);
+			return EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		diag_error("no summaries to merge");
+		merge_usage(stderr);
+		gate_free(g);
+		return EXIT_USAGE;
+	}
+	if (!formats)
+		formats = MF_TEXT;
+	if (!outdir && ((formats & (formats - 1)) || (formats & MF_CSV))) {
+		diag_error("several formats, and csv, need -o DIR");
+		gate_free(g);
+		return EXIT_USAGE;
+	}
+	if (junit && gate_count(g) == 0) {
+		diag_error("--junit needs at least one --fail-on");
+		gate_free(g);
+		return EXIT_USAGE;
+	}
+	size_t n = (size_t)(argc - optind);
+	cJSON **trees = xcalloc(n, sizeof *trees);
+	const char **paths = xcalloc(n, sizeof *paths);
+	struct analysis *a = NULL;
+	for (size_t i = 0; i < n; i++) {
+		paths[i] = argv[optind + (int)i];
+		trees[i] = sumcmd_load_json(paths[i], err, sizeof err);
+		if (!trees[i]) {
+			diag_error("%s", err);
+			rc = EXIT_INPUT;
+			goto out;
+		}
+	}
+	a = sumcmd_merge_trees(trees, paths, n, err, sizeof err);
+	if (!a) {
+		diag_error("%s", err);
+		rc = EXIT_INPUT;
+		goto out;
+	}
+	if (summary_out) {
+		cJSON *sj = summary_to_json(a, JTLSCOPE_VERSION);
+		rc = write_json_file(summary_out, sj, false);
+		cJSON_Delete(sj);
+		if (rc != EXIT_OK)
+			goto out;
+	}
+	analysis_finish(a);
+	g_merge.parts = n;
+
+	char stampbuf[64];
+	struct report_meta m = { .version = JTLSCOPE_VERSION };
+	if (stamp) {
+		struct timespec ts;
+		clock_gettime(CLOCK_REALTIME, &ts);
+		report_utc(stampbuf, sizeof stampbuf - 5, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+		strcat(stampbuf, " UTC");
+		m.stamp = stampbuf;
+	}
+	if (outdir && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
+		diag_error("cannot create '%s': %s", outdir, strerror(errno));
+		rc = EXIT_OUTPUT;
+		goto out;
+	}
+	struct chart_set cs;
+	memset(&cs, 0, sizeof cs);
+	if ((formats & (MF_MD | MF_HTML)) && charts != CHART_NONE && (outdir || (formats & MF_HTML))) {
+		if (charts_render(a, outdir, charts, &cs) != 0)
+			rc = EXIT_OUTPUT;
+		if (cs.warning && !quiet)
+			diag_note("warning: %s", cs.warning);
+		m.charts = &cs;
+	}
+	if (rc == EXIT_OK) {
+		if (!outdir) {
+			int (*fn)(FILE *, const struct analysis *, const struct report_meta *) =
+				(formats & MF_JSON) ? merged_json : (formats & MF_MD) ? merged_md :
+				(formats & MF_HTML) ? merged_html : merged_text;
+			if (fn(stdout, a, &m) != 0 || fflush(stdout) != 0) {
+				diag_error("cannot write the report to stdout: %s", strerror(errno));
+				rc = EXIT_OUTPUT;
+			}
+		} else {
+			static const struct {
+				unsigned bit;
+				const char *name;
+				int (*fn)(FILE *, const struct analysis *, const struct report_meta *);
+			} outs[] = {
+				{ MF_TEXT, "report.txt", merged_text },
+				{ MF_JSON, "report.json", merged_json },
+				{ MF_MD, "report.md", merged_md },
+				{ MF_HTML, "report.html", merged_html },
+				{ MF_CSV, "series.csv", csv_series_fn },
+				{ MF_CSV, "labels.csv", csv_labels_fn },
+			};
+			for (size_t i = 0; i < ARRAY_LEN(outs) && rc == EXIT_OK; i++)
+				if (formats & outs[i].bit)
+					rc = write_one(outdir, outs[i].name, a, &m, outs[i].fn, quiet);
+		}
+	}
+	chart_set_free(&cs);
+	if (rc == EXIT_OK && gate_count(g)) {
+		cJSON *tree = merged_tree(a, &m, n);
+		int met = gate_eval(g, tree, stderr);
+		cJSON_Delete(tree);
+		if (junit && gate_write_junit(g, junit, err, sizeof err) != 0) {
+			diag_error("%s", err);
+			rc = EXIT_OUTPUT;
+		} else if (met > 0) {
+			rc = EXIT_GATE;
+		}
+	}
+out:
+	for (size_t i = 0; i < n; i++)
+		cJSON_Delete(trees[i]);
+	free(trees);
+	free(paths);
+	analysis_free(a);
+	gate_free(g);
+	return rc;
+}

@@ -1,0 +1,34 @@
+/* summary_cmd.h - `jtlscope summarize` (inputs -> one mergeable summary file) and `jtlscope
+ * merge` (summaries -> the reports of one analysis), plus the input loop compare shares.
+ *
+ * Exit codes as report (cli/report_cmd.h); merge and summarize also EXIT_GATE with --fail-on. */
+#ifndef JTLSCOPE_CLI_SUMMARY_CMD_H
+#define JTLSCOPE_CLI_SUMMARY_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <cjson/cJSON.h>
+#include "analyzer/analysis.h"
+#include "parsers/jtl.h"
+
+#define SUMMARY_MAX_FILE (1u << 30)   /* bytes of one summary or report.json read back */
+
+int cmd_summarize(int argc, char **argv);
+int cmd_merge(int argc, char **argv);
+void summarize_usage(FILE *f);
+void merge_usage(FILE *f);
+
+/* Read one JTL input into a (not finished).  Returns an EXIT_* code: EXIT_OK, EXIT_INPUT (the
+ * input is recorded in a->inputs with its error), EXIT_STRICT. */
+int sumcmd_read_input(struct analysis *a, const char *path, const struct jtl_options *jtl,
+		      bool strict, bool quiet);
+
+/* Read a whole (possibly gzipped) JSON file and parse it.  NULL with the reason in err. */
+cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen);
+
+/* Merge the summary trees parts[0..n) into one unfinished analysis (throttle disabled).  NULL
+ * with "'path': reason" in err; paths name the parts in messages. */
+struct analysis *sumcmd_merge_trees(cJSON *const *parts, const char *const *paths, size_t n,
+				    char *err, size_t errlen);
+
+#endif
