@@ -11,12 +11,14 @@
 #include <unistd.h>
 
 #include "analyzer/analysis.h"
+#include "cli/gate.h"
 #include "cli/options.h"
 #include "cli/pipeline.h"
 #include "common/diag.h"
 #include "parsers/input.h"
 #include "parsers/jtl.h"
 #include "reports/charts.h"
+#include "reports/json_util.h"
 #include "reports/report.h"
 
 #ifndef JTLSCOPE_VERSION
@@ -34,6 +36,8 @@ struct report_opts {
 	unsigned formats;
 	enum chart_format charts;
 	bool strict, quiet, stamp;
+	struct gate *gate;
+	const char *junit;
 };
 
 void report_usage(FILE *f)
@@ -65,10 +69,12 @@ void report_usage(FILE *f)
 	      "      --tz OFFSET            zone of formatted timestamps: UTC (default), +08:00, -0530\n"
 	      "      --sub-results          analyse XML sub-results as samples of their own\n"
 	      "      --strict               fail (exit 4) at the first malformed record\n"
+	      "gate:\n"
+	      GATE_USAGE
 	      "  -h, --help                 this text\n"
 	      "\n"
 	      "Exit codes: 0 ok, 2 usage, 3 input error, 4 --strict and a malformed record,\n"
-	      "5 output error.\n", f);
+	      "5 output error, 6 a --fail-on criterion was met.\n", f);
 }
 
 static bool parse_formats(const char *s, unsigned *out)
@@ -311,6 +317,45 @@ static int write_reports(const struct report_opts *o, const struct analysis *a, 
 	return wrc;
 }
 
+/* Checks of the whole command line once the options are read. */
+static int check_usage(struct report_opts *o, int argc)
+{
+	if (optind >= argc) {
+		diag_error("no input files (use '-' for stdin)");
+		report_usage(stderr);
+		return EXIT_USAGE;
+	}
+	if (!o->formats)
+		o->formats = F_TEXT;
+	if (!o->outdir && ((o->formats & (o->formats - 1)) || (o->formats & F_CSV))) {
+		diag_error("several formats, and csv, need -o DIR");
+		return EXIT_USAGE;
+	}
+	if (o->junit && !o->gate) {
+		diag_error("--junit needs at least one --fail-on");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
+/* --fail-on: evaluate the criteria on the JSON report; exit 6 when one is met. */
+static int run_gate(const struct report_opts *o, const struct analysis *a, const struct report_meta *m)
+{
+	if (!o->gate || gate_count(o->gate) == 0)
+		return EXIT_OK;
+	cJSON *tree = report_json_tree(a, m);
+	int met = gate_eval(o->gate, tree, stderr);
+	cJSON_Delete(tree);
+	if (o->junit) {
+		char err[300];
+		if (gate_write_junit(o->gate, o->junit, err, sizeof err) != 0) {
+			diag_error("%s", err);
+			return EXIT_OUTPUT;
+		}
+	}
+	return met > 0 ? EXIT_GATE : EXIT_OK;
+}
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_opts o;
@@ -337,6 +382,8 @@ int cmd_report(int argc, char **argv)
 		{ "strict", no_argument, NULL, 12 },
 		{ "no-503-retry-after", no_argument, NULL, 13 },
 		{ "charts", required_argument, NULL, 14 },
+		{ "fail-on", required_argument, NULL, 15 },
+		{ "junit", required_argument, NULL, 16 },
 		{ NULL, 0, NULL, 0 },
 	};
 	optind = 1;
@@ -401,29 +448,38 @@ int cmd_report(int argc, char **argv)
 				return EXIT_USAGE;
 			}
 			break;
+		case 15: {
+			char gerr[300];
+			if (!o.gate)
+				o.gate = gate_new();
+			if (gate_add(o.gate, optarg, gerr, sizeof gerr) != 0) {
+				diag_error("%s", gerr);
+				gate_free(o.gate);
+				return EXIT_USAGE;
+			}
+			break;
+		}
+		case 16: o.junit = optarg; break;
 		case ':':
 			diag_error("option '%s' needs a value", argv[optind - 1]);
+			gate_free(o.gate);
 			return EXIT_USAGE;
 		default:
 			diag_error("unknown option '%s'", argv[optind - 1]);
 			report_usage(stderr);
+			gate_free(o.gate);
 			return EXIT_USAGE;
 		}
 	}
-	if (optind >= argc) {
-		diag_error("no input files (use '-' for stdin)");
-		report_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (!o.formats)
-		o.formats = F_TEXT;
-	if (!o.outdir && ((o.formats & (o.formats - 1)) || (o.formats & F_CSV))) {
-		diag_error("several formats, and csv, need -o DIR");
-		return EXIT_USAGE;
+	int urc = check_usage(&o, argc);
+	if (urc != EXIT_OK) {
+		gate_free(o.gate);
+		return urc;
 	}
 	o.jtl.keep_bodies = o.cfg.throttle.pattern != NULL;
 	if (o.outdir && mkdir(o.outdir, 0777) != 0 && errno != EEXIST) {
 		diag_error("cannot create '%s': %s", o.outdir, strerror(errno));
+		gate_free(o.gate);
 		return EXIT_OUTPUT;
 	}
 
@@ -431,6 +487,7 @@ int cmd_report(int argc, char **argv)
 	struct analysis *a = analysis_new(&o.cfg, err, sizeof err);
 	if (!a) {
 		diag_error("%s", err);
+		gate_free(o.gate);
 		return EXIT_USAGE;
 	}
 	int rc = EXIT_OK;
@@ -438,6 +495,7 @@ int cmd_report(int argc, char **argv)
 		int r = process_input(a, argv[i], &o);
 		if (r == EXIT_STRICT) {
 			analysis_free(a);
+			gate_free(o.gate);
 			return EXIT_STRICT;
 		}
 		if (r != EXIT_OK && rc == EXIT_OK)
@@ -457,7 +515,11 @@ int cmd_report(int argc, char **argv)
 	char *cmdline = join_args(argc, argv);
 	m.command_line = cmdline;
 	int wrc = write_reports(&o, a, &m);
+	int grc = run_gate(&o, a, &m);
 	free(cmdline);
+	gate_free(o.gate);
+	if (rc == EXIT_OK && wrc == EXIT_OK)
+		wrc = grc;
 	analysis_free(a);
 	return rc != EXIT_OK ? rc : wrc;
 }

@@ -104,14 +104,24 @@ expect "-o DIR writes text and json" 0 "wrote" -- "$BIN" report --format text,js
 "$BIN" report -q --format json "$T/good.csv" >"$T/r2"
 cmp -s "$T/r1" "$T/r2" && ok "output is deterministic" || bad "two runs differ"
 
-# every long option in 'report --help' is documented in the man page
+# every long option in each command's --help is documented in the man page
 if [ -f docs/jtlscope.1 ]; then
-	missing=""
-	for o in $("$BIN" report --help | grep -o -e '--[a-z0-9-]*' | sort -u); do
-		grep -q -e "$(echo "$o" | sed 's/-/\\\\-/g')" docs/jtlscope.1 || grep -q -e "$o" docs/jtlscope.1 || missing="$missing $o"
+	for cmd in report batch compare summarize merge timeline; do
+		"$BIN" "$cmd" --help >"$T/help" 2>/dev/null || continue
+		missing=""
+		for o in $(grep -o -e '--[a-z0-9-]*' "$T/help" | sort -u); do
+			grep -q -e "$(echo "$o" | sed 's/-/\\\\-/g')" docs/jtlscope.1 || grep -q -e "$o" docs/jtlscope.1 || missing="$missing $o"
+		done
+		[ -z "$missing" ] && ok "man page documents every $cmd option" || bad "man page lacks $cmd:$missing"
 	done
-	[ -z "$missing" ] && ok "man page documents every report option" || bad "man page lacks:$missing"
 fi
+
+# --fail-on gate and JUnit
+expect "--fail-on met exits 6" 6 "FAIL errors>10%" -- "$BIN" report -q --fail-on 'errors>10%' --junit "$T/junit.xml" "$T/good.csv"
+python3 -c "import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); assert r.get('failures')=='1', r.attrib" "$T/junit.xml" && ok "JUnit XML parses, one failure" || bad "JUnit XML wrong"
+expect "--fail-on not met exits 0" 0 "pass p95>10s" -- "$BIN" report -q --fail-on 'p95>10s' "$T/good.csv"
+expect "bad --fail-on is a usage error" 2 "expected a number" -- "$BIN" report --fail-on 'p95>>8' "$T/good.csv"
+expect "--junit without --fail-on" 2 "needs at least one --fail-on" -- "$BIN" report --junit "$T/j.xml" "$T/good.csv"
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
