@@ -102,3 +102,5 @@ help:
 	@echo "make bench      throughput and peak RSS on generated large inputs"
 	@echo "make SAN=1      sanitizer build (./jtlscope-san)"
 	@echo "make WERROR=1   warnings are errors (CI)"
+
+-include fuzz/fuzz.mk

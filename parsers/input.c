@@ -23,7 +23,9 @@
 
 #include "common/util.h"
 
+#ifndef INPUT_RAW_SIZE /* fuzz builds use a small size to reach the refill paths */
 #define INPUT_RAW_SIZE (256u << 10)     /* compressed bytes read per read(2) */
+#endif
 #define INPUT_BLOCK_SIZE (1u << 20)     /* inflated bytes per ring block */
 #define INPUT_BLOCKS 4
 

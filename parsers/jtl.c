@@ -114,7 +114,7 @@ static int64_t to_ms(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, in
 
 static bool digits(const char *p, size_t n, size_t *i, size_t want, int64_t *out)
 {
-	if (*i + want > n)
+	if (want > 18 || want > n - *i) /* 18 digits fit an int64_t; *i <= n always */
 		return false;
 	int64_t v = 0;
 	for (size_t k = 0; k < want; k++) {
@@ -231,19 +231,22 @@ static bool parse_format(const char *p, size_t n, const char *fmt, int tz_offset
 			case 'h': if (!digits(p, n, &i, 2, &h)) return false; break;
 			case 'm': if (!digits(p, n, &i, 2, &mi)) return false; break;
 			case 's': if (!digits(p, n, &i, 2, &s)) return false; break;
-			case 'S':
+			case 'S': {
+				/* scale a copy: run still says how many format letters to skip */
+				size_t sd = run;
 				if (!digits(p, n, &i, run, &v))
 					return false;
-				while (run > 3) {
+				while (sd > 3) {
 					v /= 10;
-					run--;
+					sd--;
 				}
-				while (run < 3) {
+				while (sd < 3) {
 					v *= 10;
-					run++;
+					sd++;
 				}
 				frac = v;
 				break;
+			}
 			case 'a':
 				if (i + 2 > n)
 					return false;

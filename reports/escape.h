@@ -26,8 +26,8 @@ void esc_html(struct strbuf *sb, const char *p, size_t n);
  * a space, other control characters and invalid UTF-8 as U+FFFD. */
 void esc_md_cell(struct strbuf *sb, const char *p, size_t n);
 /* CSV cell (RFC 4180): quoted when needed; a leading = + - @ (also after leading blanks), TAB or
- * CR neutralised with a ' (a plain negative number is left alone); NUL as a space, invalid
- * UTF-8 as U+FFFD. */
+ * CR neutralised with a ' (a plain negative number is left alone); NUL as a space; other
+ * control bytes except TAB, CR and LF (terminal escapes) and invalid UTF-8 as U+FFFD. */
 void esc_csv_cell(struct strbuf *sb, const char *p, size_t n);
 /* gnuplot double-quoted string for an enhanced-text terminal: \ " escaped, @ ^ _ { } ~ (markup)
  * made literal, & as U+FF06 (gnuplot's SVG terminal would emit a bare &), ` as ' (no command
