@@ -2,6 +2,7 @@
  * series (see analysis.h).  Throttle analysis lives in throttle*.c and is fed from here. */
 #include "analyzer/analysis.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -372,6 +373,36 @@ void analysis_add_input(struct analysis *a, const struct input_info *info)
 	a->skipped += info->skipped;
 }
 
+void analysis_add_capture(struct analysis *a, const struct capture_totals *t)
+{
+	struct capture_totals *c = &a->capture;
+	c->inputs += t->inputs;
+	c->packets += t->packets;
+	c->connections += t->connections;
+	c->exchanges += t->exchanges;
+	c->websocket_frames += t->websocket_frames;
+	c->tls_connections += t->tls_connections;
+	c->retransmissions += t->retransmissions;
+	c->incomplete += t->incomplete;
+}
+
+void analysis_add_capture_code(struct analysis *a, int status, uint64_t count)
+{
+	char code[16];
+	snprintf(code, sizeof code, "%d", status);
+	struct capture_totals *c = &a->capture;
+	for (size_t i = 0; i < c->ncodes; i++) {
+		if (strcmp(c->codes[i].code, code) == 0) {
+			c->codes[i].count += count;
+			return;
+		}
+	}
+	c->codes = xrealloc(c->codes, (c->ncodes + 1) * sizeof *c->codes);
+	c->codes[c->ncodes].code = xstrdup(code);
+	c->codes[c->ncodes].count = count;
+	c->ncodes++;
+}
+
 /* --- finish ----------------------------------------------------------------------------- */
 
 static int cmp_stats(const void *x, const void *y)
@@ -434,6 +465,8 @@ void analysis_finish(struct analysis *a)
 		qsort(a->codes, a->ncodes, sizeof *a->codes, cmp_code);
 	if (a->ngroups)
 		qsort(a->groups, a->ngroups, sizeof *a->groups, cmp_code);
+	if (a->capture.ncodes)
+		qsort(a->capture.codes, a->capture.ncodes, sizeof *a->capture.codes, cmp_code);
 	a->last_label = SIZE_MAX;
 	if (a->throttle)
 		throttle_finish(a->throttle);
@@ -453,6 +486,9 @@ void analysis_free(struct analysis *a)
 	for (size_t i = 0; i < a->ngroups; i++)
 		free(a->groups[i].code);
 	free(a->groups);
+	for (size_t i = 0; i < a->capture.ncodes; i++)
+		free(a->capture.codes[i].code);
+	free(a->capture.codes);
 	for (size_t i = 0; i < a->series.n; i++) {
 		hist_free(&a->series.b[i].elapsed);
 		hist_free(&a->series.b[i].elapsed_ok);

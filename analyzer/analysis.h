@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include "analyzer/hist.h"
+#include "analyzer/join.h"
 #include "analyzer/strmap.h"
 #include "analyzer/throttle.h"
 #include "parsers/sample.h"
@@ -81,8 +82,17 @@ struct input_info {
 	char *error;              /* fatal error, or NULL */
 };
 
+/* What captures among the inputs showed (counters of parsers/capture, summed over inputs). */
+struct capture_totals {
+	uint64_t inputs, packets, connections, exchanges, websocket_frames, tls_connections;
+	uint64_t retransmissions, incomplete;
+	struct code_count *codes;  /* HTTP status -> responses, sorted after finish */
+	size_t ncodes;
+};
+
 struct analysis {
 	struct analysis_config cfg;
+	struct capture_totals capture;
 	struct stats overall;     /* the sum of all labels, complete after analysis_finish */
 	struct stats *labels;     /* sorted by name after finish */
 	size_t nlabels;
@@ -99,6 +109,8 @@ struct analysis {
 	size_t ninputs;
 	uint64_t skipped;          /* all inputs */
 	struct throttle *throttle; /* NULL when disabled */
+	const struct join *join;   /* JTL <-> capture join, set by the caller (borrowed), or NULL */
+	const char *join_note;     /* why captures were not joined, or NULL */
 
 	/* private */
 	struct strmap label_map, code_map, group_map, thread_map;
@@ -115,6 +127,9 @@ struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t
 void analysis_add(struct analysis *a, const struct sample *s);
 /* Record an input's diagnostics (copied). */
 void analysis_add_input(struct analysis *a, const struct input_info *info);
+/* Add a capture's counters (codes not included: analysis_add_capture_code). */
+void analysis_add_capture(struct analysis *a, const struct capture_totals *t);
+void analysis_add_capture_code(struct analysis *a, int status, uint64_t count);
 void analysis_finish(struct analysis *a);
 void analysis_free(struct analysis *a);
 

@@ -13,7 +13,7 @@
 #include "analyzer/analysis.h"
 #include "cli/gate.h"
 #include "cli/options.h"
-#include "cli/pipeline.h"
+#include "cli/read_input.h"
 #include "common/diag.h"
 #include "parsers/input.h"
 #include "parsers/jtl.h"
@@ -25,7 +25,6 @@
 #define JTLSCOPE_VERSION "0.0.0"
 #endif
 
-#define PROGRESS_MIN_BYTES (16u << 20)  /* inputs smaller than this show no progress line */
 
 enum fmt_bit { F_TEXT = 1, F_JSON = 2, F_MD = 4, F_HTML = 8, F_CSV = 16 };
 
@@ -100,127 +99,6 @@ static bool parse_formats(const char *s, unsigned *out)
 			s++;
 	}
 	return *out != 0;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-struct progress {
-	bool on;
-	double start, last;
-	int printed;
-};
-
-static void progress_tick(struct progress *p, const struct input *in, bool final)
-{
-	if (!p->on)
-		return;
-	double t = now_s();
-	if (!final && t - p->last < 0.5)
-		return;
-	p->last = t;
-	uint64_t done = input_raw_offset(in), size = input_raw_size(in);
-	double rate = (double)done / (t - p->start > 1e-3 ? t - p->start : 1e-3);
-	fprintf(stderr, "\r%s: %.0f MB", input_path(in), (double)done / 1e6);
-	if (size) {
-		double eta = rate > 0 ? (double)(size - (done < size ? done : size)) / rate : 0;
-		fprintf(stderr, " of %.0f MB (%.0f%%), %.0f MB/s, ETA %.0f s   ", (double)size / 1e6,
-			100.0 * (double)done / (double)size, rate / 1e6, eta);
-	} else {
-		fprintf(stderr, ", %.0f MB/s   ", rate / 1e6);
-	}
-	if (final)
-		fputc('\n', stderr);
-	p->printed = 1;
-}
-
-static enum jtl_status jtl_next_fn(void *r, struct sample *s)
-{
-	return jtl_next(r, s);
-}
-
-/* Read one input into the analysis.  Returns an exit code (EXIT_OK when fine). */
-static int process_input(struct analysis *a, const char *path, const struct report_opts *o)
-{
-	char err[600];
-	struct input_info info = { .path = (char *)path, .format = (char *)"unknown" };
-	struct input *in = input_open(path, err, sizeof err);
-	if (!in) {
-		diag_error("%s", err);
-		info.error = err;
-		analysis_add_input(a, &info);
-		return EXIT_INPUT;
-	}
-	enum input_format fmt = input_sniff(in);
-	info.gzip = input_is_gzip(in);
-	info.format = (char *)input_format_name(fmt);
-	int rc = EXIT_OK;
-	if (fmt == INPUT_FMT_EMPTY) {
-		diag_note("warning: '%s' is empty", path);
-	} else if (fmt == INPUT_FMT_PCAP || fmt == INPUT_FMT_PCAPNG) {
-		snprintf(err, sizeof err, "'%s': %s capture: capture support not built yet", path, info.format);
-		diag_error("%s", err);
-		info.error = err;
-		rc = EXIT_INPUT;
-	} else if (fmt != INPUT_FMT_CSV && fmt != INPUT_FMT_XML) {
-		snprintf(err, sizeof err, "'%s': %s", path,
-			 fmt == INPUT_FMT_UNKNOWN && input_error(in)[0] && strcmp(input_error(in), "unknown error")
-				 ? input_error(in) : "unknown format (not a JMeter CSV/XML result file or capture)");
-		diag_error("%s", err);
-		info.error = err;
-		rc = EXIT_INPUT;
-	} else {
-		struct diag d;
-		diag_init(&d, path);
-		d.quiet = o->quiet;
-		struct jtl_reader *r = jtl_open(in, fmt, &o->jtl, &d, err, sizeof err);
-		if (!r) {
-			diag_error("%s", err);
-			info.error = err;
-			rc = EXIT_INPUT;
-		} else {
-			struct progress pg = { .on = !o->quiet && isatty(2) &&
-						     input_raw_size(in) >= PROGRESS_MIN_BYTES };
-			pg.start = pg.last = now_s();
-			/* parse on a second thread, analyse here */
-			struct pipeline *pl = pipeline_start(jtl_next_fn, r, o->strict);
-			struct sample_batch *b;
-			while ((b = pipeline_next(pl))) {
-				for (size_t i = 0; i < b->n; i++)
-					analysis_add(a, &b->s[i]);
-				pipeline_done(pl, b);
-				progress_tick(&pg, in, false);
-			}
-			enum jtl_status st = pipeline_finish(pl);
-			if (st == JTL_FATAL) {
-				snprintf(err, sizeof err, "%s", jtl_error(r));
-				diag_error("%s", err);
-				info.error = err;
-				rc = EXIT_INPUT;
-			} else if (st == JTL_SKIPPED) {
-				diag_error("'%s': malformed record and --strict given", path);
-				snprintf(err, sizeof err, "malformed record (--strict)");
-				info.error = err;
-				rc = EXIT_STRICT;
-			}
-			if (pg.printed)
-				progress_tick(&pg, in, true);
-			diag_summary(&d);
-			info.records = jtl_records(r);
-			info.skipped = jtl_skipped(r);
-			info.headers_repeated = jtl_headers_repeated(r);
-			info.truncated = jtl_truncated_tail(r);
-			jtl_close(r);
-		}
-	}
-	info.bytes = input_offset(in);
-	analysis_add_input(a, &info);
-	input_close(in);
-	return rc;
 }
 
 static int write_file(const char *dir, const char *name, const struct analysis *a,
@@ -491,15 +369,57 @@ int cmd_report(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	int rc = EXIT_OK;
+	/* A capture beside exactly one JTL is joined with it; captures alone become the samples;
+	 * with several JTLs, captures are only counted (a join needs one timeline of samples). */
+	size_t njtl = 0, ncap = 0;
+	enum input_format *fmts = xcalloc((size_t)(argc - optind), sizeof *fmts);
 	for (int i = optind; i < argc; i++) {
-		int r = process_input(a, argv[i], &o);
+		enum input_format f = read_sniff(argv[i]);
+		fmts[i - optind] = f;
+		if (f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG)
+			ncap++;
+		else
+			njtl++;
+	}
+	struct join_source js;
+	bool joining = false;
+	if (ncap && njtl == 1) {
+		for (int i = optind; i < argc && !joining; i++) {
+			enum input_format f = fmts[i - optind];
+			if ((f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG) && join_source_open(&js, argv[i], o.quiet)) {
+				joining = true;
+				fmts[i - optind] = INPUT_FMT_EMPTY; /* read by the join */
+			}
+		}
+	} else if (ncap && njtl > 1) {
+		a->join_note = "captures were counted but not joined: a join needs exactly one JTL input";
+	}
+	for (int i = optind; i < argc; i++) {
+		enum input_format f = fmts[i - optind];
+		if (joining && f == INPUT_FMT_EMPTY && strcmp(argv[i], js.path) == 0)
+			continue;
+		bool is_cap = f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG;
+		struct read_opts ro = { .jtl = o.jtl, .strict = o.strict, .quiet = o.quiet, .captures = true,
+					.capture_totals_only = is_cap && njtl > 0,
+					.join = joining && !is_cap ? &js.join : NULL };
+		int r = read_input(a, argv[i], &ro);
 		if (r == EXIT_STRICT) {
+			if (joining)
+				join_source_close(&js, a);
+			free(fmts);
 			analysis_free(a);
 			gate_free(o.gate);
 			return EXIT_STRICT;
 		}
 		if (r != EXIT_OK && rc == EXIT_OK)
 			rc = r;
+	}
+	free(fmts);
+	if (joining) {
+		int r = join_source_close(&js, a);
+		if (r != EXIT_OK && rc == EXIT_OK)
+			rc = r;
+		a->join = &js.join;
 	}
 	analysis_finish(a);
 
@@ -521,5 +441,7 @@ int cmd_report(int argc, char **argv)
 	if (rc == EXIT_OK && wrc == EXIT_OK)
 		wrc = grc;
 	analysis_free(a);
+	if (joining)
+		join_free(&js.join);
 	return rc != EXIT_OK ? rc : wrc;
 }

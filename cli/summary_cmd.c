@@ -17,7 +17,7 @@
 #include "analyzer/summary.h"
 #include "cli/gate.h"
 #include "cli/options.h"
-#include "cli/pipeline.h"
+#include "cli/read_input.h"
 #include "cli/report_cmd.h"
 #include "common/diag.h"
 #include "parsers/input.h"
@@ -32,82 +32,12 @@
 
 /* --- reading inputs ------------------------------------------------------------------------- */
 
-static enum jtl_status next_fn(void *r, struct sample *s)
-{
-	return jtl_next(r, s);
-}
-
 int sumcmd_read_input(struct analysis *a, const char *path, const struct jtl_options *jtl,
 		      bool strict, bool quiet)
 {
-	char err[600];
-	struct input_info info = { .path = (char *)path, .format = (char *)"unknown" };
-	struct input *in = input_open(path, err, sizeof err);
-	if (!in) {
-		diag_error("%s", err);
-		info.error = err;
-		analysis_add_input(a, &info);
-		return EXIT_INPUT;
-	}
-	enum input_format fmt = input_sniff(in);
-	info.gzip = input_is_gzip(in);
-	info.format = (char *)input_format_name(fmt);
-	int rc = EXIT_OK;
-	if (fmt == INPUT_FMT_EMPTY) {
-		if (!quiet)
-			diag_note("warning: '%s' is empty", path);
-	} else if (fmt != INPUT_FMT_CSV && fmt != INPUT_FMT_XML) {
-		snprintf(err, sizeof err, "'%s': %s", path,
-			 fmt == INPUT_FMT_PCAP || fmt == INPUT_FMT_PCAPNG
-				 ? "a capture: summaries hold JTL samples only"
-			 : fmt == INPUT_FMT_JSON ? "a JSON file, not a JMeter result file (merge takes summaries)"
-			 : input_error(in)[0] && strcmp(input_error(in), "unknown error") != 0
-				 ? input_error(in)
-				 : "unknown format (not a JMeter CSV/XML result file)");
-		diag_error("%s", err);
-		info.error = err;
-		rc = EXIT_INPUT;
-	} else {
-		struct diag d;
-		diag_init(&d, path);
-		d.quiet = quiet;
-		struct jtl_reader *r = jtl_open(in, fmt, jtl, &d, err, sizeof err);
-		if (!r) {
-			diag_error("%s", err);
-			info.error = err;
-			rc = EXIT_INPUT;
-		} else {
-			struct pipeline *pl = pipeline_start(next_fn, r, strict);
-			struct sample_batch *b;
-			while ((b = pipeline_next(pl))) {
-				for (size_t i = 0; i < b->n; i++)
-					analysis_add(a, &b->s[i]);
-				pipeline_done(pl, b);
-			}
-			enum jtl_status st = pipeline_finish(pl);
-			if (st == JTL_FATAL) {
-				snprintf(err, sizeof err, "%s", jtl_error(r));
-				diag_error("%s", err);
-				info.error = err;
-				rc = EXIT_INPUT;
-			} else if (st == JTL_SKIPPED) {
-				diag_error("'%s': malformed record and --strict given", path);
-				snprintf(err, sizeof err, "malformed record (--strict)");
-				info.error = err;
-				rc = EXIT_STRICT;
-			}
-			diag_summary(&d);
-			info.records = jtl_records(r);
-			info.skipped = jtl_skipped(r);
-			info.headers_repeated = jtl_headers_repeated(r);
-			info.truncated = jtl_truncated_tail(r);
-			jtl_close(r);
-		}
-	}
-	info.bytes = input_offset(in);
-	analysis_add_input(a, &info);
-	input_close(in);
-	return rc;
+	struct read_opts ro = { .jtl = *jtl, .strict = strict, .quiet = quiet, .captures = false,
+				.no_capture_why = "a capture: summaries hold JTL samples only" };
+	return read_input(a, path, &ro);
 }
 
 cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen)

@@ -154,6 +154,50 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 			cJSON_AddNullToObject(o, "error");
 		cJSON_AddItemToArray(inputs, o);
 	}
+	if (a->capture.inputs) {
+		const struct capture_totals *c = &a->capture;
+		cJSON *co = cJSON_AddObjectToObject(root, "capture");
+		json_add_u64(co, "inputs", c->inputs);
+		json_add_u64(co, "packets", c->packets);
+		json_add_u64(co, "connections", c->connections);
+		json_add_u64(co, "exchanges", c->exchanges);
+		cJSON *cc = cJSON_AddObjectToObject(co, "codes");
+		for (size_t i = 0; i < c->ncodes; i++)
+			json_add_u64(cc, c->codes[i].code, c->codes[i].count);
+		json_add_u64(co, "websocket_frames", c->websocket_frames);
+		json_add_u64(co, "tls_connections", c->tls_connections);
+		json_add_u64(co, "retransmissions", c->retransmissions);
+		json_add_u64(co, "incomplete", c->incomplete);
+	}
+	if (a->join) {
+		const struct join *j = a->join;
+		static const char *const parts[JP__COUNT] = { "connect_ms", "send_ms", "server_ms",
+							      "transfer_ms", "client_ms" };
+		cJSON *jo = cJSON_AddObjectToObject(root, "join");
+		json_add_u64(jo, "samples", j->samples);
+		json_add_u64(jo, "matched", j->matched);
+		json_add_u64(jo, "unmatched_samples", j->unmatched_samples);
+		json_add_u64(jo, "ambiguous", j->ambiguous);
+		json_add_u64(jo, "unmatched_exchanges", j->unmatched_exchanges);
+		cJSON_AddNumberToObject(jo, "match_rate",
+					json_round(j->samples ? (double)j->matched / (double)j->samples : 0, 4));
+		cJSON *jl = cJSON_AddArrayToObject(jo, "labels");
+		for (size_t i = 0; i < j->nlabels; i++) {
+			const struct join_label *L = &j->labels[i];
+			cJSON *o = cJSON_CreateObject();
+			json_add_str(o, "label", L->label);
+			json_add_u64(o, "matched", L->matched);
+			for (int k = 0; k < JP__COUNT; k++) {
+				cJSON *p = cJSON_AddObjectToObject(o, parts[k]);
+				cJSON_AddNumberToObject(p, "mean", json_round(hist_mean(&L->part[k]), 1));
+				cJSON_AddNumberToObject(p, "p95", (double)hist_quantile(&L->part[k], 0.95));
+			}
+			cJSON_AddItemToArray(jl, o);
+		}
+	} else if (a->join_note) {
+		cJSON *jo = cJSON_AddObjectToObject(root, "join");
+		json_add_str(jo, "note", a->join_note);
+	}
 	if (a->throttle)
 		throttle_report_json(root, a->throttle);
 	return root;

@@ -152,6 +152,37 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 		fputc('\n', f);
 	}
 
+	if (a->join) {
+		const struct join *j = a->join;
+		fprintf(f, "JTL <-> CAPTURE (%" PRIu64 " of %" PRIu64 " samples matched to a captured exchange, %.1f%%; "
+			   "%" PRIu64 " without one, %" PRIu64 " ambiguous; %" PRIu64 " exchanges without a sample)\n",
+			j->matched, j->samples, pct(j->matched, j->samples), j->unmatched_samples, j->ambiguous,
+			j->unmatched_exchanges);
+		if (j->nlabels) {
+			size_t lw = 5;
+			for (size_t i = 0; i < j->nlabels; i++) {
+				size_t x = esc_text_width(j->labels[i].label);
+				if (x > lw)
+					lw = x;
+			}
+			if (lw > 40)
+				lw = 40;
+			cell(f, "label", lw);
+			fputs("  matched  connect     send   server transfer   client   (mean ms; server = request sent -> first response byte)\n", f);
+			for (size_t i = 0; i < j->nlabels; i++) {
+				const struct join_label *L = &j->labels[i];
+				cell(f, L->label, lw);
+				fprintf(f, " %8" PRIu64, L->matched);
+				for (int k = 0; k < JP__COUNT; k++)
+					fprintf(f, " %8.1f", hist_mean(&L->part[k]));
+				fputc('\n', f);
+			}
+		}
+		fputc('\n', f);
+	} else if (a->join_note) {
+		fprintf(f, "note: %s\n\n", a->join_note);
+	}
+
 	fputs("INPUTS\n", f);
 	for (size_t i = 0; i < a->ninputs; i++) {
 		const struct input_info *in = &a->inputs[i];
@@ -168,6 +199,14 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 			esc_text_s(f, in->error);
 		}
 		fputc('\n', f);
+	}
+	if (a->capture.inputs) {
+		const struct capture_totals *c = &a->capture;
+		fprintf(f, "  captures: %" PRIu64 " packets, %" PRIu64 " TCP connections, %" PRIu64
+			   " HTTP exchanges (%" PRIu64 " incomplete), %" PRIu64 " WebSocket frames, %" PRIu64
+			   " TLS connections, %" PRIu64 " retransmissions\n",
+			c->packets, c->connections, c->exchanges, c->incomplete, c->websocket_frames,
+			c->tls_connections, c->retransmissions);
 	}
 	if (a->no_timestamp)
 		fprintf(f, "  %" PRIu64 " samples had no timestamp column (not in the time series)\n", a->no_timestamp);

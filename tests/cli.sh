@@ -123,5 +123,33 @@ expect "--fail-on not met exits 0" 0 "pass p95>10s" -- "$BIN" report -q --fail-o
 expect "bad --fail-on is a usage error" 2 "expected a number" -- "$BIN" report --fail-on 'p95>>8' "$T/good.csv"
 expect "--junit without --fail-on" 2 "needs at least one --fail-on" -- "$BIN" report --junit "$T/j.xml" "$T/good.csv"
 
+# captures: alone they are the samples; beside one JTL they are joined with it
+if [ -f sample-data/demo/demo.pcap.gz ]; then
+	expect "capture alone" 0 "" -- "$BIN" report -q --format json sample-data/demo/demo.pcap.gz
+	cp "$T/out" "$T/cap.json"
+	expect "JTL + capture" 0 "" -- "$BIN" report -q --format json sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
+	if python3 - "$T/cap.json" "$T/out" <<'PY'
+import json, sys
+cap = json.load(open(sys.argv[1])); both = json.load(open(sys.argv[2]))
+c = cap["capture"]
+assert c["connections"] > 0 and c["exchanges"] == cap["samples"]["total"], c
+assert c["codes"] == cap["codes"], (c["codes"], cap["codes"])
+# the capture saw exactly what JMeter recorded (same run)
+assert cap["codes"] == both["codes"], (cap["codes"], both["codes"])
+assert cap["throttle"]["detected"] and both["throttle"]["detected"]
+j = both["join"]
+assert j["matched"] + j["unmatched_samples"] + j["ambiguous"] == j["samples"] == both["samples"]["total"], j
+assert j["match_rate"] >= 0.95, j
+assert j["unmatched_exchanges"] == both["capture"]["exchanges"] - j["matched"], j
+for l in j["labels"]:
+    for k in ("connect_ms", "send_ms", "server_ms", "transfer_ms", "client_ms"):
+        assert "mean" in l[k] and "p95" in l[k], (l, k)
+assert both["samples"]["total"] == cap["samples"]["total"]   # samples not counted twice
+PY
+	then ok "capture totals, join counts and split"; else bad "capture/join JSON wrong"; fi
+	expect "two JTLs and a capture: counted, not joined" 0 "" -- "$BIN" report -q --format json sample-data/demo/demo.xml.gz sample-data/demo/demo.csv.gz sample-data/demo/demo.pcap.gz
+	grep -q "a join needs exactly one JTL" "$T/out" && ok "join note when it cannot join" || bad "no join note"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -17,6 +17,8 @@ demo-xml.txt|report -q --format text sample-data/demo/demo.xml.gz
 demo-xml.json|report -q --format json sample-data/demo/demo.xml.gz
 demo-csv.txt|report -q --format text sample-data/demo/demo.csv.gz
 demo-csv.json|report -q --format json sample-data/demo/demo.csv.gz
+demo-join.txt|report -q --format text sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
+demo-pcap.json|report -q --format json sample-data/demo/demo.pcap.gz
 LIST
 	for d in sample-data/known/*/; do
 		n=$(basename "$d")

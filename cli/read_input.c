@@ -1,0 +1,281 @@
+/* read_input.c - see read_input.h.  The source (a JTL reader or a capture) runs on the
+ * pipeline thread; samples are analysed on this one. */
+#include "cli/read_input.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/pipeline.h"
+#include "cli/report_cmd.h"
+#include "common/diag.h"
+#include "parsers/capture/capture.h"
+#include "parsers/input.h"
+
+#define PROGRESS_MIN_BYTES (16u << 20)  /* inputs smaller than this show no progress line */
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct progress {
+	bool on;
+	double start, last;
+	int printed;
+};
+
+/* "path: 512 MB of 2048 MB (25%), 800 MB/s, ETA 2 s" on stderr, twice a second at most. */
+static void progress_tick(struct progress *p, const struct input *in, bool final)
+{
+	if (!p->on)
+		return;
+	double t = now_s();
+	if (!final && t - p->last < 0.5)
+		return;
+	p->last = t;
+	uint64_t done = input_raw_offset(in), size = input_raw_size(in);
+	double rate = (double)done / (t - p->start > 1e-3 ? t - p->start : 1e-3);
+	fprintf(stderr, "\r%s: %.0f MB", input_path(in), (double)done / 1e6);
+	if (size) {
+		double eta = rate > 0 ? (double)(size - (done < size ? done : size)) / rate : 0;
+		fprintf(stderr, " of %.0f MB (%.0f%%), %.0f MB/s, ETA %.0f s   ", (double)size / 1e6,
+			100.0 * (double)done / (double)size, rate / 1e6, eta);
+	} else {
+		fprintf(stderr, ", %.0f MB/s   ", rate / 1e6);
+	}
+	if (final)
+		fputc('\n', stderr);
+	p->printed = 1;
+}
+
+/* Run a source through the pipeline into the analysis. */
+static enum jtl_status pump(struct analysis *a, pipeline_next_fn next, void *src, struct input *in,
+			    const struct read_opts *o)
+{
+	struct progress pg = { .on = !o->quiet && isatty(2) && input_raw_size(in) >= PROGRESS_MIN_BYTES };
+	pg.start = pg.last = now_s();
+	struct pipeline *pl = pipeline_start(next, src, o->strict);
+	struct sample_batch *b;
+	while ((b = pipeline_next(pl))) {
+		for (size_t i = 0; i < b->n; i++)
+			analysis_add(a, &b->s[i]);
+		if (o->join)
+			for (size_t i = 0; i < b->n; i++)
+				join_sample(o->join, &b->s[i]);
+		pipeline_done(pl, b);
+		progress_tick(&pg, in, false);
+	}
+	if (pg.printed)
+		progress_tick(&pg, in, true);
+	return pipeline_finish(pl);
+}
+
+static enum jtl_status jtl_next_fn(void *r, struct sample *s)
+{
+	return jtl_next(r, s);
+}
+
+/* Captures: every HTTP exchange and WebSocket frame that maps to a sample. */
+static enum jtl_status capture_next_fn(void *c, struct sample *s)
+{
+	struct capture_event ev;
+	for (;;) {
+		enum capture_status st = capture_next(c, &ev);
+		if (st == CAP_END)
+			return JTL_END;
+		if (st == CAP_FATAL)
+			return JTL_FATAL;
+		if (capture_event_to_sample(&ev, s))
+			return JTL_RECORD;
+	}
+}
+
+static void add_capture_totals(struct analysis *a, const struct capture *c)
+{
+	const struct capture_counters *k = capture_counters(c);
+	struct capture_totals t = {
+		.inputs = 1,
+		.packets = k->packets,
+		.connections = k->connections,
+		.exchanges = k->exchanges,
+		.websocket_frames = k->websocket_frames,
+		.tls_connections = k->tls_connections,
+		.retransmissions = k->retransmissions,
+		.incomplete = k->incomplete_exchanges,
+	};
+	analysis_add_capture(a, &t);
+	unsigned it = 0;
+	int status;
+	uint64_t n;
+	while (capture_code_next(c, &it, &status, &n))
+		analysis_add_capture_code(a, status, n);
+}
+
+/* Strip a leading "'path': " from a message that will be shown with the path anyway. */
+static const char *without_path(const char *msg, const char *path)
+{
+	size_t n = strlen(path);
+	if (msg[0] == '\'' && strncmp(msg + 1, path, n) == 0 && strncmp(msg + 1 + n, "': ", 3) == 0)
+		return msg + n + 4;
+	return msg;
+}
+
+int read_input(struct analysis *a, const char *path, const struct read_opts *o)
+{
+	char err[600], msg[700];
+	struct input_info info = { .path = (char *)path, .format = (char *)"unknown" };
+	struct input *in = input_open(path, err, sizeof err);
+	if (!in) {
+		diag_error("%s", err);
+		info.error = err;
+		analysis_add_input(a, &info);
+		return EXIT_INPUT;
+	}
+	enum input_format fmt = input_sniff(in);
+	info.gzip = input_is_gzip(in);
+	info.format = (char *)input_format_name(fmt);
+	struct diag d;
+	diag_init(&d, path);
+	d.quiet = o->quiet;
+	int rc = EXIT_OK;
+	enum jtl_status st = JTL_END;
+	const char *srcerr = NULL;
+	if (fmt == INPUT_FMT_EMPTY) {
+		if (!o->quiet)
+			diag_note("warning: '%s' is empty", path);
+	} else if (fmt == INPUT_FMT_PCAP || fmt == INPUT_FMT_PCAPNG) {
+		struct capture *c = o->captures ? capture_open(in, &d, err, sizeof err) : NULL;
+		if (!o->captures) {
+			snprintf(err, sizeof err, "%s", o->no_capture_why ? o->no_capture_why : "captures are not read here");
+			rc = EXIT_INPUT;
+		} else if (!c) {
+			rc = EXIT_INPUT;
+		} else if (o->capture_totals_only) {
+			struct capture_event ev;
+			enum capture_status cs;
+			while ((cs = capture_next(c, &ev)) == CAP_EVENT)
+				;
+			if (cs == CAP_FATAL) {
+				st = JTL_FATAL;
+				snprintf(err, sizeof err, "%s", capture_error(c));
+			}
+			add_capture_totals(a, c);
+			info.truncated = capture_counters(c)->truncated_file;
+			capture_close(c);
+		} else {
+			st = pump(a, capture_next_fn, c, in, o);
+			if (st == JTL_FATAL)
+				srcerr = capture_error(c);
+			add_capture_totals(a, c);
+			const struct capture_counters *k = capture_counters(c);
+			info.records = k->exchanges + k->websocket_frames;
+			info.truncated = k->truncated_file;
+			if (st == JTL_FATAL)
+				snprintf(err, sizeof err, "%s", srcerr);
+			capture_close(c);
+		}
+	} else if (fmt == INPUT_FMT_CSV || fmt == INPUT_FMT_XML) {
+		struct jtl_reader *r = jtl_open(in, fmt, &o->jtl, &d, err, sizeof err);
+		if (!r) {
+			rc = EXIT_INPUT;
+		} else {
+			st = pump(a, jtl_next_fn, r, in, o);
+			if (st == JTL_FATAL)
+				snprintf(err, sizeof err, "%s", jtl_error(r));
+			info.records = jtl_records(r);
+			info.skipped = jtl_skipped(r);
+			info.headers_repeated = jtl_headers_repeated(r);
+			info.truncated = jtl_truncated_tail(r);
+			jtl_close(r);
+		}
+	} else {
+		snprintf(err, sizeof err, "%s",
+			 fmt == INPUT_FMT_JSON ? "a JSON file, not a JMeter result file or capture"
+			 : fmt == INPUT_FMT_UNKNOWN && input_error(in)[0] && strcmp(input_error(in), "unknown error")
+				 ? input_error(in)
+				 : "unknown format (not a JMeter CSV/XML result file or capture)");
+		rc = EXIT_INPUT;
+	}
+	if (st == JTL_FATAL) {
+		rc = EXIT_INPUT;
+	} else if (st == JTL_SKIPPED) {
+		snprintf(err, sizeof err, "malformed record and --strict given");
+		rc = EXIT_STRICT;
+	}
+	if (rc != EXIT_OK) {
+		snprintf(msg, sizeof msg, "'%s': %s", path, without_path(err, path));
+		diag_error("%s", msg);
+		info.error = msg;
+	}
+	diag_summary(&d);
+	info.bytes = input_offset(in);
+	analysis_add_input(a, &info);
+	input_close(in);
+	return rc;
+}
+
+enum input_format read_sniff(const char *path)
+{
+	if (strcmp(path, "-") == 0)
+		return INPUT_FMT_UNKNOWN;
+	char err[600];
+	struct input *in = input_open(path, err, sizeof err);
+	if (!in)
+		return INPUT_FMT_UNKNOWN;
+	enum input_format f = input_sniff(in);
+	input_close(in);
+	return f;
+}
+
+bool join_source_open(struct join_source *js, const char *path, bool quiet)
+{
+	char err[600];
+	memset(js, 0, sizeof *js);
+	js->path = path;
+	js->in = input_open(path, err, sizeof err);
+	if (!js->in) {
+		diag_error("%s", err);
+		return false;
+	}
+	js->fmt = input_sniff(js->in);
+	diag_init(&js->d, path);
+	js->d.quiet = quiet;
+	js->cap = capture_open(js->in, &js->d, err, sizeof err);
+	if (!js->cap) {
+		diag_error("'%s': %s", path, without_path(err, path));
+		input_close(js->in);
+		return false;
+	}
+	join_init(&js->join, js->cap);
+	return true;
+}
+
+int join_source_close(struct join_source *js, struct analysis *a)
+{
+	int rc = EXIT_OK;
+	char msg[700];
+	struct input_info info = { .path = (char *)js->path, .format = (char *)input_format_name(js->fmt),
+				   .gzip = input_is_gzip(js->in) };
+	if (!join_finish(&js->join)) {
+		snprintf(msg, sizeof msg, "'%s': %s", js->path, without_path(js->join.err, js->path));
+		diag_error("%s", msg);
+		info.error = msg;
+		rc = EXIT_INPUT;
+	}
+	add_capture_totals(a, js->cap);
+	const struct capture_counters *k = capture_counters(js->cap);
+	info.records = k->exchanges + k->websocket_frames;
+	info.truncated = k->truncated_file;
+	info.bytes = input_offset(js->in);
+	diag_summary(&js->d);
+	analysis_add_input(a, &info);
+	capture_close(js->cap);
+	input_close(js->in);
+	js->cap = NULL;
+	js->in = NULL;
+	return rc;
+}
