@@ -6,6 +6,7 @@
 #include "cli/compare.h"
 #include "cli/report_cmd.h"
 #include "cli/summary_cmd.h"
+#include "cli/timeline.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -16,7 +17,9 @@ static void usage(FILE *f)
 	fputs("usage: jtlscope <command> [options] ...\n"
 	      "\n"
 	      "commands:\n"
-	      "  report INPUT...      analyse JMeter results (CSV/XML JTL, .gz) and write reports\n"
+	      "  report INPUT...      analyse JMeter results (CSV/XML JTL, .gz) and/or captures\n"
+	      "                       (pcap/pcapng) and write reports\n"
+	      "  timeline CAPTURE     per-connection timelines of a capture\n"
 	      "  batch DIR|FILE... -o OUT   analyse an archive of runs in parallel, index them\n"
 	      "  compare BASE CAND    per-label deltas, onset shift, limit change of two runs\n"
 	      "  summarize INPUT...   write a mergeable summary of JMeter results\n"
@@ -26,7 +29,7 @@ static void usage(FILE *f)
 	      "  jtlscope --version   print the version\n"
 	      "\n"
 	      "Exit codes: 0 ok, 2 usage, 3 input error, 4 --strict and a malformed record,\n"
-	      "5 output error.  See jtlscope(1).\n", f);
+	      "5 output error, 6 a --fail-on criterion was met.  See jtlscope(1).\n", f);
 }
 
 int main(int argc, char **argv)
@@ -46,6 +49,8 @@ int main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "report") == 0)
 		return cmd_report(argc - 1, argv + 1);
+	if (strcmp(cmd, "timeline") == 0)
+		return cmd_timeline(argc - 1, argv + 1);
 	if (strcmp(cmd, "batch") == 0)
 		return cmd_batch(argc - 1, argv + 1);
 	if (strcmp(cmd, "compare") == 0)

@@ -1,0 +1,330 @@
+/* tls.c - TLS records and hellos (RFC 8446 sections 4.1.2-4.1.3 and 5.1; RFC 5246 for 1.2;
+ * SNI RFC 6066 section 3, ALPN RFC 7301, supported_versions RFC 8446 section 4.2.1).
+ *
+ * Only cleartext is read: record headers (type, version, length), the first handshake message of
+ * each direction (ClientHello: SNI, offered ALPN, highest offered version; ServerHello: selected
+ * version and ALPN), and ChangeCipherSpec.  End of the handshake:
+ *   TLS 1.3  the client's first application_data record (its encrypted Finished);
+ *   TLS 1.2  both sides have sent ChangeCipherSpec followed by a record (their Finished).
+ * After that every application_data record is a timeline event (size, time).  A connection whose
+ * handshake was not captured (began mid-stream) counts its application_data records from the
+ * first one.  Hellos are reassembled across records up to CAPTURE_MAX_TLS_HELLO.
+ */
+#include "parsers/capture/cap_int.h"
+#include "parsers/capture/cursor.h"
+
+#include <string.h>
+
+#define TLS_MAX_RECORD (16384u + 2048u)
+#define TLS_CCS 20
+#define TLS_ALERT 21
+#define TLS_HANDSHAKE 22
+#define TLS_APPDATA 23
+
+enum cap_verdict cap_tls_verdict(const uint8_t *p, size_t n, bool midstream, int *hello)
+{
+	*hello = 0;
+	if (n < 1)
+		return CAP_V_NEED_MORE;
+	bool hs = p[0] == TLS_HANDSHAKE;
+	if (!hs && !(midstream && p[0] >= TLS_CCS && p[0] <= TLS_APPDATA))
+		return CAP_V_NO;
+	if (n < 2)
+		return CAP_V_NEED_MORE;
+	if (p[1] != 3)
+		return CAP_V_NO;
+	if (n < 3)
+		return CAP_V_NEED_MORE;
+	if (p[2] > 4)
+		return CAP_V_NO;
+	if (n < 5)
+		return CAP_V_NEED_MORE;
+	unsigned len = (unsigned)p[3] << 8 | p[4];
+	if (len == 0 || len > TLS_MAX_RECORD)
+		return CAP_V_NO;
+	if (!hs)
+		return CAP_V_YES;
+	if (n < 6)
+		return CAP_V_NEED_MORE;
+	if (p[5] == 1 || p[5] == 2) {
+		*hello = p[5];
+		return CAP_V_YES;
+	}
+	return midstream ? CAP_V_YES : CAP_V_NO;
+}
+
+static bool grease(unsigned v)
+{
+	return (v & 0x0f0fu) == 0x0a0au;
+}
+
+static void add_alpn(char *dst, size_t cap, const uint8_t *p, size_t n)
+{
+	size_t len = strlen(dst);
+	if (len && len + 1 < cap)
+		dst[len++] = ',';
+	for (size_t i = 0; i < n && len + 1 < cap; i++)
+		dst[len++] = (char)p[i];
+	dst[len] = '\0';
+}
+
+static bool parse_ext(struct cap_tls_conn *t, bool client, unsigned type, struct cur *c)
+{
+	uint16_t l16;
+	uint8_t l8;
+	const uint8_t *b;
+	struct cur list;
+	switch (type) {
+	case 0: /* server_name */
+		if (!client || !cur_left(c))
+			return true;
+		if (!cur_be16(c, &l16) || !cur_sub(c, l16, &list))
+			return false;
+		while (cur_left(&list)) {
+			if (!cur_u8(&list, &l8) || !cur_be16(&list, &l16) || !cur_bytes(&list, l16, &b))
+				return false;
+			if (l8 == 0 && !t->sni[0]) {
+				size_t n = l16 > CAPTURE_MAX_HOST ? CAPTURE_MAX_HOST : l16;
+				memcpy(t->sni, b, n);
+				t->sni[n] = '\0';
+			}
+		}
+		return true;
+	case 16: /* application_layer_protocol_negotiation */
+		if (!cur_be16(c, &l16) || !cur_sub(c, l16, &list))
+			return false;
+		while (cur_left(&list)) {
+			if (!cur_u8(&list, &l8) || !cur_bytes(&list, l8, &b))
+				return false;
+			if (client)
+				add_alpn(t->alpn, sizeof t->alpn, b, l8);
+			else if (!t->alpn_sel[0])
+				add_alpn(t->alpn_sel, sizeof t->alpn_sel, b, l8);
+		}
+		return true;
+	case 43: /* supported_versions */
+		if (client) {
+			if (!cur_u8(c, &l8) || !cur_sub(c, l8, &list))
+				return false;
+			while (cur_left(&list) >= 2) {
+				cur_be16(&list, &l16);
+				if (!grease(l16) && l16 > t->client_version)
+					t->client_version = l16;
+			}
+		} else {
+			if (!cur_be16(c, &l16))
+				return false;
+			t->version = l16;
+		}
+		return true;
+	default:
+		return true;
+	}
+}
+
+bool cap_tls_parse_hello(struct cap_tls_conn *t, unsigned hs_type, const uint8_t *p, size_t n)
+{
+	struct cur c, ext;
+	cur_init(&c, p, n);
+	bool client = hs_type == 1;
+	uint16_t legacy, l16;
+	uint8_t l8;
+	if (!cur_be16(&c, &legacy) || !cur_skip(&c, 32) || !cur_u8(&c, &l8) || !cur_skip(&c, l8))
+		return false;
+	if (client) {
+		if (!cur_be16(&c, &l16) || !cur_skip(&c, l16) || !cur_u8(&c, &l8) || !cur_skip(&c, l8))
+			return false;
+		if (legacy > t->client_version)
+			t->client_version = legacy;
+	} else {
+		if (!cur_skip(&c, 3))
+			return false;
+		t->version = legacy;
+	}
+	if (!cur_left(&c))
+		return true;    /* no extensions */
+	if (!cur_be16(&c, &l16) || !cur_sub(&c, l16, &ext))
+		return false;
+	while (cur_left(&ext)) {
+		uint16_t type, len;
+		struct cur body;
+		if (!cur_be16(&ext, &type) || !cur_be16(&ext, &len) || !cur_sub(&ext, len, &body))
+			return false;
+		if (!parse_ext(t, client, type, &body))
+			return false;
+	}
+	return true;
+}
+
+static void emit_handshake(struct cap_conn *cn)
+{
+	struct cap_tls_conn *t = &cn->tls;
+	if (t->emitted || !t->seen)
+		return;
+	t->emitted = true;
+	struct cap_qev *q = cap_ev_new(cn, CAP_EV_TLS_HANDSHAKE);
+	struct capture_tls *e = &cap_ev_get(q)->u.tls;
+	if (t->sni[0])
+		cap_ev_str(q, &e->sni, t->sni, strlen(t->sni));
+	if (t->alpn[0])
+		cap_ev_str(q, &e->alpn, t->alpn, strlen(t->alpn));
+	if (t->alpn_sel[0])
+		cap_ev_str(q, &e->alpn_selected, t->alpn_sel, strlen(t->alpn_sel));
+	e->client_version = t->client_version;
+	e->version = t->version;
+	e->client_hello_ns = t->ch_ts;
+	e->server_hello_ns = t->sh_ts;
+	e->done_ns = t->done_ts;
+	e->complete = t->done;
+	cap_ev_push(cn->cap, q);
+}
+
+static void handshake_done(struct cap_conn *cn, int64_t ts)
+{
+	if (cn->tls.done)
+		return;
+	cn->tls.done = true;
+	cn->tls.done_ts = ts;
+	emit_handshake(cn);
+}
+
+static void hello_bytes(struct cap_conn *cn, int dir, const uint8_t *p, size_t n, int64_t ts)
+{
+	struct cap_tls_dir *t = &cn->d[dir].t;
+	if (t->hello_done)
+		return;
+	if (t->hs.len + n > CAPTURE_MAX_TLS_HELLO) {
+		cn->cap->cnt.limit[CAP_LIM_TLS_HELLO]++;
+		t->hello_done = true;
+		strbuf_release(&t->hs);
+		return;
+	}
+	strbuf_add(&t->hs, p, n);
+	if (t->hs.len < 4)
+		return;
+	const uint8_t *h = (const uint8_t *)t->hs.buf;
+	size_t len = (size_t)h[1] << 16 | (size_t)h[2] << 8 | h[3];
+	if (t->hs.len - 4 < len)
+		return;
+	t->hello_done = true;
+	unsigned type = h[0];
+	if (type == 1 || type == 2) {
+		cn->tls.seen = true;
+		cap_tls_parse_hello(&cn->tls, type, h + 4, len);
+		if (type == 1 && !cn->tls.ch_ts)
+			cn->tls.ch_ts = ts;
+		if (type == 2 && !cn->tls.sh_ts)
+			cn->tls.sh_ts = ts;
+	}
+	strbuf_release(&t->hs);
+}
+
+static void record_done(struct cap_conn *cn, int dir, int64_t ts)
+{
+	struct cap_tls_dir *t = &cn->d[dir].t;
+	struct cap_tls_dir *o = &cn->d[!dir].t;
+	cn->st.tls_records++;
+	switch (t->type) {
+	case TLS_CCS:
+		t->ccs = true;
+		break;
+	case TLS_APPDATA:
+		if (!cn->tls.done) {
+			if (!cn->tls.seen) {
+				cn->tls.done = true;    /* handshake not captured: count from here */
+			} else if (dir == CAP_C2S && cn->tls.version == 0x0304) {
+				handshake_done(cn, ts); /* the client's encrypted Finished */
+				break;
+			} else if (t->ccs && o->ccs) {
+				handshake_done(cn, ts); /* Finished records were not seen */
+			} else {
+				break;                  /* encrypted handshake (1.3) or early data */
+			}
+		}
+		cn->cap->cnt.tls_appdata_records++;
+		{
+			struct cap_qev *q = cap_ev_new(cn, CAP_EV_TLS_APPDATA);
+			struct capture_tls_record *r = &cap_ev_get(q)->u.rec;
+			r->dir = dir;
+			r->type = t->type;
+			r->length = t->len;
+			r->ns = ts;
+			cap_ev_push(cn->cap, q);
+		}
+		break;
+	default:
+		if (t->ccs)
+			t->after_ccs_record = true;
+		if (cn->tls.version != 0x0304 && t->after_ccs_record && o->after_ccs_record)
+			handshake_done(cn, ts);
+		break;
+	}
+	t->hlen = 0;
+}
+
+void cap_tls_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
+		  const struct cap_seginfo *si)
+{
+	struct cap_tls_dir *t = &cn->d[dir].t;
+	size_t i = 0;
+	while (i < n && !t->lost) {
+		if (t->hlen < 5) {
+			t->hdr[t->hlen++] = p[i++];
+			if (t->hlen < 5)
+				continue;
+			t->type = t->hdr[0];
+			t->len = (uint32_t)t->hdr[3] << 8 | t->hdr[4];
+			t->got = 0;
+			if (t->hdr[1] != 3 || t->type < TLS_CCS || t->type > 24 ||
+			    t->len > TLS_MAX_RECORD) {
+				t->lost = true;
+				break;
+			}
+			if (t->len == 0)
+				record_done(cn, dir, si->ts);
+			continue;
+		}
+		uint32_t left = t->len - t->got;
+		size_t take = n - i < left ? n - i : left;
+		if (t->type == TLS_HANDSHAKE && !t->ccs)
+			hello_bytes(cn, dir, p + i, take, si->ts);
+		t->got += (uint32_t)take;
+		i += take;
+		if (t->got == t->len)
+			record_done(cn, dir, si->ts);
+	}
+}
+
+void cap_tls_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_seginfo *si)
+{
+	struct cap_tls_dir *t = &cn->d[dir].t;
+	if (t->lost)
+		return;
+	if (t->hlen < 5) {
+		t->lost = true;
+		return;
+	}
+	uint32_t left = t->len - t->got;
+	if (t->type == TLS_HANDSHAKE && !t->hello_done) {
+		t->hello_done = true;
+		strbuf_release(&t->hs);
+	}
+	if (n > left) {
+		t->lost = true;
+		return;
+	}
+	t->got += (uint32_t)n;
+	if (t->got == t->len)
+		record_done(cn, dir, si->ts);
+}
+
+void cap_tls_close(struct cap_conn *cn)
+{
+	emit_handshake(cn);
+}
+
+void cap_tls_free(struct cap_conn *cn)
+{
+	for (int i = 0; i < 2; i++)
+		strbuf_release(&cn->d[i].t.hs);
+}

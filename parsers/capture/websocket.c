@@ -1,0 +1,237 @@
+/* websocket.c - WebSocket framing (RFC 6455 section 5) after an HTTP/1.1 Upgrade (101).
+ *
+ * Frame header: FIN, RSV1-3, opcode; MASK bit and 7-bit length, extended to 16 bits (126) or
+ * 64 bits (127, most significant bit must be 0); a 4-byte masking key when MASK is set (client
+ * frames).  The payload is unmasked byte by byte (key index = payload offset mod 4) while the
+ * first CAPTURE_WS_PAYLOAD_KEEP bytes are kept; the rest is only counted.  Data messages may be
+ * fragmented (opcode 1/2 with FIN=0, then continuation frames with opcode 0); control frames
+ * (close 8, ping 9, pong 10) may be interleaved and carry at most 125 bytes.  A close frame's
+ * payload starts with a 2-byte status code followed by a UTF-8 reason.
+ *
+ * RSV1 (permessage-deflate, RFC 7692) is reported as "compressed"; such payloads are not
+ * inflated.  A hole inside a payload marks that frame incomplete; a hole inside a header loses
+ * the framing of that direction for the rest of the connection.  Frames are recognised only after
+ * a captured upgrade; no heuristic detection on connections whose upgrade was not captured.
+ */
+#include "parsers/capture/cap_int.h"
+
+#include <string.h>
+
+static unsigned header_need(const struct cap_ws_dir *w)
+{
+	if (w->hlen < 2)
+		return 2;
+	unsigned len7 = w->hdr[1] & 0x7fu;
+	unsigned ext = len7 == 126 ? 2 : len7 == 127 ? 8 : 0;
+	return 2 + ext + ((w->hdr[1] & 0x80u) ? 4 : 0);
+}
+
+static void strref_from_path(const char *path, struct strref *p)
+{
+	p->p = path;
+	p->n = 0;
+	while (path[p->n] && path[p->n] != '?' && path[p->n] != '#')
+		p->n++;
+}
+
+static void frame_done(struct cap_conn *cn, int dir, int64_t ts)
+{
+	struct capture *c = cn->cap;
+	struct cap_ws_dir *w = &cn->d[dir].w;
+	bool control = w->opcode >= 8;
+	bool data_msg = !control && (w->msg_opcode == 1 || w->msg_opcode == 2);
+
+	c->cnt.websocket_frames++;
+	cn->st.ws_frames++;
+	if (data_msg && w->fin)
+		c->cnt.websocket_messages++;
+
+	struct cap_qev *q = cap_ev_new(cn, CAP_EV_WS_FRAME);
+	struct capture_ws *e = &cap_ev_get(q)->u.ws;
+	e->dir = dir;
+	e->fin = w->fin;
+	e->masked = w->masked;
+	e->compressed = control ? w->rsv1 : w->msg_rsv1;
+	e->opcode = w->opcode;
+	e->msg_opcode = control ? w->opcode : w->msg_opcode;
+	e->length = w->len;
+	e->first_ns = w->first_ts;
+	e->last_ns = ts;
+	e->incomplete = w->incomplete;
+	e->close_code = -1;
+	cap_ev_str(q, &e->payload, w->pay.buf ? w->pay.buf : "", w->pay.len);
+	if (data_msg && w->fin)
+		cap_ev_str(q, &e->message, w->msg.buf ? w->msg.buf : "", w->msg.len);
+	if (w->opcode == 8 && w->pay.len >= 2) {
+		const uint8_t *b = (const uint8_t *)w->pay.buf;
+		e->close_code = (int)((unsigned)b[0] << 8 | b[1]);
+		cap_ev_str(q, &e->close_reason, w->pay.buf + 2, w->pay.len - 2);
+	}
+	const char *path = cn->ws_path ? cn->ws_path : "";
+	const char *wh = cn->ws_host ? cn->ws_host : "";
+	cap_ev_str(q, &e->host, wh, strlen(wh));
+	cap_ev_str(q, &e->path, path, strlen(path));
+	struct strbuf sb = STRBUF_INIT;
+	struct strref pp;
+	strref_from_path(path, &pp);
+	bool v6 = cn->addr[1].len == 16;
+	struct strbuf host = STRBUF_INIT;
+	if (wh[0])
+		strbuf_addstr(&host, wh);
+	else
+		strbuf_addf(&host, "%s%s%s:%u", v6 ? "[" : "", cn->astr[1], v6 ? "]" : "",
+			    cn->port[1]);
+	strbuf_addf(&sb, "WS %s", strbuf_cstr(&host));
+	if (!pp.n || pp.p[0] != '/')
+		strbuf_addch(&sb, '/');
+	strbuf_add(&sb, pp.p, pp.n);
+	cap_ev_str(q, &e->label, sb.buf, sb.len);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "ws://%s", strbuf_cstr(&host));
+	if (!path[0] || path[0] != '/')
+		strbuf_addch(&sb, '/');
+	strbuf_addstr(&sb, path);
+	cap_ev_str(q, &e->url, sb.buf, sb.len);
+	strbuf_release(&sb);
+	strbuf_release(&host);
+	cap_ev_push(c, q);
+
+	w->in_payload = false;
+	w->hlen = 0;
+	w->incomplete = false;
+	strbuf_reset(&w->pay);
+	if (data_msg && w->fin) {
+		strbuf_reset(&w->msg);
+		w->msg_truncated = false;
+	}
+}
+
+/* Header complete: decode it.  False on a protocol error (framing lost). */
+static bool header_done(struct cap_conn *cn, struct cap_ws_dir *w)
+{
+	const uint8_t *h = w->hdr;
+	w->fin = (h[0] & 0x80u) != 0;
+	w->rsv1 = (h[0] & 0x40u) != 0;
+	w->opcode = h[0] & 0x0fu;
+	w->masked = (h[1] & 0x80u) != 0;
+	unsigned len7 = h[1] & 0x7fu;
+	size_t i = 2;
+	if (len7 == 126) {
+		w->len = (uint64_t)h[2] << 8 | h[3];
+		i = 4;
+	} else if (len7 == 127) {
+		w->len = 0;
+		for (size_t k = 0; k < 8; k++)
+			w->len = w->len << 8 | h[2 + k];
+		i = 10;
+		if (w->len >> 63)
+			return false;
+	} else {
+		w->len = len7;
+	}
+	if (w->masked)
+		memcpy(w->mask, h + i, 4);
+	if ((w->opcode >= 3 && w->opcode <= 7) || w->opcode >= 11)
+		return false;      /* reserved opcode */
+	if (w->opcode >= 8 && (w->len > 125 || !w->fin))
+		return false;      /* control frames are short and never fragmented */
+	if (w->opcode == 1 || w->opcode == 2) {
+		w->msg_opcode = w->opcode;
+		w->msg_rsv1 = w->rsv1;
+		strbuf_reset(&w->msg);
+		w->msg_truncated = false;
+	}
+	if (w->len > CAPTURE_WS_PAYLOAD_KEEP)
+		cn->cap->cnt.limit[CAP_LIM_WS_PAYLOAD]++;
+	w->in_payload = true;
+	w->got = 0;
+	strbuf_reset(&w->pay);
+	return true;
+}
+
+static void keep(struct strbuf *sb, const uint8_t *p, size_t n, const struct cap_ws_dir *w,
+		 uint64_t at, bool *truncated)
+{
+	size_t room = CAPTURE_WS_PAYLOAD_KEEP > sb->len ? CAPTURE_WS_PAYLOAD_KEEP - sb->len : 0;
+	if (n > room) {
+		if (truncated)
+			*truncated = true;
+		n = room;
+	}
+	for (size_t k = 0; k < n; k++) {
+		uint8_t b = p[k];
+		if (w->masked)
+			b ^= w->mask[(at + k) & 3u];
+		strbuf_addch(sb, (char)b);
+	}
+}
+
+void cap_ws_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
+		 const struct cap_seginfo *si)
+{
+	struct cap_ws_dir *w = &cn->d[dir].w;
+	size_t i = 0;
+	while (i < n && !w->lost) {
+		if (!w->in_payload) {
+			if (w->hlen == 0)
+				w->first_ts = si->ts;
+			w->hdr[w->hlen++] = p[i++];
+			if (w->hlen < header_need(w))
+				continue;
+			if (!header_done(cn, w)) {
+				w->lost = true;
+				break;
+			}
+			if (w->len == 0)
+				frame_done(cn, dir, si->ts);
+			continue;
+		}
+		uint64_t left = w->len - w->got;
+		size_t take = (uint64_t)(n - i) < left ? n - i : (size_t)left;
+		keep(&w->pay, p + i, take, w, w->got, NULL);
+		if (w->opcode < 8)
+			keep(&w->msg, p + i, take, w, w->got, &w->msg_truncated);
+		w->got += take;
+		i += take;
+		if (w->got == w->len)
+			frame_done(cn, dir, si->ts);
+	}
+}
+
+void cap_ws_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_seginfo *si)
+{
+	struct cap_ws_dir *w = &cn->d[dir].w;
+	if (w->lost)
+		return;
+	if (!w->in_payload) {
+		w->lost = true;
+		return;
+	}
+	uint64_t left = w->len - w->got;
+	uint64_t take = n < left ? n : left;
+	w->got += take;
+	w->incomplete = true;
+	if (w->got == w->len)
+		frame_done(cn, dir, si->ts);
+	if (n > take)
+		w->lost = true;
+}
+
+void cap_ws_close(struct cap_conn *cn)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		struct cap_ws_dir *w = &cn->d[dir].w;
+		if (cn->d[dir].mode == CAP_M_WS && w->in_payload && !w->lost) {
+			w->incomplete = true;
+			frame_done(cn, dir, cn->st.last_ns);
+		}
+	}
+}
+
+void cap_ws_free(struct cap_conn *cn)
+{
+	for (int dir = 0; dir < 2; dir++) {
+		strbuf_release(&cn->d[dir].w.pay);
+		strbuf_release(&cn->d[dir].w.msg);
+	}
+}

@@ -1,0 +1,196 @@
+/* capdump - print what the capture parser sees in a capture: counters (default), or events (-e).
+ * Used by tests/capture/run.sh to compare with tshark.
+ *
+ *   capdump [-e] [-t] CAPTURE      -e: one line per event; -t: include TCP notes
+ * Exit: 0 ok, 3 input error.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "common/diag.h"
+#include "parsers/capture/capture.h"
+#include "parsers/input.h"
+
+static void put(const char *k, uint64_t v)
+{
+	printf("%s %" PRIu64 "\n", k, v);
+}
+
+/* Control bytes as \xNN so every event stays on one line. */
+static void str(struct strref s)
+{
+	if (!s.p) {
+		fputs("-", stdout);
+		return;
+	}
+	for (size_t i = 0; i < s.n; i++) {
+		unsigned char ch = (unsigned char)s.p[i];
+		if (ch < 0x20 || ch == 0x7f || ch == '\\')
+			printf("\\x%02x", ch);
+		else
+			putchar(ch);
+	}
+}
+
+static double ms(int64_t ns, int64_t t0)
+{
+	return ns ? (double)(ns - t0) / 1e6 : -1.0;
+}
+
+static void event(const struct capture *c, const struct capture_event *ev)
+{
+	int64_t t0 = capture_start_ns(c);
+	printf("%10.3f %-13s ", (double)(ev->ts_ns - t0) / 1e6, capture_event_kind_name(ev->kind));
+	str(ev->conn.name);
+	switch (ev->kind) {
+	case CAP_EV_CONN_OPEN:
+		printf(" syn=%d", ev->conn.saw_syn);
+		break;
+	case CAP_EV_CONN_CLOSE:
+		printf(" %s proto=%s pk=%" PRIu64 "/%" PRIu64 " rtx=%" PRIu64 " ooo=%" PRIu64
+		       " holes=%" PRIu64 " zw=%" PRIu64 " ex=%" PRIu64 " inc=%" PRIu64,
+		       capture_close_reason_name(ev->stats.close_reason),
+		       capture_proto_name(ev->conn.proto), ev->stats.packets[0], ev->stats.packets[1],
+		       ev->stats.retransmissions, ev->stats.out_of_order, ev->stats.holes,
+		       ev->stats.zero_windows, ev->stats.exchanges, ev->stats.incomplete);
+		break;
+	case CAP_EV_HTTP: {
+		const struct capture_http *h = &ev->u.http;
+		printf(" #%" PRIu64 " ", h->seq);
+		str(h->label);
+		printf(" status=%d flags=0x%x req=%.3f/%.3f resp=%.3f/%.3f body=%" PRIu64, h->status,
+		       h->flags, ms(h->req_first_ns, t0), ms(h->req_last_ns, t0),
+		       ms(h->resp_first_ns, t0), ms(h->resp_last_ns, t0), h->resp_body_bytes);
+		if (h->interim)
+			printf(" interim=%u", h->interim);
+		if (h->retry_after.p) {
+			fputs(" retry-after=", stdout);
+			str(h->retry_after);
+		}
+		break;
+	}
+	case CAP_EV_WS_FRAME: {
+		const struct capture_ws *w = &ev->u.ws;
+		printf(" %s op=%u msg=%u fin=%d mask=%d len=%" PRIu64 "%s", w->dir ? "s>c" : "c>s",
+		       w->opcode, w->msg_opcode, w->fin, w->masked, w->length,
+		       w->incomplete ? " incomplete" : "");
+		if (w->close_code >= 0)
+			printf(" close=%d", w->close_code);
+		fputs(" payload=", stdout);
+		struct strref p = w->payload;
+		if (p.n > 40)
+			p.n = 40;
+		str(p);
+		break;
+	}
+	case CAP_EV_TLS_HANDSHAKE: {
+		const struct capture_tls *t = &ev->u.tls;
+		fputs(" sni=", stdout);
+		str(t->sni);
+		fputs(" alpn=", stdout);
+		str(t->alpn);
+		printf(" cv=0x%04x v=0x%04x ch=%.3f sh=%.3f done=%.3f", t->client_version, t->version,
+		       ms(t->client_hello_ns, t0), ms(t->server_hello_ns, t0), ms(t->done_ns, t0));
+		break;
+	}
+	case CAP_EV_TLS_APPDATA:
+		printf(" %s len=%u", ev->u.rec.dir ? "s>c" : "c>s", ev->u.rec.length);
+		break;
+	case CAP_EV_TCP:
+		printf(" %s %s len=%" PRIu64 " at=%.3f", capture_tcp_note_name(ev->u.tcp.note),
+		       ev->u.tcp.dir ? "s>c" : "c>s", ev->u.tcp.length, ms(ev->u.tcp.ns, t0));
+		break;
+	default:
+		break;
+	}
+	putchar('\n');
+}
+
+int main(int argc, char **argv)
+{
+	bool events = false, tcp = false;
+	int i = 1;
+	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
+		if (!strcmp(argv[i], "-e"))
+			events = true;
+		else if (!strcmp(argv[i], "-t"))
+			tcp = events = true;
+		else {
+			fprintf(stderr, "usage: capdump [-e] [-t] CAPTURE\n");
+			return 2;
+		}
+	}
+	if (i != argc - 1) {
+		fprintf(stderr, "usage: capdump [-e] [-t] CAPTURE\n");
+		return 2;
+	}
+	char err[512];
+	struct input *in = input_open(argv[i], err, sizeof err);
+	if (!in) {
+		fprintf(stderr, "capdump: %s\n", err);
+		return 3;
+	}
+	struct diag d;
+	diag_init(&d, argv[i]);
+	struct capture *c = capture_open(in, &d, err, sizeof err);
+	if (!c) {
+		fprintf(stderr, "capdump: %s\n", err);
+		input_close(in);
+		return 3;
+	}
+	capture_set_tcp_events(c, tcp);
+	struct capture_event ev;
+	enum capture_status st;
+	while ((st = capture_next(c, &ev)) == CAP_EVENT)
+		if (events)
+			event(c, &ev);
+	int rc = 0;
+	if (st == CAP_FATAL) {
+		fprintf(stderr, "capdump: %s\n", capture_error(c));
+		rc = 3;
+	}
+	const struct capture_counters *k = capture_counters(c);
+	if (!events) {
+		printf("linktype %s\n", capture_linktype_name(c));
+		put("packets", k->packets);
+		put("connections", k->connections);
+		put("connections_no_syn", k->connections_no_syn);
+		put("exchanges", k->exchanges);
+		put("requests", k->requests);
+		put("responses", k->responses);
+		put("interim", k->interim_responses);
+		put("incomplete", k->incomplete_exchanges);
+		unsigned it = 0;
+		int status;
+		uint64_t n;
+		while (capture_code_next(c, &it, &status, &n))
+			printf("code %d %" PRIu64 "\n", status, n);
+		put("ws_frames", k->websocket_frames);
+		put("ws_messages", k->websocket_messages);
+		put("tls_connections", k->tls_connections);
+		put("tls_appdata", k->tls_appdata_records);
+		put("retransmissions", k->retransmissions);
+		put("out_of_order", k->out_of_order);
+		put("holes", k->holes);
+		put("hole_bytes", k->hole_bytes);
+		put("bytes_missing", k->bytes_missing);
+		put("zero_windows", k->zero_windows);
+		put("resets", k->resets);
+		put("truncated_packets", k->truncated_packets);
+		put("vlan_packets", k->vlan_packets);
+		put("ip_fragments", k->ip_fragments);
+		for (int s = 0; s < CAP_SKIP__COUNT; s++)
+			if (k->skipped[s])
+				printf("skipped %s %" PRIu64 "\n", capture_skip_name((enum capture_skip)s),
+				       k->skipped[s]);
+		for (int l = 0; l < CAP_LIM__COUNT; l++)
+			if (k->limit[l])
+				printf("limit %s %" PRIu64 "\n", capture_limit_name((enum capture_limit)l),
+				       k->limit[l]);
+	}
+	capture_close(c);
+	diag_summary(&d);
+	input_close(in);
+	return rc;
+}
