@@ -120,7 +120,8 @@ static int run_path(const char *path)
 		snprintf(names[n++], l, "%s/%s", path, e->d_name);
 	}
 	closedir(d);
-	qsort(names, n, sizeof *names, cmp);
+	if (n)
+		qsort(names, n, sizeof *names, cmp);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {
 		rc |= run_path(names[i]);

@@ -104,8 +104,19 @@ static void read_one(struct capture *c)
 	const u_char *data;
 	int r = pcap_next_ex(c->pcap, &hdr, &data);
 	if (r == 1) {
-		/* nanosecond precision was requested: tv_usec holds nanoseconds */
-		int64_t ts = (int64_t)hdr->ts.tv_sec * CAP_NS_PER_S + (int64_t)hdr->ts.tv_usec;
+		/* nanosecond precision was requested: tv_usec holds nanoseconds.  A stamp that
+		 * does not fit in int64 nanoseconds (after 2262, or negative) is a corrupt record:
+		 * counted and skipped, never wrapped. */
+		int64_t sec = (int64_t)hdr->ts.tv_sec;
+		if (sec < 0 || sec > INT64_MAX / CAP_NS_PER_S - 1) {
+			c->cnt.packets++;
+			c->cnt.skipped[CAP_SKIP_BAD_HEADER]++;
+			if (c->diag)
+				diag_warn(c->diag, 0, 0, "packet %" PRIu64 ": timestamp out of range; skipped",
+					  c->cnt.packets);
+			return;
+		}
+		int64_t ts = sec * CAP_NS_PER_S + (int64_t)hdr->ts.tv_usec;
 		capture_feed(c, ts, data, hdr->caplen, hdr->len);
 		return;
 	}
