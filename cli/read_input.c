@@ -115,13 +115,18 @@ static void add_capture_totals(struct analysis *a, const struct capture *c)
 		analysis_add_capture_code(a, status, n);
 }
 
-/* Strip a leading "'path': " from a message that will be shown with the path anyway. */
-static const char *without_path(const char *msg, const char *path)
+/* The message for a failed input: it names the path once (readers often name it already). */
+static void input_message(char *out, size_t len, const char *path, const char *err)
 {
 	size_t n = strlen(path);
-	if (msg[0] == '\'' && strncmp(msg + 1, path, n) == 0 && strncmp(msg + 1 + n, "': ", 3) == 0)
-		return msg + n + 4;
-	return msg;
+	if (err[0] == '\'' && strncmp(err + 1, path, n) == 0 && strncmp(err + 1 + n, "': ", 3) == 0)
+		snprintf(out, len, "%s", err);
+	else if (strncmp(err, path, n) == 0 && strncmp(err + n, ": ", 2) == 0)
+		snprintf(out, len, "'%s': %s", path, err + n + 2);
+	else if (strstr(err, path))
+		snprintf(out, len, "%s", err);
+	else
+		snprintf(out, len, "'%s': %s", path, err);
 }
 
 int read_input(struct analysis *a, const char *path, const struct read_opts *o)
@@ -207,7 +212,7 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 		rc = EXIT_STRICT;
 	}
 	if (rc != EXIT_OK) {
-		snprintf(msg, sizeof msg, "'%s': %s", path, without_path(err, path));
+		input_message(msg, sizeof msg, path, err);
 		diag_error("%s", msg);
 		info.error = msg;
 	}
@@ -246,7 +251,9 @@ bool join_source_open(struct join_source *js, const char *path, bool quiet)
 	js->d.quiet = quiet;
 	js->cap = capture_open(js->in, &js->d, err, sizeof err);
 	if (!js->cap) {
-		diag_error("'%s': %s", path, without_path(err, path));
+		char msg[700];
+		input_message(msg, sizeof msg, path, err);
+		diag_error("%s", msg);
 		input_close(js->in);
 		return false;
 	}
@@ -261,7 +268,7 @@ int join_source_close(struct join_source *js, struct analysis *a)
 	struct input_info info = { .path = (char *)js->path, .format = (char *)input_format_name(js->fmt),
 				   .gzip = input_is_gzip(js->in) };
 	if (!join_finish(&js->join)) {
-		snprintf(msg, sizeof msg, "'%s': %s", js->path, without_path(js->join.err, js->path));
+		input_message(msg, sizeof msg, js->path, js->join.err);
 		diag_error("%s", msg);
 		info.error = msg;
 		rc = EXIT_INPUT;
