@@ -15,7 +15,7 @@ void analysis_config_default(struct analysis_config *c)
 	throttle_config_default(&c->throttle);
 }
 
-static void stats_init(struct stats *s, const char *name, size_t n)
+void analysis_stats_init(struct stats *s, const char *name, size_t n)
 {
 	memset(s, 0, sizeof *s);
 	s->name = xstrndup(name, n);
@@ -36,7 +36,7 @@ static void stats_free(struct stats *s)
 }
 
 /* Fold b into a (counters, windows, histograms). */
-static void stats_merge(struct stats *a, const struct stats *b)
+void analysis_stats_merge(struct stats *a, const struct stats *b)
 {
 	a->count += b->count;
 	a->errors += b->errors;
@@ -104,7 +104,7 @@ struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t
 	if (a->cfg.bucket_ms <= 0)
 		a->cfg.bucket_ms = 1000;
 	a->cfg.throttle.bucket_ms = a->cfg.bucket_ms;
-	stats_init(&a->overall, "TOTAL", 5);
+	analysis_stats_init(&a->overall, "TOTAL", 5);
 	strmap_init(&a->label_map);
 	strmap_init(&a->code_map);
 	strmap_init(&a->group_map);
@@ -169,7 +169,7 @@ static struct strref thread_group(struct strref t)
 
 /* --- series ----------------------------------------------------------------------------- */
 
-static void bucket_init(struct series_bucket *b)
+void analysis_bucket_init(struct series_bucket *b)
 {
 	memset(b, 0, sizeof *b);
 	b->max_all_threads = -1;
@@ -178,7 +178,7 @@ static void bucket_init(struct series_bucket *b)
 	hist_init(&b->elapsed_err, HIST_COARSE);
 }
 
-static void bucket_merge(struct series_bucket *a, struct series_bucket *b)
+void analysis_bucket_merge(struct series_bucket *a, const struct series_bucket *b)
 {
 	a->count += b->count;
 	a->throttled += b->throttled;
@@ -190,8 +190,6 @@ static void bucket_merge(struct series_bucket *a, struct series_bucket *b)
 	a->bytes += b->bytes;
 	hist_merge(&a->elapsed_ok, &b->elapsed_ok);
 	hist_merge(&a->elapsed_err, &b->elapsed_err);
-	hist_free(&b->elapsed_ok);
-	hist_free(&b->elapsed_err);
 }
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -208,11 +206,13 @@ static void series_coarsen(struct series *s)
 	size_t nn = (size_t)((s->base_ms + (int64_t)s->n * s->width_ms - nbase + nw - 1) / nw);
 	struct series_bucket *nb = xcalloc(nn ? nn : 1, sizeof *nb);
 	for (size_t i = 0; i < nn; i++)
-		bucket_init(&nb[i]);
+		analysis_bucket_init(&nb[i]);
 	for (size_t i = 0; i < s->n; i++) {
 		int64_t t = s->base_ms + (int64_t)i * s->width_ms;
 		size_t j = (size_t)((t - nbase) / nw);
-		bucket_merge(&nb[j], &s->b[i]);
+		analysis_bucket_merge(&nb[j], &s->b[i]);
+		hist_free(&s->b[i].elapsed_ok);
+		hist_free(&s->b[i].elapsed_err);
 	}
 	free(s->b);
 	s->b = nb;
@@ -228,7 +228,7 @@ static struct series_bucket *series_at(struct series *s, int64_t ts)
 		int64_t start = floor_div(ts, w) * w;
 		if (s->n == 0) {
 			s->b = xcalloc(1, sizeof *s->b);
-			bucket_init(&s->b[0]);
+			analysis_bucket_init(&s->b[0]);
 			s->n = 1;
 			s->base_ms = start;
 			return &s->b[0];
@@ -247,9 +247,9 @@ static struct series_bucket *series_at(struct series *s, int64_t ts)
 			struct series_bucket *nb = xcalloc(nn, sizeof *nb);
 			memcpy(nb + shift, s->b, s->n * sizeof *nb);
 			for (size_t i = 0; i < shift; i++)
-				bucket_init(&nb[i]);
+				analysis_bucket_init(&nb[i]);
 			for (size_t i = shift + s->n; i < nn; i++)
-				bucket_init(&nb[i]);
+				analysis_bucket_init(&nb[i]);
 			free(s->b);
 			s->b = nb;
 			s->n = nn;
@@ -282,7 +282,7 @@ void analysis_add(struct analysis *a, const struct sample *s)
 				void *v = a->labels;
 				xgrow(&v, &a->labels_cap, id + 1, sizeof *a->labels);
 				a->labels = v;
-				stats_init(&a->labels[id], lb.p, lb.n);
+				analysis_stats_init(&a->labels[id], lb.p, lb.n);
 				a->nlabels = id + 1;
 			}
 		} else if (strcmp(a->label_map.keys[id], ANALYSIS_OTHER_LABEL) == 0 &&
@@ -422,7 +422,7 @@ void analysis_finish(struct analysis *a)
 	a->finished = true;
 	/* overall = sum of the labels; "all samples" histograms = ok + failed */
 	for (size_t i = 0; i < a->nlabels; i++) {
-		stats_merge(&a->overall, &a->labels[i]);
+		analysis_stats_merge(&a->overall, &a->labels[i]);
 		stats_complete(&a->labels[i]);
 	}
 	stats_complete(&a->overall);

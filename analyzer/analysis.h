@@ -133,6 +133,14 @@ void analysis_add_capture_code(struct analysis *a, int status, uint64_t count);
 void analysis_finish(struct analysis *a);
 void analysis_free(struct analysis *a);
 
+/* Building blocks shared with summary.c (merging summaries): a new empty stats set / bucket,
+ * and folding b into a (counters, windows, the success and failure histograms; the "all"
+ * histogram is rebuilt by analysis_finish). */
+void analysis_stats_init(struct stats *s, const char *name, size_t n);
+void analysis_stats_merge(struct stats *a, const struct stats *b);
+void analysis_bucket_init(struct series_bucket *b);
+void analysis_bucket_merge(struct series_bucket *a, const struct series_bucket *b);
+
 /* Test window: first sample start .. last sample end, in ms (0, 0 when empty). */
 int64_t analysis_start_ms(const struct analysis *a);
 int64_t analysis_end_ms(const struct analysis *a);

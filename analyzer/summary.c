@@ -185,40 +185,6 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-static void stats_init(struct stats *s, const char *name)
-{
-	memset(s, 0, sizeof *s);
-	s->name = xstrdup(name);
-	hist_init(&s->elapsed, HIST_FINE);
-	hist_init(&s->elapsed_ok, HIST_FINE);
-	hist_init(&s->elapsed_err, HIST_FINE);
-	s->first_ts = INT64_MAX;
-	s->last_ts = INT64_MIN;
-	s->last_end = INT64_MIN;
-}
-
-/* As analysis.c's stats_merge: counters, windows, the success/failure histograms. */
-static void stats_fold(struct stats *a, const struct stats *b)
-{
-	a->count += b->count;
-	a->errors += b->errors;
-	a->throttled += b->throttled;
-	hist_merge(&a->elapsed_ok, &b->elapsed_ok);
-	hist_merge(&a->elapsed_err, &b->elapsed_err);
-	if (b->first_ts < a->first_ts)
-		a->first_ts = b->first_ts;
-	if (b->last_ts > a->last_ts)
-		a->last_ts = b->last_ts;
-	if (b->last_end > a->last_end)
-		a->last_end = b->last_end;
-	a->bytes += b->bytes;
-	a->sent_bytes += b->sent_bytes;
-	a->latency_sum += b->latency_sum;
-	a->connect_sum += b->connect_sum;
-	a->latency_n += b->latency_n;
-	a->connect_n += b->connect_n;
-}
-
 /* Label id for name in a, created empty when new; past ANALYSIS_MAX_LABELS the name is folded
  * into ANALYSIS_OTHER_LABEL (*folded set), as analysis_add does. */
 static size_t label_slot(struct analysis *a, const char *name, bool *folded)
@@ -239,7 +205,7 @@ static size_t label_slot(struct analysis *a, const char *name, bool *folded)
 		void *v = a->labels;
 		xgrow(&v, &a->labels_cap, id + 1, sizeof *a->labels);
 		a->labels = v;
-		stats_init(&a->labels[id], name);
+		analysis_stats_init(&a->labels[id], name, strlen(name));
 		a->nlabels = id + 1;
 	}
 	return id;
@@ -294,29 +260,6 @@ static size_t thread_slot(struct analysis *a, const char *name, size_t group)
 	return tid;
 }
 
-static void bucket_init(struct series_bucket *b)
-{
-	memset(b, 0, sizeof *b);
-	b->max_all_threads = -1;
-	hist_init(&b->elapsed, HIST_COARSE);
-	hist_init(&b->elapsed_ok, HIST_COARSE);
-	hist_init(&b->elapsed_err, HIST_COARSE);
-}
-
-static void bucket_fold(struct series_bucket *a, const struct series_bucket *b)
-{
-	a->count += b->count;
-	a->throttled += b->throttled;
-	a->errors += b->errors;
-	for (size_t k = 0; k < 6; k++)
-		a->by_class[k] += b->by_class[k];
-	if (b->max_all_threads > a->max_all_threads)
-		a->max_all_threads = b->max_all_threads;
-	a->bytes += b->bytes;
-	hist_merge(&a->elapsed_ok, &b->elapsed_ok);
-	hist_merge(&a->elapsed_err, &b->elapsed_err);
-}
-
 static void bucket_free(struct series_bucket *b)
 {
 	hist_free(&b->elapsed);
@@ -331,10 +274,10 @@ static void series_rebuild(struct series *s, int64_t w, int64_t lo, int64_t hi)
 	size_t nn = (size_t)((hi - nbase + w - 1) / w);
 	struct series_bucket *nb = xcalloc(nn ? nn : 1, sizeof *nb);
 	for (size_t i = 0; i < nn; i++)
-		bucket_init(&nb[i]);
+		analysis_bucket_init(&nb[i]);
 	for (size_t i = 0; i < s->n; i++) {
 		int64_t t = s->base_ms + (int64_t)i * s->width_ms;
-		bucket_fold(&nb[(t - nbase) / w], &s->b[i]);
+		analysis_bucket_merge(&nb[(t - nbase) / w], &s->b[i]);
 		bucket_free(&s->b[i]);
 	}
 	free(s->b);
@@ -380,7 +323,7 @@ static void series_fold(struct series *dst, const struct series *src)
 		if (!src->b[i].count)
 			continue;
 		int64_t t = src->base_ms + (int64_t)i * src->width_ms;
-		bucket_fold(&dst->b[(t - dst->base_ms) / dst->width_ms], &src->b[i]);
+		analysis_bucket_merge(&dst->b[(t - dst->base_ms) / dst->width_ms], &src->b[i]);
 	}
 }
 
@@ -400,7 +343,7 @@ int summary_merge(struct analysis *dst, const struct analysis *src, char *err, s
 		size_t id = label_slot(dst, src->labels[i].name, &folded);
 		if (folded)
 			dst->labels_folded += src->labels[i].count;
-		stats_fold(&dst->labels[id], &src->labels[i]);
+		analysis_stats_merge(&dst->labels[id], &src->labels[i]);
 	}
 	dst->labels_folded += src->labels_folded;
 	for (size_t i = 0; i < src->ncodes; i++) {
@@ -628,7 +571,7 @@ static bool load_label(struct loader *l, struct analysis *a, const cJSON *o, siz
 	const char *name = get_str(l, o, w, "name");
 	if (!name)
 		return false;
-	stats_init(&s, name);
+	analysis_stats_init(&s, name, strlen(name));
 	char hw[80];
 	bool ok = get_u64(l, o, w, "count", &s.count) && get_u64(l, o, w, "errors", &s.errors) &&
 		  get_u64(l, o, w, "throttled", &s.throttled) &&
@@ -657,7 +600,7 @@ static bool load_label(struct loader *l, struct analysis *a, const cJSON *o, siz
 		size_t id = label_slot(a, s.name, &folded);
 		if (folded)
 			a->labels_folded += s.count;
-		stats_fold(&a->labels[id], &s);
+		analysis_stats_merge(&a->labels[id], &s);
 	}
 	free(s.name);
 	hist_free(&s.elapsed);
@@ -692,7 +635,7 @@ static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
 	struct series s = { .base_ms = base, .width_ms = width, .n = (size_t)n };
 	s.b = xcalloc(s.n, sizeof *s.b);
 	for (size_t i = 0; i < s.n; i++)
-		bucket_init(&s.b[i]);
+		analysis_bucket_init(&s.b[i]);
 	size_t k = 0;
 	int64_t prev = -1;
 	bool ok = true;
