@@ -7,7 +7,7 @@ build="build-essential pkg-config zlib1g-dev libpcap-dev libpcre2-dev libcjson-d
 case "$what" in
 build) pkgs="$build" ;;
 demo) pkgs="$build gnuplot-nox" ;;
-test) pkgs="$build libcmocka-dev gnuplot-nox tshark clang valgrind python3" ;;
+test) pkgs="$build libcmocka-dev gnuplot-nox tshark clang valgrind python3 chromium parallel python3-distributed" ;;
 bench) pkgs="$build gnuplot-nox tshark time" ;;
 *) echo "deps.sh: unknown set '$what' (build|test|demo|bench)" >&2; exit 2 ;;
 esac
