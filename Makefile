@@ -88,6 +88,7 @@ bench:
 	@sh scripts/deps.sh bench
 	@$(MAKE) --no-print-directory all tools
 	@sh bench/bench.sh
+	@sh bench/bench_batch.sh
 
 man:
 	@man -l docs/jtlscope.1

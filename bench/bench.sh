@@ -27,11 +27,13 @@ best() { # best of 3 runs: prints "secs rss"
 	done
 	echo "$b"
 }
-row() { # name size_bytes "secs rss" ref_name "ref_secs ref_rss"
-	echo "$1 $2 $3 $4 $5" | awk '{
-		mb = $2 / 1e6; s = ($3 > 0 ? $3 : 0.001); rs = ($6 > 0 ? $6 : 0.001);
-		printf "%-28s %8.0f MB  jtlscope %6.2f s %7.0f MB/s  peak RSS %5.1f MB | %-8s %6.2f s %7.0f MB/s  ratio %.2fx\n",
-			$1, mb, $3, mb / s, $4 / 1024, $5, $6, mb / rs, s / rs }'
+row() { # NAME SIZE_BYTES "SECS RSS_KB" REF_NAME "REF_SECS REF_RSS_KB"
+	# shellcheck disable=SC2086 # split "secs rss" pairs on purpose
+	set -- "$1" "$2" $3 "$4" $5
+	awk -v name="$1" -v size="$2" -v js="$3" -v jr="$4" -v rn="$5" -v rs="$6" -v rr="$7" 'BEGIN {
+		mb = size / 1e6; s = (js > 0 ? js : 0.001); r = (rs > 0 ? rs : 0.001);
+		printf "%-28s %8.0f MB  jtlscope %6.2f s %7.0f MB/s  peak RSS %6.1f MB | %-7s %6.2f s %7.0f MB/s  RSS %6.1f MB  time ratio %.2fx\n",
+			name, mb, js, mb / s, jr / 1024, rn, rs, mb / r, rr / 1024, s / r }'
 }
 
 echo "jtlscope bench on $(nproc) cores, $(uname -m); $(date -u +%Y-%m-%d)"

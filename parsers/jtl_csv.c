@@ -283,8 +283,9 @@ static inline uint64_t special_mask64(const char *p, char delim)
 #endif
 }
 
-/* The common case: a record without quotes, split with one 64-byte mask at a time.  Falls back
- * to scan_record_slow at the first quote or anything unusual at the buffer's end. */
+/* The common case, split with one 64-byte mask at a time: unquoted fields, and quoted fields
+ * that hold neither doubled quotes nor line breaks.  Anything else (and anything unusual at the
+ * buffer's end) goes to scan_record_slow, which starts the record again. */
 static enum scan_result scan_record(struct jtl_csv *c, size_t *end, uint64_t *lines)
 {
 	const char *b = c->buf;
@@ -293,10 +294,11 @@ static enum scan_result scan_record(struct jtl_csv *c, size_t *end, uint64_t *li
 	size_t i = c->pos, fstart = i;
 	c->nf = 0;
 	c->nfix = 0;
-	for (; i < n; i += 64) {
+	while (i < n) {
 		uint64_t m = special_mask64(b + i, d);
 		if (n - i < 64)
 			m &= (1ULL << (n - i)) - 1;
+		size_t next = i + 64;
 		while (m) {
 			size_t k = i + (size_t)__builtin_ctzll(m);
 			m &= m - 1;
@@ -308,13 +310,26 @@ static enum scan_result scan_record(struct jtl_csv *c, size_t *end, uint64_t *li
 				fstart = k + 1;
 				continue;
 			}
-			if (ch == '"' || (ch == '\r' && k + 1 >= n))
+			if (ch == '"') {
+				/* "simple quoted field" followed by a delimiter */
+				const char *q = k == fstart && k + 1 < n ? memchr(b + k + 1, '"', n - k - 1) : NULL;
+				size_t qk = q ? (size_t)(q - b) : 0;
+				if (!q || qk + 1 >= n || b[qk + 1] != d || memchr(b + k + 1, '\n', qk - k - 1) ||
+				    memchr(b + k + 1, '\r', qk - k - 1) || c->nf >= JTL_MAX_COLUMNS - 1)
+					return scan_record_slow(c, end, lines);
+				add_field(c, b + k + 1, qk - k - 1);
+				fstart = qk + 2;
+				next = fstart; /* rescan after the delimiter */
+				break;
+			}
+			if (ch == '\r' && k + 1 >= n)
 				return scan_record_slow(c, end, lines);
 			add_field(c, b + fstart, k - fstart);
 			*end = k + 1 + (ch == '\r' && b[k + 1] == '\n');
 			*lines = 1;
 			return SCAN_OK;
 		}
+		i = next;
 	}
 	return scan_record_slow(c, end, lines);
 }
