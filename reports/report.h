@@ -49,6 +49,7 @@ enum report_table_id {
 	REPORT_T_LABELS,            /* JMeter's statistics columns, TOTAL last */
 	REPORT_T_ERRORS,            /* top non-2xx/3xx response codes */
 	REPORT_T_INPUTS,            /* input diagnostics */
+	REPORT_T_JOIN,              /* JTL <-> capture time split; 0 rows without a join */
 	REPORT_T_COUNT
 };
 void report_table_build(struct report_table *t, enum report_table_id id, const struct analysis *a);

@@ -377,6 +377,33 @@ static void table_inputs(struct report_table *t, const struct analysis *a)
 	strbuf_release(&sb);
 }
 
+/* Where each label's time went, from the JTL samples matched to captured exchanges. */
+static void table_join(struct report_table *t, const struct analysis *a)
+{
+	static const char *const head[] = { "Label", "Matched", "Connect ms", "Send ms", "Server ms",
+					    "Transfer ms", "Client ms" };
+	table_init(t, "Where the time went (JTL joined with the capture)", ARRAY_LEN(head), head, "lrrrrrr");
+	const struct join *j = a->join;
+	if (!j) {
+		t->empty = a->join_note; /* NULL: no capture, no section */
+		return;
+	}
+	t->empty = "No sample could be matched to a captured exchange.";
+	for (size_t i = 0; i < j->nlabels; i++) {
+		const struct join_label *L = &j->labels[i];
+		put_s(t, L->label);
+		put_f(t, "%" PRIu64, L->matched);
+		for (int k = 0; k < JP__COUNT; k++)
+			put_f(t, "%.1f (p95 %" PRId64 ")", hist_mean(&L->part[k]), hist_quantile(&L->part[k], 0.95));
+	}
+	t->note = xasprintf("%" PRIu64 " of %" PRIu64 " samples matched to a captured exchange (%.1f %%); "
+			    "%" PRIu64 " had none, %" PRIu64 " were ambiguous; %" PRIu64
+			    " captured exchanges had no sample.  Server = request sent to first response "
+			    "byte; client = JMeter's elapsed time minus the rest.",
+			    j->matched, j->samples, j->samples ? 100.0 * (double)j->matched / (double)j->samples : 0.0,
+			    j->unmatched_samples, j->ambiguous, j->unmatched_exchanges);
+}
+
 void report_table_build(struct report_table *t, enum report_table_id id, const struct analysis *a)
 {
 	switch (id) {
@@ -385,6 +412,7 @@ void report_table_build(struct report_table *t, enum report_table_id id, const s
 	case REPORT_T_LABELS: table_labels(t, a); break;
 	case REPORT_T_ERRORS: table_errors(t, a); break;
 	case REPORT_T_INPUTS: table_inputs(t, a); break;
+	case REPORT_T_JOIN: table_join(t, a); break;
 	default: table_init(t, "", 0, NULL, ""); break;
 	}
 }
@@ -540,7 +568,7 @@ int report_md(FILE *f, const struct analysis *a, const struct report_meta *m)
 	fputs("# jtlscope report\n\n", f);
 	md_verdict(f, a);
 	static const enum report_table_id order[] = { REPORT_T_KEYS, REPORT_T_REGIONS, REPORT_T_LABELS,
-						      REPORT_T_ERRORS, REPORT_T_INPUTS };
+						      REPORT_T_JOIN, REPORT_T_ERRORS, REPORT_T_INPUTS };
 	for (size_t i = 0; i < ARRAY_LEN(order); i++) {
 		struct report_table t;
 		report_table_build(&t, order[i], a);
