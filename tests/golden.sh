@@ -19,6 +19,8 @@ demo-csv.txt|report -q --format text sample-data/demo/demo.csv.gz
 demo-csv.json|report -q --format json sample-data/demo/demo.csv.gz
 demo-join.txt|report -q --format text sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
 demo-pcap.json|report -q --format json sample-data/demo/demo.pcap.gz
+demo-join.md|report -q --format md --charts none sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
+demo-join.html|report -q --format html --charts none sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
 LIST
 	for d in sample-data/known/*/; do
 		n=$(basename "$d")
