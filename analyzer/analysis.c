@@ -358,6 +358,9 @@ void analysis_add(struct analysis *a, const struct sample *s)
 		a->no_timestamp++;
 	}
 
+	if (s->conn_id && (s->has & SH_TS))
+		analysis_add_segment(a, s->conn_id, s->ts_ms, s->ts_ms + (s->elapsed_ms > 0 ? s->elapsed_ms : 0),
+				     throttled ? SEG_THROTTLED : s->success ? SEG_OK : SEG_ERROR);
 	if (a->throttle)
 		throttle_add_classified(a->throttle, s, throttled);
 }
@@ -371,6 +374,19 @@ void analysis_add_input(struct analysis *a, const struct input_info *info)
 	d->format = xstrdup(info->format ? info->format : "unknown");
 	d->error = info->error ? xstrdup(info->error) : NULL;
 	a->skipped += info->skipped;
+}
+
+void analysis_add_segment(struct analysis *a, uint64_t conn, int64_t start_ms, int64_t end_ms,
+			  enum segment_outcome outcome)
+{
+	if (a->nsegments >= ANALYSIS_MAX_SEGMENTS) {
+		a->segments_dropped++;
+		return;
+	}
+	void *v = a->segments;
+	xgrow(&v, &a->segments_cap, a->nsegments + 1, sizeof *a->segments);
+	a->segments = v;
+	a->segments[a->nsegments++] = (struct conn_segment){ conn, start_ms, end_ms, (uint8_t)outcome };
 }
 
 void analysis_add_capture(struct analysis *a, const struct capture_totals *t)
@@ -489,6 +505,7 @@ void analysis_free(struct analysis *a)
 	for (size_t i = 0; i < a->capture.ncodes; i++)
 		free(a->capture.codes[i].code);
 	free(a->capture.codes);
+	free(a->segments);
 	for (size_t i = 0; i < a->series.n; i++) {
 		hist_free(&a->series.b[i].elapsed);
 		hist_free(&a->series.b[i].elapsed_ok);

@@ -24,6 +24,7 @@
 #define ANALYSIS_MAX_GROUPS 1000
 #define ANALYSIS_MAX_BUCKETS 200000   /* series width doubles when a run needs more */
 #define ANALYSIS_OTHER_LABEL "(other labels)"
+#define ANALYSIS_MAX_SEGMENTS 20000  /* captured exchanges kept for the per-connection chart */
 
 struct analysis_config {
 	int64_t bucket_ms;                 /* series bucket width, default 1000 */
@@ -90,8 +91,19 @@ struct capture_totals {
 	size_t ncodes;
 };
 
+/* One captured exchange for the per-connection strip chart. */
+enum segment_outcome { SEG_OK = 0, SEG_THROTTLED, SEG_ERROR };
+struct conn_segment {
+	uint64_t conn;            /* capture connection id (1, 2, ... in order of first packet) */
+	int64_t start_ms, end_ms;
+	uint8_t outcome;          /* enum segment_outcome */
+};
+
 struct analysis {
 	struct analysis_config cfg;
+	struct conn_segment *segments; /* the first ANALYSIS_MAX_SEGMENTS exchanges, by arrival */
+	size_t nsegments, segments_cap;
+	uint64_t segments_dropped;
 	struct capture_totals capture;
 	struct stats overall;     /* the sum of all labels, complete after analysis_finish */
 	struct stats *labels;     /* sorted by name after finish */
@@ -130,6 +142,9 @@ void analysis_add_input(struct analysis *a, const struct input_info *info);
 /* Add a capture's counters (codes not included: analysis_add_capture_code). */
 void analysis_add_capture(struct analysis *a, const struct capture_totals *t);
 void analysis_add_capture_code(struct analysis *a, int status, uint64_t count);
+/* Keep one captured exchange for the strip chart (bounded: later ones are only counted). */
+void analysis_add_segment(struct analysis *a, uint64_t conn, int64_t start_ms, int64_t end_ms,
+			  enum segment_outcome outcome);
 void analysis_finish(struct analysis *a);
 void analysis_free(struct analysis *a);
 

@@ -204,13 +204,13 @@ static int status_of(const struct sample *s)
 	return st < 0 ? 0 : st; /* "Non HTTP response code: ..." = no response */
 }
 
-void join_sample(struct join *j, const struct sample *s)
+bool join_sample(struct join *j, const struct sample *s, struct join_match *m)
 {
 	j->samples++;
 	struct strref host, path;
 	if (!(s->has & SH_TS) || !s->url.p || !url_parts(s->url, &host, &path)) {
 		j->unmatched_samples++;
-		return;
+		return false;
 	}
 	int64_t el = s->elapsed_ms > 0 ? s->elapsed_ms : 0;
 	read_ahead(j, s->ts_ms + el + JOIN_AHEAD_MS);
@@ -245,7 +245,7 @@ void join_sample(struct join *j, const struct sample *s)
 	}
 	if (!best) {
 		j->unmatched_samples++;
-		return;
+		return false;
 	}
 	uint64_t *tc = thread_conn(j, s->thread);
 	if (second && sd - bd <= (int64_t)JOIN_TIE_MS * 1000) {
@@ -254,7 +254,7 @@ void join_sample(struct join *j, const struct sample *s)
 		bool s_own = tc && *tc && at_seq(j, second - 1)->conn == *tc;
 		if (b_own == s_own) {
 			j->ambiguous++;
-			return;
+			return false;
 		}
 		if (s_own)
 			best = second;
@@ -277,6 +277,10 @@ void join_sample(struct join *j, const struct sample *s)
 		hist_add(&L->part[JP_TRANSFER], transfer / 1000);
 		hist_add(&L->part[JP_CLIENT], client > 0 ? client / 1000 : 0);
 	}
+	m->conn = e->conn;
+	m->start_ms = e->req_first_us / 1000;
+	m->end_ms = (e->resp_last_us ? e->resp_last_us : e->req_last_us) / 1000;
+	return true;
 }
 
 static int cmp_label(const void *x, const void *y)

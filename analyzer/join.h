@@ -54,8 +54,14 @@ struct join {
 };
 
 void join_init(struct join *j, struct capture *cap);
-/* Feed one JTL sample (any order close to completion order). */
-void join_sample(struct join *j, const struct sample *s);
+/* The exchange a sample was matched to. */
+struct join_match {
+	uint64_t conn;
+	int64_t start_ms, end_ms;      /* request first byte .. response last byte */
+};
+
+/* Feed one JTL sample (any order close to completion order); true and *m when it matched. */
+bool join_sample(struct join *j, const struct sample *s, struct join_match *m);
 /* Read the rest of the capture; every exchange still pending is unmatched. Returns false if the
  * capture failed (message in j->err). */
 bool join_finish(struct join *j);

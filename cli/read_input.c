@@ -64,8 +64,15 @@ static enum jtl_status pump(struct analysis *a, pipeline_next_fn next, void *src
 		for (size_t i = 0; i < b->n; i++)
 			analysis_add(a, &b->s[i]);
 		if (o->join)
-			for (size_t i = 0; i < b->n; i++)
-				join_sample(o->join, &b->s[i]);
+			for (size_t i = 0; i < b->n; i++) {
+				const struct sample *s = &b->s[i];
+				struct join_match m;
+				if (!join_sample(o->join, s, &m))
+					continue;
+				bool thr = a->throttle ? throttle_is_signal(a->throttle, s) : sample_status(s) == 429;
+				analysis_add_segment(a, m.conn, m.start_ms, m.end_ms,
+						     thr ? SEG_THROTTLED : s->success ? SEG_OK : SEG_ERROR);
+			}
 		pipeline_done(pl, b);
 		progress_tick(&pg, in, false);
 	}

@@ -481,6 +481,56 @@ static void job_regions(struct job *j, const struct analysis *a, size_t ngroups)
 	strbuf_addstr(b, "unset multiplot\n");
 }
 
+/* connections.dat: row (connection order) start_s end_s outcome, one line per exchange */
+static int write_segments(const char *path, const struct analysis *a, size_t *nconn)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	/* rows in order of connection id, numbered densely from 1 */
+	uint64_t maxc = 0;
+	for (size_t i = 0; i < a->nsegments; i++)
+		if (a->segments[i].conn > maxc)
+			maxc = a->segments[i].conn;
+	size_t span = maxc < CHARTS_MAX_STRIP_CONNS * 64 ? (size_t)maxc + 1 : CHARTS_MAX_STRIP_CONNS * 64 + 1;
+	uint32_t *row = xcalloc(span, sizeof *row);
+	for (size_t i = 0; i < a->nsegments; i++)
+		if (a->segments[i].conn < span)
+			row[a->segments[i].conn] = 1;
+	uint32_t r = 0;
+	for (size_t c = 0; c < span; c++)
+		if (row[c])
+			row[c] = ++r;
+	*nconn = r;
+	for (size_t i = 0; i < a->nsegments; i++) {
+		const struct conn_segment *g = &a->segments[i];
+		if (g->conn >= span || row[g->conn] > CHARTS_MAX_STRIP_CONNS)
+			continue;
+		int64_t end = g->end_ms > g->start_ms ? g->end_ms : g->start_ms + 1;
+		fprintf(f, "%u %.3f %.3f %u\n", row[g->conn], (double)g->start_ms / 1000.0,
+			(double)end / 1000.0, g->outcome);
+	}
+	free(row);
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static void job_connections(struct job *j, const struct analysis *a, size_t nconn)
+{
+	struct strbuf *b = &j->body;
+	gp_time_axis(b, a);
+	gp_onset(b, overall_onset(a));
+	strbuf_addf(b, "set ylabel \"connection (in order of first packet)\"\nset yrange [0:%zu]\n"
+		       "set ytics out\n", nconn + 1);
+	/* accepted exchanges as segments (start..end); throttled and failed ones also as dots,
+	 * since a throttled answer is often too short to see as a segment */
+	strbuf_addstr(b, "plot \"connections.dat\" using ($2):($4 == 0 ? $1 : 1/0):($3 - $2):(0) "
+			 "with vectors nohead lw 3 lc rgb \"#2ca02c\" title \"accepted\", \\\n"
+			 "  \"\" using ($2):($4 == 1 ? $1 : 1/0) with points pt 7 ps 0.45 lc rgb \"#d62728\" "
+			 "title \"throttled\", \\\n"
+			 "  \"\" using ($2):($4 == 2 ? $1 : 1/0) with points pt 5 ps 0.45 lc rgb \"#7f7f7f\" "
+			 "title \"other errors\"\n");
+}
+
 static void script_block(struct strbuf *sb, const struct job *j, enum chart_format fmt)
 {
 	if (fmt == CHART_SVG)
@@ -680,6 +730,33 @@ static void draw_regions(struct ctx *c)
 	draw(c, &j);
 }
 
+/* With a capture: one row per connection, its exchanges as segments coloured by outcome. */
+static void draw_connections(struct ctx *c)
+{
+	if (!c->a->nsegments)
+		return;
+	size_t nconn = 0;
+	char *p = xasprintf("%s/connections.dat", c->tmp);
+	int rc = write_segments(p, c->a, &nconn);
+	free(p);
+	if (rc != 0) {
+		warnf(c, "chart '%s' not drawn: %s.", "connections", strerror(errno));
+		return;
+	}
+	if (nconn > CHARTS_MAX_STRIP_CONNS)
+		strbuf_addf(&c->warn, "%schart 'connections' shows the first %d of %zu connections.",
+			    c->warn.len ? " " : "", CHARTS_MAX_STRIP_CONNS, nconn);
+	if (c->a->segments_dropped)
+		strbuf_addf(&c->warn, "%schart 'connections' shows the first %d exchanges only.",
+			    c->warn.len ? " " : "", ANALYSIS_MAX_SEGMENTS);
+	size_t rows = nconn < CHARTS_MAX_STRIP_CONNS ? nconn : CHARTS_MAX_STRIP_CONNS;
+	int h = CHART_H + (rows > 40 ? (int)(rows - 40) * 4 : 0);
+	struct job j = { "connections", xstrdup("Exchanges per captured connection (throttled in red)"),
+			 CHART_W, h > 1600 ? 1600 : h, STRBUF_INIT };
+	job_connections(&j, c->a, rows);
+	draw(c, &j);
+}
+
 static void draw_all(struct ctx *c)
 {
 	struct have h;
@@ -707,6 +784,7 @@ static void draw_all(struct ctx *c)
 		draw(c, &j);
 	}
 	draw_regions(c);
+	draw_connections(c);
 }
 
 int charts_render(const struct analysis *a, const char *outdir, enum chart_format fmt,

@@ -24,6 +24,7 @@
 #define CHARTS_MAX_SVG (32u << 20)   /* bytes of one SVG read back */
 #define CHARTS_MAX_POINTS 4000       /* points per line; longer series are merged into wider buckets */
 #define CHARTS_MAX_REGIONS 8         /* panels in the per-region chart */
+#define CHARTS_MAX_STRIP_CONNS 400   /* rows (connections) of the per-connection chart */
 #define CHARTS_ENV_GNUPLOT "JTLSCOPE_GNUPLOT" /* program to run instead of "gnuplot" */
 
 enum chart_format { CHART_NONE = 0, CHART_SVG, CHART_PNG };
