@@ -147,6 +147,12 @@ for l in j["labels"]:
 assert both["samples"]["total"] == cap["samples"]["total"]   # samples not counted twice
 PY
 	then ok "capture totals, join counts and split"; else bad "capture/join JSON wrong"; fi
+	if command -v gnuplot >/dev/null 2>&1; then
+		expect "capture charts" 0 "" -- "$BIN" report -q --format md -o "$T/capcharts" sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
+		python3 -c "import sys,xml.etree.ElementTree as E; E.parse(sys.argv[1])" "$T/capcharts/charts/connections.svg" &&
+			grep -q "charts/connections.svg" "$T/capcharts/report.md" &&
+			ok "per-connection chart drawn and linked" || bad "per-connection chart missing"
+	fi
 	expect "two JTLs and a capture: counted, not joined" 0 "" -- "$BIN" report -q --format json sample-data/demo/demo.xml.gz sample-data/demo/demo.csv.gz sample-data/demo/demo.pcap.gz
 	grep -q "a join needs exactly one JTL" "$T/out" && ok "join note when it cannot join" || bad "no join note"
 fi
