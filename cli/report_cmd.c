@@ -101,7 +101,7 @@ static bool parse_formats(const char *s, unsigned *out)
 	return *out != 0;
 }
 
-static int write_file(const char *dir, const char *name, const struct analysis *a,
+int report_write_file(const char *dir, const char *name, const struct analysis *a,
 		      const struct report_meta *m,
 		      int (*fn)(FILE *, const struct analysis *, const struct report_meta *), bool quiet)
 {
@@ -190,7 +190,7 @@ static int write_reports(const struct report_opts *o, const struct analysis *a, 
 	};
 	for (size_t i = 0; i < ARRAY_LEN(outs) && wrc == EXIT_OK; i++)
 		if (o->formats & outs[i].bit)
-			wrc = write_file(o->outdir, outs[i].name, a, m, outs[i].fn, o->quiet);
+			wrc = report_write_file(o->outdir, outs[i].name, a, m, outs[i].fn, o->quiet);
 	chart_set_free(&cs);
 	return wrc;
 }

@@ -2,6 +2,7 @@
 #ifndef JTLSCOPE_CLI_REPORT_CMD_H
 #define JTLSCOPE_CLI_REPORT_CMD_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 /* Exit codes (documented in docs/jtlscope.1 and the README). */
@@ -15,6 +16,14 @@ enum {
 };
 
 int cmd_report(int argc, char **argv);
+
+struct analysis;
+struct report_meta;
+/* Write DIR/NAME with fn, say so on stderr unless quiet; EXIT_OK or EXIT_OUTPUT (message
+ * printed).  Shared by report and merge. */
+int report_write_file(const char *dir, const char *name, const struct analysis *a,
+		      const struct report_meta *m,
+		      int (*fn)(FILE *, const struct analysis *, const struct report_meta *), bool quiet);
 void report_usage(FILE *f);
 
 #endif

@@ -430,23 +430,6 @@ static int merged_json(FILE *f, const struct analysis *a, const struct report_me
 	return ferror(f) ? -1 : 0;
 }
 
-static int write_one(const char *dir, const char *name, const struct analysis *a,
-		     const struct report_meta *m,
-		     int (*fn)(FILE *, const struct analysis *, const struct report_meta *), bool quiet)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	int rc = EXIT_OK;
-	if (!f || fn(f, a, m) != 0 || fclose(f) != 0) {
-		diag_error("cannot write '%s': %s", path, strerror(errno));
-		rc = EXIT_OUTPUT;
-	} else if (!quiet) {
-		fprintf(stderr, "wrote %s\n", path);
-	}
-	free(path);
-	return rc;
-}
-
 int cmd_merge(int argc, char **argv)
 {
 	const char *outdir = NULL, *junit = NULL, *summary_out = NULL;
@@ -605,7 +588,7 @@ int cmd_merge(int argc, char **argv)
 			};
 			for (size_t i = 0; i < ARRAY_LEN(outs) && rc == EXIT_OK; i++)
 				if (formats & outs[i].bit)
-					rc = write_one(outdir, outs[i].name, a, &m, outs[i].fn, quiet);
+					rc = report_write_file(outdir, outs[i].name, a, &m, outs[i].fn, quiet);
 		}
 	}
 	chart_set_free(&cs);
