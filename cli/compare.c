@@ -444,9 +444,7 @@ void compare_usage(FILE *f)
 }
 
 struct cmp_opts {
-	struct jtl_options jtl;
-	struct analysis_config cfg;
-	bool quiet;
+	struct common_opts c;
 };
 
 /* A report tree for one side.  NULL on error (printed). */
@@ -496,13 +494,13 @@ static cJSON *load_side(const char *path, const struct cmp_opts *o)
 		free(rj);
 		return tree;
 	}
-	struct analysis *a = analysis_new(&o->cfg, err, sizeof err);
+	struct analysis *a = analysis_new(&o->c.cfg, err, sizeof err);
 	if (!a) {
 		diag_error("%s", err);
 		free(rj);
 		return NULL;
 	}
-	int r = sumcmd_read_input(a, path, &o->jtl, false, o->quiet);
+	int r = sumcmd_read_input(a, path, &o->c.jtl, o->c.strict, o->c.quiet);
 	free(rj);
 	if (r != EXIT_OK) {
 		analysis_free(a);
@@ -518,13 +516,11 @@ static cJSON *load_side(const char *path, const struct cmp_opts *o)
 int cmd_compare(int argc, char **argv)
 {
 	struct cmp_opts o;
-	memset(&o, 0, sizeof o);
-	analysis_config_default(&o.cfg);
+	common_opts_init(&o.c);
 	const char *fmt = "text", *out = NULL, *junit = NULL;
 	struct gate *g = gate_new();
 	char err[1200];
-	enum { C_FAIL = 256, C_JUNIT, C_BUCKET, C_CODES, C_NO503, C_PATTERN, C_REGION_MAP, C_REGION_BY,
-	       C_DELIM, C_COLUMNS, C_TSFMT, C_TZ, C_SUB };
+	enum { C_FAIL = OPT_COMMON_END, C_JUNIT };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -532,17 +528,7 @@ int cmd_compare(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ "fail-on", required_argument, NULL, C_FAIL },
 		{ "junit", required_argument, NULL, C_JUNIT },
-		{ "bucket", required_argument, NULL, C_BUCKET },
-		{ "throttle-codes", required_argument, NULL, C_CODES },
-		{ "no-503-retry-after", no_argument, NULL, C_NO503 },
-		{ "throttle-pattern", required_argument, NULL, C_PATTERN },
-		{ "region-map", required_argument, NULL, C_REGION_MAP },
-		{ "region-by", required_argument, NULL, C_REGION_BY },
-		{ "delimiter", required_argument, NULL, C_DELIM },
-		{ "columns", required_argument, NULL, C_COLUMNS },
-		{ "timestamp-format", required_argument, NULL, C_TSFMT },
-		{ "tz", required_argument, NULL, C_TZ },
-		{ "sub-results", no_argument, NULL, C_SUB },
+		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	optind = 1;
@@ -558,7 +544,7 @@ int cmd_compare(int argc, char **argv)
 			fmt = optarg;
 			break;
 		case 'o': out = optarg; break;
-		case 'q': o.quiet = true; break;
+		case 'q': o.c.quiet = true; break;
 		case 'h': compare_usage(stdout); rc = EXIT_OK; goto done;
 		case C_FAIL:
 			if (gate_add(g, optarg, err, sizeof err) != 0) {
@@ -567,49 +553,19 @@ int cmd_compare(int argc, char **argv)
 			}
 			break;
 		case C_JUNIT: junit = optarg; break;
-		case C_BUCKET:
-			if (!opt_duration_ms(optarg, &o.cfg.bucket_ms)) {
-				diag_error("--bucket: bad duration '%s' (e.g. 1s, 500ms, 1m)", optarg);
-				goto done;
-			}
-			break;
-		case C_CODES:
-			if (!opt_codes(optarg, o.cfg.throttle.codes, ARRAY_LEN(o.cfg.throttle.codes), &o.cfg.throttle.ncodes)) {
-				diag_error("--throttle-codes: bad list '%s' (e.g. 429,503)", optarg);
-				goto done;
-			}
-			break;
-		case C_NO503: o.cfg.throttle.code_503_with_retry_after = false; break;
-		case C_PATTERN: o.cfg.throttle.pattern = optarg; break;
-		case C_REGION_MAP: o.cfg.throttle.region_map_path = optarg; break;
-		case C_REGION_BY:
-			if (!region_by_parse(optarg, &o.cfg.throttle.region_by)) {
-				diag_error("--region-by: unknown key '%s' (url-host, hostname, thread-group, label)", optarg);
-				goto done;
-			}
-			break;
-		case C_DELIM:
-			if (!opt_delimiter(optarg, &o.jtl.delimiter)) {
-				diag_error("--delimiter: bad delimiter '%s'", optarg);
-				goto done;
-			}
-			break;
-		case C_COLUMNS: o.jtl.columns = optarg; break;
-		case C_TSFMT: o.jtl.ts_format = optarg; break;
-		case C_TZ:
-			if (!opt_tz_offset(optarg, &o.jtl.tz_offset_min)) {
-				diag_error("--tz: bad offset '%s' (UTC, +08:00, -0530)", optarg);
-				goto done;
-			}
-			break;
-		case C_SUB: o.jtl.sub_results = true; break;
 		case ':':
 			diag_error("option '%s' needs a value", argv[optind - 1]);
 			goto done;
-		default:
-			diag_error("unknown option '%s'", argv[optind - 1]);
-			compare_usage(stderr);
+		default: {
+			int r = common_opt(&o.c, c, optarg);
+			if (r > 0)
+				break;
+			if (r == 0) {
+				diag_error("unknown option '%s'", argv[optind - 1]);
+				compare_usage(stderr);
+			}
 			goto done;
+		}
 		}
 	}
 	if (argc - optind != 2) {
@@ -621,7 +577,7 @@ int cmd_compare(int argc, char **argv)
 		diag_error("--junit needs at least one --fail-on");
 		goto done;
 	}
-	o.jtl.keep_bodies = o.cfg.throttle.pattern != NULL;
+	o.c.jtl.keep_bodies = o.c.cfg.throttle.pattern != NULL;
 	cJSON *bt = load_side(argv[optind], &o);
 	cJSON *ct = bt ? load_side(argv[optind + 1], &o) : NULL;
 	if (!bt || !ct) {

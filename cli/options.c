@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include "analyzer/region.h"
+#include "common/diag.h"
 #include "common/util.h"
 
 bool opt_duration_ms(const char *s, int64_t *ms)
@@ -92,3 +94,55 @@ bool opt_codes(const char *s, int *codes, size_t max, size_t *n)
 	}
 	return *n > 0;
 }
+
+void common_opts_init(struct common_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	analysis_config_default(&o->cfg);
+}
+
+/* 1 handled, 0 not a common option, -1 bad value (message printed). */
+int common_opt(struct common_opts *o, int c, const char *arg)
+{
+	switch (c) {
+	case OPT_BUCKET:
+		if (!opt_duration_ms(arg, &o->cfg.bucket_ms)) {
+			diag_error("--bucket: bad duration '%s' (e.g. 1s, 500ms, 1m)", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_CODES:
+		if (!opt_codes(arg, o->cfg.throttle.codes, ARRAY_LEN(o->cfg.throttle.codes), &o->cfg.throttle.ncodes)) {
+			diag_error("--throttle-codes: bad list '%s' (e.g. 429,503)", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_PATTERN: o->cfg.throttle.pattern = arg; return 1;
+	case OPT_REGION_MAP: o->cfg.throttle.region_map_path = arg; return 1;
+	case OPT_REGION_BY:
+		if (!region_by_parse(arg, &o->cfg.throttle.region_by)) {
+			diag_error("--region-by: unknown key '%s' (url-host, hostname, thread-group, label)", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_DELIM:
+		if (!opt_delimiter(arg, &o->jtl.delimiter)) {
+			diag_error("--delimiter: bad delimiter '%s'", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_COLUMNS: o->jtl.columns = arg; return 1;
+	case OPT_TSFMT: o->jtl.ts_format = arg; return 1;
+	case OPT_TZ:
+		if (!opt_tz_offset(arg, &o->jtl.tz_offset_min)) {
+			diag_error("--tz: bad offset '%s' (UTC, +08:00, -0530)", arg);
+			return -1;
+		}
+		return 1;
+	case OPT_SUB: o->jtl.sub_results = true; return 1;
+	case OPT_STRICT: o->strict = true; return 1;
+	case OPT_NO503: o->cfg.throttle.code_503_with_retry_after = false; return 1;
+	default: return 0;
+	}
+}
+

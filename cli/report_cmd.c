@@ -29,12 +29,11 @@
 enum fmt_bit { F_TEXT = 1, F_JSON = 2, F_MD = 4, F_HTML = 8, F_CSV = 16 };
 
 struct report_opts {
-	struct jtl_options jtl;
-	struct analysis_config cfg;
+	struct common_opts c;     /* analysis and input options, strict, quiet */
 	const char *outdir;
 	unsigned formats;
 	enum chart_format charts;
-	bool strict, quiet, stamp;
+	bool stamp;
 	struct gate *gate;
 	const char *junit;
 };
@@ -159,7 +158,7 @@ static int write_reports(const struct report_opts *o, const struct analysis *a, 
 		if (o->outdir || (o->formats & F_HTML)) {
 			if (charts_render(a, o->outdir, o->charts, &cs) != 0)
 				wrc = EXIT_OUTPUT;
-			if (cs.warning && !o->quiet)
+			if (cs.warning && !o->c.quiet)
 				diag_note("warning: %s", cs.warning);
 			m->charts = &cs;
 		}
@@ -190,7 +189,7 @@ static int write_reports(const struct report_opts *o, const struct analysis *a, 
 	};
 	for (size_t i = 0; i < ARRAY_LEN(outs) && wrc == EXIT_OK; i++)
 		if (o->formats & outs[i].bit)
-			wrc = report_write_file(o->outdir, outs[i].name, a, m, outs[i].fn, o->quiet);
+			wrc = report_write_file(o->outdir, outs[i].name, a, m, outs[i].fn, o->c.quiet);
 	chart_set_free(&cs);
 	return wrc;
 }
@@ -234,11 +233,13 @@ static int run_gate(const struct report_opts *o, const struct analysis *a, const
 	return met > 0 ? EXIT_GATE : EXIT_OK;
 }
 
+enum { R_STAMP = OPT_COMMON_END, R_CHARTS, R_FAIL_ON, R_JUNIT };
+
 int cmd_report(int argc, char **argv)
 {
 	struct report_opts o;
 	memset(&o, 0, sizeof o);
-	analysis_config_default(&o.cfg);
+	common_opts_init(&o.c);
 	o.formats = 0;
 	o.charts = CHART_SVG;
 	static const struct option longopts[] = {
@@ -246,22 +247,11 @@ int cmd_report(int argc, char **argv)
 		{ "format", required_argument, NULL, 'f' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
-		{ "stamp", no_argument, NULL, 1 },
-		{ "bucket", required_argument, NULL, 2 },
-		{ "throttle-codes", required_argument, NULL, 3 },
-		{ "throttle-pattern", required_argument, NULL, 4 },
-		{ "region-map", required_argument, NULL, 5 },
-		{ "region-by", required_argument, NULL, 6 },
-		{ "delimiter", required_argument, NULL, 7 },
-		{ "columns", required_argument, NULL, 8 },
-		{ "timestamp-format", required_argument, NULL, 9 },
-		{ "tz", required_argument, NULL, 10 },
-		{ "sub-results", no_argument, NULL, 11 },
-		{ "strict", no_argument, NULL, 12 },
-		{ "no-503-retry-after", no_argument, NULL, 13 },
-		{ "charts", required_argument, NULL, 14 },
-		{ "fail-on", required_argument, NULL, 15 },
-		{ "junit", required_argument, NULL, 16 },
+		{ "stamp", no_argument, NULL, R_STAMP },
+		{ "charts", required_argument, NULL, R_CHARTS },
+		{ "fail-on", required_argument, NULL, R_FAIL_ON },
+		{ "junit", required_argument, NULL, R_JUNIT },
+		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
 	optind = 1;
@@ -273,60 +263,24 @@ int cmd_report(int argc, char **argv)
 		case 'f':
 			if (!parse_formats(optarg, &o.formats)) {
 				diag_error("--format: unknown format in '%s' (want text, json, md, html, csv)", optarg);
+				gate_free(o.gate);
 				return EXIT_USAGE;
 			}
 			break;
-		case 'q': o.quiet = true; break;
-		case 'h': report_usage(stdout); return EXIT_OK;
-		case 1: o.stamp = true; break;
-		case 2:
-			if (!opt_duration_ms(optarg, &o.cfg.bucket_ms)) {
-				diag_error("--bucket: bad duration '%s' (e.g. 1s, 500ms, 1m)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 3:
-			if (!opt_codes(optarg, o.cfg.throttle.codes, ARRAY_LEN(o.cfg.throttle.codes), &o.cfg.throttle.ncodes)) {
-				diag_error("--throttle-codes: bad list '%s' (e.g. 429,503)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 4: o.cfg.throttle.pattern = optarg; break;
-		case 5: o.cfg.throttle.region_map_path = optarg; break;
-		case 6:
-			if (strcmp(optarg, "url-host") == 0) o.cfg.throttle.region_by = REGION_BY_URL_HOST;
-			else if (strcmp(optarg, "hostname") == 0) o.cfg.throttle.region_by = REGION_BY_HOSTNAME;
-			else if (strcmp(optarg, "thread-group") == 0) o.cfg.throttle.region_by = REGION_BY_THREAD_GROUP;
-			else if (strcmp(optarg, "label") == 0) o.cfg.throttle.region_by = REGION_BY_LABEL;
-			else {
-				diag_error("--region-by: unknown key '%s' (url-host, hostname, thread-group, label)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 7:
-			if (!opt_delimiter(optarg, &o.jtl.delimiter)) {
-				diag_error("--delimiter: bad delimiter '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 8: o.jtl.columns = optarg; break;
-		case 9: o.jtl.ts_format = optarg; break;
-		case 10:
-			if (!opt_tz_offset(optarg, &o.jtl.tz_offset_min)) {
-				diag_error("--tz: bad offset '%s' (UTC, +08:00, -0530)", optarg);
-				return EXIT_USAGE;
-			}
-			break;
-		case 11: o.jtl.sub_results = true; break;
-		case 12: o.strict = true; break;
-		case 13: o.cfg.throttle.code_503_with_retry_after = false; break;
-		case 14:
+		case 'q': o.c.quiet = true; break;
+		case 'h':
+			report_usage(stdout);
+			gate_free(o.gate);
+			return EXIT_OK;
+		case R_STAMP: o.stamp = true; break;
+		case R_CHARTS:
 			if (!charts_parse_format(optarg, &o.charts)) {
 				diag_error("--charts: want svg, png or none, not '%s'", optarg);
+				gate_free(o.gate);
 				return EXIT_USAGE;
 			}
 			break;
-		case 15: {
+		case R_FAIL_ON: {
 			char gerr[300];
 			if (!o.gate)
 				o.gate = gate_new();
@@ -337,16 +291,22 @@ int cmd_report(int argc, char **argv)
 			}
 			break;
 		}
-		case 16: o.junit = optarg; break;
+		case R_JUNIT: o.junit = optarg; break;
 		case ':':
 			diag_error("option '%s' needs a value", argv[optind - 1]);
 			gate_free(o.gate);
 			return EXIT_USAGE;
-		default:
-			diag_error("unknown option '%s'", argv[optind - 1]);
-			report_usage(stderr);
+		default: {
+			int r = common_opt(&o.c, c, optarg);
+			if (r > 0)
+				break;
+			if (r == 0) {
+				diag_error("unknown option '%s'", argv[optind - 1]);
+				report_usage(stderr);
+			}
 			gate_free(o.gate);
 			return EXIT_USAGE;
+		}
 		}
 	}
 	int urc = check_usage(&o, argc);
@@ -354,7 +314,7 @@ int cmd_report(int argc, char **argv)
 		gate_free(o.gate);
 		return urc;
 	}
-	o.jtl.keep_bodies = o.cfg.throttle.pattern != NULL;
+	o.c.jtl.keep_bodies = o.c.cfg.throttle.pattern != NULL;
 	if (o.outdir && mkdir(o.outdir, 0777) != 0 && errno != EEXIST) {
 		diag_error("cannot create '%s': %s", o.outdir, strerror(errno));
 		gate_free(o.gate);
@@ -362,7 +322,7 @@ int cmd_report(int argc, char **argv)
 	}
 
 	char err[600];
-	struct analysis *a = analysis_new(&o.cfg, err, sizeof err);
+	struct analysis *a = analysis_new(&o.c.cfg, err, sizeof err);
 	if (!a) {
 		diag_error("%s", err);
 		gate_free(o.gate);
@@ -386,7 +346,7 @@ int cmd_report(int argc, char **argv)
 	if (ncap && njtl == 1) {
 		for (int i = optind; i < argc && !joining; i++) {
 			enum input_format f = fmts[i - optind];
-			if ((f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG) && join_source_open(&js, argv[i], o.quiet)) {
+			if ((f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG) && join_source_open(&js, argv[i], o.c.quiet)) {
 				joining = true;
 				fmts[i - optind] = INPUT_FMT_EMPTY; /* read by the join */
 			}
@@ -399,7 +359,7 @@ int cmd_report(int argc, char **argv)
 		if (joining && f == INPUT_FMT_EMPTY && strcmp(argv[i], js.path) == 0)
 			continue;
 		bool is_cap = f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG;
-		struct read_opts ro = { .jtl = o.jtl, .strict = o.strict, .quiet = o.quiet, .captures = true,
+		struct read_opts ro = { .jtl = o.c.jtl, .strict = o.c.strict, .quiet = o.c.quiet, .captures = true,
 					.capture_totals_only = is_cap && njtl > 0,
 					.join = joining && !is_cap ? &js.join : NULL };
 		int r = read_input(a, argv[i], &ro);

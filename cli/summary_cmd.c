@@ -118,75 +118,7 @@ struct analysis *sumcmd_merge_trees(cJSON *const *parts, const char *const *path
 
 /* --- options shared with report ------------------------------------------------------------- */
 
-struct common_opts {
-	struct jtl_options jtl;
-	struct analysis_config cfg;
-	bool strict, quiet;
-};
-
-enum {
-	O_BUCKET = 256, O_CODES, O_PATTERN, O_REGION_MAP, O_REGION_BY, O_DELIM, O_COLUMNS, O_TSFMT,
-	O_TZ, O_SUB, O_STRICT, O_NO503, O_STAMP, O_FAIL_ON, O_JUNIT, O_CHARTS, O_SUMMARY,
-};
-
-#define COMMON_LONGOPTS                                                              \
-	{ "bucket", required_argument, NULL, O_BUCKET },                             \
-	{ "throttle-codes", required_argument, NULL, O_CODES },                      \
-	{ "throttle-pattern", required_argument, NULL, O_PATTERN },                  \
-	{ "region-map", required_argument, NULL, O_REGION_MAP },                     \
-	{ "region-by", required_argument, NULL, O_REGION_BY },                       \
-	{ "delimiter", required_argument, NULL, O_DELIM },                           \
-	{ "columns", required_argument, NULL, O_COLUMNS },                           \
-	{ "timestamp-format", required_argument, NULL, O_TSFMT },                    \
-	{ "tz", required_argument, NULL, O_TZ },                                     \
-	{ "sub-results", no_argument, NULL, O_SUB },                                 \
-	{ "strict", no_argument, NULL, O_STRICT },                                   \
-	{ "no-503-retry-after", no_argument, NULL, O_NO503 }
-
-/* 1 handled, 0 not a common option, -1 bad value (message printed). */
-static int common_opt(struct common_opts *o, int c, const char *arg)
-{
-	switch (c) {
-	case O_BUCKET:
-		if (!opt_duration_ms(arg, &o->cfg.bucket_ms)) {
-			diag_error("--bucket: bad duration '%s' (e.g. 1s, 500ms, 1m)", arg);
-			return -1;
-		}
-		return 1;
-	case O_CODES:
-		if (!opt_codes(arg, o->cfg.throttle.codes, ARRAY_LEN(o->cfg.throttle.codes), &o->cfg.throttle.ncodes)) {
-			diag_error("--throttle-codes: bad list '%s' (e.g. 429,503)", arg);
-			return -1;
-		}
-		return 1;
-	case O_PATTERN: o->cfg.throttle.pattern = arg; return 1;
-	case O_REGION_MAP: o->cfg.throttle.region_map_path = arg; return 1;
-	case O_REGION_BY:
-		if (!region_by_parse(arg, &o->cfg.throttle.region_by)) {
-			diag_error("--region-by: unknown key '%s' (url-host, hostname, thread-group, label)", arg);
-			return -1;
-		}
-		return 1;
-	case O_DELIM:
-		if (!opt_delimiter(arg, &o->jtl.delimiter)) {
-			diag_error("--delimiter: bad delimiter '%s'", arg);
-			return -1;
-		}
-		return 1;
-	case O_COLUMNS: o->jtl.columns = arg; return 1;
-	case O_TSFMT: o->jtl.ts_format = arg; return 1;
-	case O_TZ:
-		if (!opt_tz_offset(arg, &o->jtl.tz_offset_min)) {
-			diag_error("--tz: bad offset '%s' (UTC, +08:00, -0530)", arg);
-			return -1;
-		}
-		return 1;
-	case O_SUB: o->jtl.sub_results = true; return 1;
-	case O_STRICT: o->strict = true; return 1;
-	case O_NO503: o->cfg.throttle.code_503_with_retry_after = false; return 1;
-	default: return 0;
-	}
-}
+enum { O_STAMP = OPT_COMMON_END, O_FAIL_ON, O_JUNIT, O_CHARTS, O_SUMMARY };
 
 /* --- summarize ------------------------------------------------------------------------------ */
 
@@ -240,8 +172,7 @@ static int write_json_file(const char *path, const cJSON *root, bool pretty)
 int cmd_summarize(int argc, char **argv)
 {
 	struct common_opts o;
-	memset(&o, 0, sizeof o);
-	analysis_config_default(&o.cfg);
+	common_opts_init(&o);
 	const char *out = NULL;
 	static const struct option longopts[] = {
 		{ "output", required_argument, NULL, 'o' },
