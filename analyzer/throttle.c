@@ -117,6 +117,21 @@ struct throttle *throttle_new(const struct throttle_config *c, char *err, size_t
 		throttle_free(t);
 		return NULL;
 	}
+	{
+		/* WebSocket messages (code "WS", from captures) carry throttling in band: a JSON
+		 * status/code of 429, "Too Many Requests", "rate limit exceeded".  Chat text that merely
+		 * mentions throttling does not match: only these structured forms do. */
+		int ec = 0;
+		PCRE2_SIZE eo = 0;
+		t->ws_re = pcre2_compile((PCRE2_SPTR)THROTTLE_WS_PATTERN, PCRE2_ZERO_TERMINATED, PCRE2_CASELESS,
+					 &ec, &eo, NULL);
+		t->ws_md = pcre2_match_data_create(1, NULL);
+		if (!t->ws_re || !t->ws_md) {
+			fprintf(stderr, "jtlscope: internal error: built-in WebSocket pattern\n");
+			abort();
+		}
+		(void)pcre2_jit_compile(t->ws_re, PCRE2_JIT_COMPLETE);
+	}
 	if (c->pattern) {
 		int ec = 0;
 		PCRE2_SIZE eo = 0;
@@ -184,6 +199,8 @@ void throttle_free(struct throttle *t)
 	region_map_free(t->regions);
 	pcre2_code_free(t->re);
 	pcre2_match_data_free(t->md);
+	pcre2_code_free(t->ws_re);
+	pcre2_match_data_free(t->ws_md);
 	pcre2_match_context_free(t->mctx);
 	free(t->pattern_src);
 	free(t->res_groups);
@@ -225,6 +242,13 @@ bool throttle_is_signal(const struct throttle *ct, const struct sample *s)
 		if (pattern_hit(t, s->message) || pattern_hit(t, s->failure) ||
 		    pattern_hit(t, s->body))
 			return true;
+	}
+	if (t->ws_re && s->body.p && s->body.n && strref_eq(s->code, "WS")) {
+		int rc = pcre2_match(t->ws_re, (PCRE2_SPTR)s->body.p, s->body.n, 0, 0, t->ws_md, t->mctx);
+		if (rc >= 0)
+			return true;
+		if (rc != PCRE2_ERROR_NOMATCH)
+			t->pattern_errors++;
 	}
 	return false;
 }

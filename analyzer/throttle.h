@@ -34,6 +34,13 @@
 								 dropped (and counted) */
 #define THROTTLE_RA_VALUES 16         /* distinct Retry-After values listed */
 #define THROTTLE_PATTERN_MATCH_LIMIT 100000u
+/* In-band throttling in WebSocket messages (samples with code "WS", from captures), matched
+ * caselessly on the message text: a JSON "status"/"code"/"statusCode"/"errorCode" of 429,
+ * "Too Many Requests" (also too.many.requests), "rate limit exceeded", "rate_limited". */
+#define THROTTLE_WS_PATTERN                                                              \
+	"\"(?:status|statusCode|code|errorCode|error_code|httpStatus)\"\\s*:\\s*\"?429\\b" \
+	"|\\btoo[ ._-]?many[ ._-]?requests\\b"                                             \
+	"|\\brate[ ._-]?limit(?:ed|[ ._-]?exceeded)\\b"
 #define THROTTLE_PATTERN_DEPTH_LIMIT 10000u
 
 struct throttle_config {

@@ -181,6 +181,8 @@ struct throttle {
 	void *re;             /* pcre2_code * */
 	void *md;             /* pcre2_match_data * */
 	void *mctx;           /* pcre2_match_context * */
+	void *ws_re;          /* built-in in-band pattern for WebSocket messages (pcre2_code *) */
+	void *ws_md;
 	struct region_map *regions;
 
 	struct taxis fine, coarse, lat;
