@@ -1,7 +1,12 @@
 /* options.c - see options.h. */
 #include "cli/options.h"
 
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <time.h>
 
 #include "analyzer/region.h"
 #include "common/diag.h"
@@ -59,6 +64,25 @@ bool opt_tz_offset(const char *s, int *minutes)
 		return false;
 	}
 	*minutes = sign * (int)(h * 60 + m);
+	return true;
+}
+
+bool opt_tz_name(const char *s, int *minutes)
+{
+	/* an IANA name such as Asia/Singapore: it must exist in the zone database (tzdata) */
+	if (!*s || s[0] == '/' || strstr(s, "..") || strlen(s) > 64)
+		return false;
+	for (const char *p = s; *p; p++)
+		if (!(isalnum((unsigned char)*p) || *p == '/' || *p == '_' || *p == '-' || *p == '+'))
+			return false;
+	char path[128];
+	snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", s);
+	struct stat st;
+	if (stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return false;
+	setenv("TZ", s, 1);
+	tzset();
+	*minutes = JTL_TZ_LOCAL;
 	return true;
 }
 
@@ -134,8 +158,9 @@ int common_opt(struct common_opts *o, int c, const char *arg)
 	case OPT_COLUMNS: o->jtl.columns = arg; return 1;
 	case OPT_TSFMT: o->jtl.ts_format = arg; return 1;
 	case OPT_TZ:
-		if (!opt_tz_offset(arg, &o->jtl.tz_offset_min)) {
-			diag_error("--tz: bad offset '%s' (UTC, +08:00, -0530)", arg);
+		if (!opt_tz_offset(arg, &o->jtl.tz_offset_min) && !opt_tz_name(arg, &o->jtl.tz_offset_min)) {
+			diag_error("--tz: '%s' is neither an offset (UTC, +08:00, -0530) nor a zone name in "
+				   "/usr/share/zoneinfo (Asia/Singapore)", arg);
 			return -1;
 		}
 		return 1;

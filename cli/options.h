@@ -13,6 +13,9 @@
 bool opt_duration_ms(const char *s, int64_t *ms);
 /* "UTC", "Z", "+08:00", "-0530", "+8" -> minutes east of UTC. */
 bool opt_tz_offset(const char *s, int *minutes);
+/* An IANA zone name (Asia/Singapore) present in /usr/share/zoneinfo: sets TZ for the process
+ * and *minutes to JTL_TZ_LOCAL.  Call before any thread starts. */
+bool opt_tz_name(const char *s, int *minutes);
 /* "," "tab" "\t" ";" "|" -> the delimiter byte. */
 bool opt_delimiter(const char *s, char *d);
 /* "429,503" -> codes[]. */

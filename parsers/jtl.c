@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <stdlib.h>
+#include <time.h>
 
 #include "parsers/jtl_csv.h"
 #include "parsers/jtl_xml.h"
@@ -105,11 +106,35 @@ static bool valid_date(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, 
 	       h >= 0 && h <= 23 && mi >= 0 && mi <= 59 && s >= 0 && s <= 60;
 }
 
+/* Offset (s east of UTC) of the process's TZ at local time y-mo-d h:30, cached per local hour
+ * (zones change offset on hour boundaries; in the repeated hour mktime's choice is taken). */
+static int64_t local_offset_s(int64_t y, int64_t mo, int64_t d, int64_t h)
+{
+	static _Thread_local int64_t cached_key = -1, cached_off;
+	int64_t key = ((y * 13 + mo) * 32 + d) * 24 + h;
+	if (key == cached_key)
+		return cached_off;
+	struct tm tm;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = (int)(y - 1900);
+	tm.tm_mon = (int)(mo - 1);
+	tm.tm_mday = (int)d;
+	tm.tm_hour = (int)h;
+	tm.tm_min = 30;
+	tm.tm_isdst = -1;
+	time_t t = mktime(&tm);
+	int64_t naive = days_from_civil(y, mo, d) * 86400 + h * 3600 + 30 * 60;
+	cached_off = t == (time_t)-1 ? 0 : naive - (int64_t)t;
+	cached_key = key;
+	return cached_off;
+}
+
 static int64_t to_ms(int64_t y, int64_t mo, int64_t d, int64_t h, int64_t mi, int64_t s, int64_t ms,
 		     int tz_offset_min)
 {
 	int64_t days = days_from_civil(y, mo, d);
-	return ((days * 86400 + h * 3600 + mi * 60 + s) - (int64_t)tz_offset_min * 60) * 1000 + ms;
+	int64_t off_s = tz_offset_min == JTL_TZ_LOCAL ? local_offset_s(y, mo, d, h) : (int64_t)tz_offset_min * 60;
+	return ((days * 86400 + h * 3600 + mi * 60 + s) - off_s) * 1000 + ms;
 }
 
 static bool digits(const char *p, size_t n, size_t *i, size_t want, int64_t *out)

@@ -25,6 +25,10 @@
 #define JTL_MAX_HEADERS_TEXT (256u << 10) /* responseHeader text kept per sample */
 #define JTL_MAX_BODY_KEEP 4096         /* bytes of a body kept for --throttle-pattern */
 
+/* tz_offset_min value: formatted stamps are local times of the process's TZ (an IANA zone set
+ * with --tz NAME), converted with the zone's rules (daylight saving included). */
+#define JTL_TZ_LOCAL (-100000)
+
 enum jtl_status {
 	JTL_RECORD = 0,
 	JTL_SKIPPED,
@@ -36,7 +40,8 @@ struct jtl_options {
 	char delimiter;            /* 0 = detect */
 	const char *columns;       /* comma-separated header override for header-less CSV, or NULL */
 	const char *ts_format;     /* SimpleDateFormat subset, NULL = auto (epoch ms or known forms) */
-	int tz_offset_min;         /* offset of formatted stamps from UTC, minutes (--tz) */
+	int tz_offset_min;         /* offset of formatted stamps from UTC, minutes (--tz), or
+	                              JTL_TZ_LOCAL: the zone in the TZ environment variable */
 	bool sub_results;          /* emit XML sub-results as samples of their own (depth > 0) */
 	bool keep_bodies;          /* keep a bounded body prefix for --throttle-pattern */
 };

@@ -49,7 +49,12 @@ expect "unknown option" 2 "unknown option" -- "$BIN" report --bogus "$T/good.csv
 expect "bad --format" 2 "unknown format" -- "$BIN" report --format yaml "$T/good.csv"
 expect "two formats need -o" 2 "need -o" -- "$BIN" report --format text,json "$T/good.csv"
 expect "bad --bucket" 2 "bad duration" -- "$BIN" report --bucket 5parsecs "$T/good.csv"
-expect "bad --tz" 2 "bad offset" -- "$BIN" report --tz Mars/Olympus "$T/good.csv"
+expect "bad --tz" 2 "neither an offset" -- "$BIN" report --tz Mars/Olympus "$T/good.csv"
+printf 'timeStamp,elapsed,label,success\n2023/11/15 06:13:20.123,5,x,true\n' >"$T/local.csv"
+if [ -f /usr/share/zoneinfo/Asia/Singapore ]; then
+	expect "--tz with a zone name" 0 "" -- "$BIN" report -q --format json --tz Asia/Singapore "$T/local.csv"
+	grep -q '"first_ts_ms":	1700000000123' "$T/out" && ok "Asia/Singapore local stamp converted to UTC" || bad "--tz Asia/Singapore: $(grep first_ts "$T/out")"
+fi
 expect "missing file" 3 "cannot open '$T/missing.csv': No such file or directory" -- "$BIN" report "$T/missing.csv"
 expect "directory" 3 "Is a directory" -- "$BIN" report "$T"
 expect "binary garbage" 3 "unknown format" -- "$BIN" report "$T/garbage.bin"

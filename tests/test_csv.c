@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "parsers/jtl.h"
@@ -235,6 +236,25 @@ static void test_timestamps(void **st)
 	assert_true(jtl_parse_timestamp("9999-12-31 23:59:59", 19, NULL, 0, &ms)); /* year 9999 ok */
 }
 
+static void test_tz_names(void **st)
+{
+	(void)st;
+	int64_t ms;
+	setenv("TZ", "America/New_York", 1);
+	tzset();
+	/* winter: UTC-5; summer: UTC-4 (daylight saving follows the zone's rules) */
+	assert_true(jtl_parse_timestamp("2023-01-15 07:00:00", 19, NULL, JTL_TZ_LOCAL, &ms));
+	assert_int_equal(ms, 1673784000000LL);
+	assert_true(jtl_parse_timestamp("2023-07-15 08:00:00", 19, NULL, JTL_TZ_LOCAL, &ms));
+	assert_int_equal(ms, 1689422400000LL);
+	setenv("TZ", "Asia/Singapore", 1);
+	tzset();
+	assert_true(jtl_parse_timestamp("2023/11/15 06:13:20.123", 23, NULL, JTL_TZ_LOCAL, &ms));
+	assert_int_equal(ms, 1700000000123LL);
+	unsetenv("TZ");
+	tzset();
+}
+
 static void test_cr_only(void **st)
 {
 	(void)st;
@@ -285,6 +305,7 @@ int main(void)
 		cmocka_unit_test(test_headerless_inference),
 		cmocka_unit_test(test_columns_option),
 		cmocka_unit_test(test_timestamps),
+		cmocka_unit_test(test_tz_names),
 		cmocka_unit_test(test_cr_only),
 		cmocka_unit_test(test_large_record_across_buffers),
 	};
