@@ -259,6 +259,30 @@ static struct series_bucket *series_at(struct series *s, int64_t ts)
 	}
 }
 
+size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool *added)
+{
+	int fresh;
+	size_t tid = strmap_intern(&a->thread_map, name, n, &fresh);
+	*added = fresh != 0;
+	if (fresh) {
+		size_t c1 = a->threads_cap, c2 = a->threads_cap, c3 = a->threads_cap;
+		void *v = a->thread_first;
+		xgrow(&v, &c1, tid + 1, sizeof *a->thread_first);
+		a->thread_first = v;
+		v = a->thread_last;
+		xgrow(&v, &c2, tid + 1, sizeof *a->thread_last);
+		a->thread_last = v;
+		v = a->thread_group;
+		xgrow(&v, &c3, tid + 1, sizeof *a->thread_group);
+		a->thread_group = v;
+		a->threads_cap = c1;
+		a->thread_first[tid] = INT64_MAX;
+		a->thread_last[tid] = INT64_MIN;
+		a->thread_group[tid] = 0;
+	}
+	return tid;
+}
+
 /* --- add -------------------------------------------------------------------------------- */
 
 void analysis_add(struct analysis *a, const struct sample *s)
@@ -307,22 +331,9 @@ void analysis_add(struct analysis *a, const struct sample *s)
 
 	/* thread group and thread spans */
 	if (s->thread.p) {
-		int added;
-		size_t tid = strmap_intern(&a->thread_map, s->thread.p, s->thread.n, &added);
+		bool added;
+		size_t tid = analysis_thread_slot(a, s->thread.p, s->thread.n, &added);
 		if (added) {
-			size_t c1 = a->threads_cap, c2 = a->threads_cap, c3 = a->threads_cap;
-			void *v = a->thread_first;
-			xgrow(&v, &c1, tid + 1, sizeof *a->thread_first);
-			a->thread_first = v;
-			v = a->thread_last;
-			xgrow(&v, &c2, tid + 1, sizeof *a->thread_last);
-			a->thread_last = v;
-			v = a->thread_group;
-			xgrow(&v, &c3, tid + 1, sizeof *a->thread_group);
-			a->thread_group = v;
-			a->threads_cap = c1;
-			a->thread_first[tid] = INT64_MAX;
-			a->thread_last[tid] = INT64_MIN;
 			struct strref g = thread_group(s->thread);
 			a->thread_group[tid] = count_in(&a->group_map, &a->groups, &a->ngroups, &a->groups_cap,
 							ANALYSIS_MAX_GROUPS, g.p, g.n);

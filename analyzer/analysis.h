@@ -155,6 +155,9 @@ void analysis_stats_init(struct stats *s, const char *name, size_t n);
 void analysis_stats_merge(struct stats *a, const struct stats *b);
 void analysis_bucket_init(struct series_bucket *b);
 void analysis_bucket_merge(struct series_bucket *a, const struct series_bucket *b);
+/* Id of a thread name, with its span (empty) and group (0) slots grown when it is new (*added);
+ * the caller sets thread_group[id] then. */
+size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool *added);
 
 /* Test window: first sample start .. last sample end, in ms (0, 0 when empty). */
 int64_t analysis_start_ms(const struct analysis *a);

@@ -239,24 +239,10 @@ static size_t count_slot(struct strmap *m, struct code_count **arr, size_t *n, s
 
 static size_t thread_slot(struct analysis *a, const char *name, size_t group)
 {
-	int added;
-	size_t tid = strmap_intern(&a->thread_map, name, strlen(name), &added);
-	if (added) {
-		size_t c1 = a->threads_cap, c2 = a->threads_cap, c3 = a->threads_cap;
-		void *v = a->thread_first;
-		xgrow(&v, &c1, tid + 1, sizeof *a->thread_first);
-		a->thread_first = v;
-		v = a->thread_last;
-		xgrow(&v, &c2, tid + 1, sizeof *a->thread_last);
-		a->thread_last = v;
-		v = a->thread_group;
-		xgrow(&v, &c3, tid + 1, sizeof *a->thread_group);
-		a->thread_group = v;
-		a->threads_cap = c1;
-		a->thread_first[tid] = INT64_MAX;
-		a->thread_last[tid] = INT64_MIN;
+	bool added;
+	size_t tid = analysis_thread_slot(a, name, strlen(name), &added);
+	if (added)
 		a->thread_group[tid] = group;
-	}
 	return tid;
 }
 
