@@ -71,6 +71,7 @@ enum field {
 	F_FILENAME,
 	F_BODY,
 	F_REQ_HOST,
+	F_REQ_HEADERS,
 	F_COUNT,
 };
 
@@ -561,6 +562,7 @@ static void emit(struct jtl_xml *x, struct level *lv)
 			[F_HOSTNAME] = &x->out.hostname, [F_FAILURE] = &x->out.failure,
 			[F_URL] = &x->out.url, [F_FILENAME] = &x->out.filename,
 			[F_BODY] = &x->out.body, [F_REQ_HOST] = &x->out.req_host,
+			[F_REQ_HEADERS] = &x->out.req_headers,
 		};
 		for (size_t i = 0; i < F_COUNT; i++) {
 			if (lv->f[i].set)
@@ -602,8 +604,11 @@ static void XMLCALL on_end(void *ud, const XML_Char *name)
 		ratelimit_headers_block(&lv->s.rl, t.p, t.n, lv->now_ms);
 		break;
 	case K_REQ_HDR:
+		t = text_of(lv, true);
+		if (!lv->f[F_REQ_HEADERS].set)
+			span_set(lv, F_REQ_HEADERS, t.p, t.n);
 		if (!lv->f[F_REQ_HOST].set)
-			request_host(lv, text_of(lv, true));
+			request_host(lv, t);
 		break;
 	case K_A_FAILURE:
 		lv->a_flags = true;

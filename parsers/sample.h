@@ -58,6 +58,8 @@ struct sample {
 
 	struct ratelimit rl;        /* parsed response rate-limit headers (XML JTL, captures) */
 	struct strref req_host;     /* Host request header / SNI when known (captures, XML) */
+	struct strref req_headers;  /* raw request header block ("Name: value" lines), XML JTL
+				       with requestHeaders saved; bounded (JTL_MAX_HEADERS_TEXT) */
 
 	uint32_t depth;             /* 0 = top-level sample; >0 = sub-result nesting level */
 	uint64_t line;              /* input line (1-based) where the record starts; 0 if n/a */
