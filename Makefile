@@ -31,7 +31,7 @@ LDFLAGS += -pthread $(if $(filter 1,$(SAN)),$(SANFLAGS))
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 VERSION := 0.1.0
 
-LIB_SRC := $(sort $(wildcard common/*.c parsers/*.c parsers/*/*.c analyzer/*.c reports/*.c cli/*.c))
+LIB_SRC := $(sort $(wildcard common/*.c parsers/*.c parsers/*/*.c analyzer/*.c analyzer/*/*.c reports/*.c cli/*.c))
 LIB_SRC := $(filter-out cli/main.c,$(LIB_SRC))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
 TEST_SRC := $(sort $(wildcard tests/test_*.c))

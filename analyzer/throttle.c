@@ -14,7 +14,9 @@
 static const char *const model_names[] = { "unknown", "token-bucket", "fixed-window",
 					   "sliding-window", "concurrency" };
 static const char *const scope_names[] = { "unknown", "shared", "per-connection", "per-thread",
-					   "per-client" };
+					   "per-client-host", "per-tenant" };
+static const char *const finding_names[] = { "none", "rate-limit", "probable-rate-limit",
+					     "overload" };
 static const char *const conf_names[] = { "low", "medium", "high" };
 
 const char *throttle_model_name(enum throttle_model m)
@@ -25,6 +27,11 @@ const char *throttle_model_name(enum throttle_model m)
 const char *throttle_scope_name(enum throttle_scope s)
 {
 	return (size_t)s < ARRAY_LEN(scope_names) ? scope_names[s] : "unknown";
+}
+
+const char *throttle_finding_name(enum throttle_finding f)
+{
+	return (size_t)f < ARRAY_LEN(finding_names) ? finding_names[f] : "none";
 }
 
 const char *throttle_confidence_name(enum throttle_confidence c)
@@ -98,9 +105,29 @@ static void group_release(struct tgroup *g)
 	free(g->why_buf);
 	free(g->evidence_buf);
 	free(g->scope_buf);
+	replay_fit_release(&g->fit);
+	free(g->kv);
+	free(g->key_equiv_buf);
 }
 
+static struct throttle *new_impl(const struct throttle_config *c, char *err, size_t errlen,
+				  bool shadow);
+
 struct throttle *throttle_new(const struct throttle_config *c, char *err, size_t errlen)
+{
+	return new_impl(c, err, errlen, false);
+}
+
+static bool has_code(const struct throttle_config *c, int code)
+{
+	for (size_t i = 0; i < c->ncodes; i++)
+		if (c->codes[i] == code)
+			return true;
+	return false;
+}
+
+static struct throttle *new_impl(const struct throttle_config *c, char *err, size_t errlen,
+				 bool shadow)
 {
 	if (c->ncodes > THROTTLE_MAX_CODES) {
 		snprintf(err, errlen, "too many throttle status codes (at most %d)",
@@ -171,6 +198,21 @@ struct throttle *throttle_new(const struct throttle_config *c, char *err, size_t
 	group_init(&t->all, "all");
 	t->start_ms = INT64_MAX;
 	t->end_ms = INT64_MIN;
+	t->is_shadow = shadow;
+	if (!shadow) {
+		t->replay = replay_new();
+		/* Headerless 503s (CSV keeps no headers) are not throttle signals, but a limiter may
+		 * be behind them: a second analysis counts them, and is used when nothing else was
+		 * throttled and the replay says the 503s follow a limiter. */
+		if (!has_code(c, 503) && c->ncodes < THROTTLE_MAX_CODES) {
+			struct throttle_config sc = *c;
+			sc.codes[sc.ncodes++] = 503;
+			sc.pattern = NULL;
+			t->shadow = new_impl(&sc, err, errlen, true);
+			if (t->shadow)
+				t->shadow->replay = t->replay; /* borrowed */
+		}
+	}
 	return t;
 }
 
@@ -206,6 +248,9 @@ void throttle_free(struct throttle *t)
 	free(t->res_groups);
 	free(t->verdict);
 	free(t->advice);
+	if (!t->is_shadow)
+		replay_free(t->replay);
+	throttle_free(t->shadow);
 	free(t);
 }
 
@@ -577,10 +622,15 @@ static void add_sample(struct throttle *t, const struct sample *s, int signal)
 		el = MAX_ELAPSED_MS;
 	bool thr = signal < 0 ? throttle_is_signal(t, s) : signal == 1;
 	bool ok = s->success && !thr;
-	if (!thr && !s->rl.flags && sample_status(s) == 503)
+	bool plain_503 = !thr && !s->rl.flags && sample_status(s) == 503;
+	if (plain_503)
 		t->plain_503++;
+	if (t->shadow)
+		add_sample(t->shadow, s, thr || plain_503);
 
 	uint32_t gi = group_of(t, s);
+	if (t->replay && !t->is_shadow)
+		replay_add(t->replay, s, gi, thr, plain_503);
 	struct tkey *k = key_of(t, s, gi);
 	fit_axes(t, ts, ts + el); /* after key_of: a new key's array must take part in halving */
 	t->samples++;
@@ -750,6 +800,12 @@ static void finish_group(struct throttle *t, struct tgroup *g, bool overall)
 	r->detected = r->onset.detected;
 	scope_analyse(t, g, overall);
 	scope_fit_limit(t, g, overall);
+	bool spared = false;
+	if (overall && t->ngroups > 1)
+		for (size_t i = 0; i < t->ngroups; i++)
+			spared = spared || !t->groups[i].res.detected;
+	if (!spared)
+		decide_group(t, g, overall);
 	retry_result(&g->ra, &r->retry);
 }
 
@@ -762,11 +818,15 @@ static int cmp_group(const void *a, const void *b)
 	return strcmp(x->name, y->name);
 }
 
+static void adopt_shadow(struct throttle *t);
+
 void throttle_finish(struct throttle *t)
 {
 	if (t->finished)
 		return;
 	t->finished = true;
+	if (t->shadow)
+		throttle_finish(t->shadow);
 	for (size_t i = 0; i < t->nkeys; i++)
 		retry_finalize_key(&t->keys[i], &t->groups[t->keys[i].group]);
 	for (size_t i = 0; i < t->ngroups; i++)
@@ -823,12 +883,59 @@ void throttle_finish(struct throttle *t)
 	r->detected = r->overall.detected;
 	for (size_t i = 0; i < t->ngroups; i++)
 		r->detected = r->detected || t->res_groups[i].detected;
+	/* the group the verdict is about: the only throttled one when the others were spared,
+	 * else the whole run */
+	size_t naff = 0;
+	const struct throttle_group *one = NULL;
+	for (size_t i = 0; i < t->ngroups; i++) {
+		if (t->res_groups[i].detected) {
+			naff++;
+			if (!one || t->res_groups[i].onset.ts_ms < one->onset.ts_ms)
+				one = &t->res_groups[i];
+		}
+	}
+	r->primary = t->ngroups > 1 && naff >= 1 && naff < t->ngroups ? one : &r->overall;
+	r->finding = r->detected ? THROTTLE_FINDING_RATE_LIMIT : THROTTLE_FINDING_NONE;
+	if (r->detected && r->primary->finding != THROTTLE_FINDING_NONE)
+		r->finding = r->primary->finding;
+	if (t->replay) {
+		r->replay_seen = replay_seen(t->replay);
+		r->replay_kept = replay_kept(t->replay);
+	}
 	verdict_build(t);
 	r->verdict = t->verdict;
 	r->advice = t->advice;
+	adopt_shadow(t);
+}
+
+/* Nothing was throttled, but the headerless 503s were sustained: the shadow analysis (503 as
+ * a signal) stands for the run, with its finding: probable throttling when the replay says a
+ * rate limiter decided them, overload when they follow the load. */
+static void adopt_shadow(struct throttle *t)
+{
+	struct throttle *sh = t->shadow;
+	if (t->is_shadow || !sh || t->res.detected || !sh->res.detected || !t->plain_503)
+		return;
+	struct throttle_result *r = &sh->res;
+	if (r->finding != THROTTLE_FINDING_PROBABLE && r->finding != THROTTLE_FINDING_OVERLOAD)
+		return;
+	r->plain_503 = t->plain_503;
+	r->pattern_errors = t->pattern_errors;
+	r->replay_seen = t->res.replay_seen;
+	r->replay_kept = t->res.replay_kept;
+	if (r->finding == THROTTLE_FINDING_OVERLOAD)
+		r->detected = false;
+	verdict_build(sh);
+	r->verdict = sh->verdict;
+	r->advice = sh->advice;
+	t->adopted = true;
 }
 
 const struct throttle_result *throttle_result(const struct throttle *t)
 {
-	return t->finished ? &t->res : NULL;
+	if (!t->finished)
+		return NULL;
+	if (t->adopted)
+		return &t->shadow->res;
+	return &t->res;
 }

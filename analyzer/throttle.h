@@ -85,8 +85,21 @@ enum throttle_scope {
 	THROTTLE_SCOPE_SHARED,          /* tenant / global: all keys together */
 	THROTTLE_SCOPE_PER_CONNECTION,
 	THROTTLE_SCOPE_PER_THREAD,
-	THROTTLE_SCOPE_PER_CLIENT,      /* per generator host */
+	THROTTLE_SCOPE_PER_CLIENT,      /* per generator host ("per-client-host") */
+	THROTTLE_SCOPE_PER_TENANT,      /* per request header value (tenant, credential) or
+					   thread group */
 };
+
+/* What the throttle analysis found, at the top level of a report. */
+enum throttle_finding {
+	THROTTLE_FINDING_NONE = 0,
+	THROTTLE_FINDING_RATE_LIMIT,    /* throttle signals (429, 503 + headers, in-band) */
+	THROTTLE_FINDING_PROBABLE,      /* no signal kept (503 without headers), but the answers
+					   follow a limiter: probable throttling */
+	THROTTLE_FINDING_OVERLOAD,      /* 503 shedding that tracks load and latency: an
+					   overloaded service, not a rate limit */
+};
+const char *throttle_finding_name(enum throttle_finding f);
 
 enum throttle_confidence { THROTTLE_CONF_LOW = 0, THROTTLE_CONF_MEDIUM, THROTTLE_CONF_HIGH };
 
@@ -170,6 +183,25 @@ struct throttle_limit {
 	double countdown_window_s;    /* spacing of those instants */
 	int64_t countdown_phase_ms;   /* one such instant */
 	struct throttle_model_fit fits[THROTTLE_MODEL_COUNT]; /* index by model; [0] unused */
+	/* intervals: the parameter values the replay finds consistent with the data (0 = n/a) */
+	double rate_lo, rate_hi, burst_lo, burst_hi, limit_lo, limit_hi, window_lo, window_hi;
+	double concurrency_lo, concurrency_hi;
+	bool rate_identifiable;       /* false: arrivals hide the rate (e.g. lockstep) */
+	bool replayed;                /* the fields below are set */
+	uint64_t replay_requests, replay_rejected; /* requests replayed, rejected among them */
+	uint64_t replay_miss;         /* decisions the best model gets wrong */
+	uint64_t replay_null_miss;    /* ... a predictor of each second's majority outcome */
+	double skill;                 /* 1 - replay_miss / replay_null_miss */
+	double model_margin;          /* mismatches (with parameter penalty) of the best other
+				     model class minus the best's; INFINITY when none */
+	enum throttle_model runner_up;/* that other model */
+};
+
+struct throttle_key_value {       /* one value of the partition key */
+	const char *name;
+	uint64_t requests, rejected;  /* in the replayed stretch */
+	double offered_per_s, accepted_per_s;
+	bool throttled;
 };
 
 struct throttle_scope_result {
@@ -201,6 +233,14 @@ struct throttle_scope_result {
 	double cv_key_accepted;       /* across throttled keys: own accepted rate... */
 	double cv_key_accept_frac;    /* ...and own accepted share; -1 when own rates are alike */
 	const char *evidence;         /* one sentence (owned) */
+	const char *key;              /* partition key: "shared", "header:X-Tenant", "thread-group",
+				     "client-host", "connection", "thread", "label"; NULL n/a */
+	const char *key_equivalent;   /* keys that partition the requests the same way, comma
+				     separated (e.g. "thread,connection"), or NULL */
+	double key_margin;            /* mismatches of the best other key minus the best's */
+	const char *runner_key;       /* that other key, or NULL */
+	size_t nvalues;
+	const struct throttle_key_value *values; /* by name */
 };
 
 struct throttle_retry {
@@ -237,6 +277,7 @@ struct throttle_latency_series {  /* successful samples' elapsed per bucket; NaN
 
 struct throttle_group {
 	const char *name;             /* region name, host, thread group or label */
+	enum throttle_finding finding;
 	uint64_t samples, throttled, ok;
 	uint64_t folded_keys;         /* "other": distinct group keys folded into it */
 	bool detected;                /* sustained throttling in this group */
@@ -266,6 +307,10 @@ struct throttle_result {
 	int64_t start_ms, end_ms;     /* test start (first sample start) and end (last end) */
 	enum region_by region_by;
 	struct throttle_group overall;/* the whole run as one group ("all") */
+	const struct throttle_group *primary; /* the group the verdict is about: the one with the
+				     earliest onset, else overall (points into groups/overall) */
+	enum throttle_finding finding;
+	uint64_t replay_seen, replay_kept; /* requests the replay saw / kept (bounded) */
 	size_t ngroups;               /* groups, sorted by name; "other" last */
 	const struct throttle_group *groups;
 	const char *verdict;          /* VERDICT paragraph, plain text, never NULL */

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include "analyzer/hist.h"
 #include "analyzer/throttle.h"
+#include "analyzer/throttle/replay.h"
 #include "common/util.h"
 
 /* ---- log histogram: 8 sub-bins per power of two, relative error <= 6.25 % ---------------- */
@@ -169,6 +170,9 @@ struct tgroup {
 	/* episodes (fine bucket indexes, inclusive) */
 	size_t nep;
 	size_t *ep_b0, *ep_b1;
+	struct replay_fit fit;/* the replay of this group's decisions (throttle/decide.c) */
+	struct throttle_key_value *kv;
+	char *key_equiv_buf;
 	char *why_buf;        /* owned strings referenced from res */
 	char *evidence_buf;
 	char *scope_buf;
@@ -212,6 +216,11 @@ struct throttle {
 	uint64_t skipped_no_ts, skipped_range, skipped_sub, skipped_tx;
 	uint64_t pattern_errors, keys_over, plain_503;
 
+	struct replay *replay;    /* bounded record of the requests around the throttling */
+	struct throttle *shadow;  /* the same analysis with plain 503 as a signal (headerless
+				     probable throttling), or NULL */
+	bool is_shadow;
+	bool adopted;             /* throttle_result() is the shadow's */
 	bool finished;
 	struct throttle_group *res_groups;
 	struct throttle_result res;
@@ -271,6 +280,10 @@ void limiter_fit(const struct lf_in *in, struct throttle_limit *out, struct strb
 void scope_analyse(struct throttle *t, struct tgroup *g, bool overall);
 /* Fit the limiter for a group, at the level its scope says (group, per key, per host). */
 void scope_fit_limit(struct throttle *t, struct tgroup *g, bool overall);
+
+/* throttle/decide.c: replay the group's decisions; set its model, parameters with intervals,
+ * confidence and scope from the best candidate. */
+void decide_group(struct throttle *t, struct tgroup *g, bool overall);
 
 /* throttle_verdict.c */
 void verdict_build(struct throttle *t);

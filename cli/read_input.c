@@ -61,8 +61,10 @@ static enum jtl_status pump(struct analysis *a, pipeline_next_fn next, void *src
 	struct pipeline *pl = pipeline_start(next, src, o->strict);
 	struct sample_batch *b;
 	while ((b = pipeline_next(pl))) {
-		for (size_t i = 0; i < b->n; i++)
+		for (size_t i = 0; i < b->n; i++) {
+			b->s[i].source = (uint32_t)a->ninputs; /* inputs are added as each one ends */
 			analysis_add(a, &b->s[i]);
+		}
 		if (o->join)
 			for (size_t i = 0; i < b->n; i++) {
 				const struct sample *s = &b->s[i];

@@ -66,6 +66,8 @@ struct sample {
 				       parent sample: a real request, not an embedded resource */
 	uint64_t line;              /* input line (1-based) where the record starts; 0 if n/a */
 	uint64_t conn_id;           /* capture connection id (0 for JTL) */
+	uint32_t source;            /* index of the input this came from among the run's inputs
+				       (one JTL per load generator: the generator) */
 };
 
 void sample_clear(struct sample *s);

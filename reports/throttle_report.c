@@ -463,6 +463,21 @@ static cJSON *limit_json(const struct throttle_limit *L)
 	num_or_null(j, "window_s", win ? L->window_s : -1, 3);
 	num_or_null(j, "concurrency", L->model == THROTTLE_MODEL_CONCURRENCY ? L->concurrency : -1,
 		    0);
+	/* intervals: the values the replay finds consistent with the observed decisions */
+	bool tb = L->model == THROTTLE_MODEL_TOKEN_BUCKET, cc = L->model == THROTTLE_MODEL_CONCURRENCY;
+	bool iv = L->replayed && known;
+	num_or_null(j, "rate_per_s_low", iv && rate && L->rate_hi > 0 ? L->rate_lo : -1, 2);
+	num_or_null(j, "rate_per_s_high", iv && rate && L->rate_hi > 0 ? L->rate_hi : -1, 2);
+	num_or_null(j, "burst_low", iv && tb ? L->burst_lo : -1, 0);
+	num_or_null(j, "burst_high", iv && tb ? L->burst_hi : -1, 0);
+	num_or_null(j, "limit_low", iv && win ? L->limit_lo : -1, 0);
+	num_or_null(j, "limit_high", iv && win ? L->limit_hi : -1, 0);
+	num_or_null(j, "window_s_low", iv && win ? L->window_lo : -1, 3);
+	num_or_null(j, "window_s_high", iv && win ? L->window_hi : -1, 3);
+	num_or_null(j, "concurrency_low", iv && cc ? L->concurrency_lo : -1, 0);
+	num_or_null(j, "concurrency_high", iv && cc ? L->concurrency_hi : -1, 0);
+	if (!known && L->replayed && L->burst_hi > 0)
+		num(j, "burst_only", L->burst, 0);
 	cJSON_AddStringToObject(j, "confidence", known ? throttle_confidence_name(L->confidence)
 						      : "low");
 	num(j, "confidence_value", known ? L->confidence_value : 0, 2);
@@ -474,6 +489,17 @@ static cJSON *limit_json(const struct throttle_limit *L)
 		json_add_str(j, "why", L->why);
 	else
 		cJSON_AddNullToObject(j, "why");
+	if (L->replayed) {
+		cJSON *rp = cJSON_AddObjectToObject(j, "replay");
+		json_add_u64(rp, "requests", L->replay_requests);
+		json_add_u64(rp, "rejected", L->replay_rejected);
+		json_add_u64(rp, "mismatches", L->replay_miss);
+		json_add_u64(rp, "null_mismatches", L->replay_null_miss);
+		num(rp, "skill", L->skill, 3);
+		num_or_null(rp, "model_margin", isfinite(L->model_margin) ? L->model_margin : -1, 1);
+		cJSON_AddStringToObject(rp, "runner_up", throttle_model_name(L->runner_up));
+		cJSON_AddBoolToObject(rp, "rate_identifiable", L->rate_identifiable);
+	}
 	cJSON *sc = cJSON_AddObjectToObject(j, "scores");
 	for (int m = 1; m < THROTTLE_MODEL_COUNT; m++)
 		cJSON_AddItemToObject(sc, throttle_model_name((enum throttle_model)m),
@@ -494,7 +520,28 @@ static cJSON *scope_json(const struct throttle_scope_result *s)
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "scope", throttle_scope_name(s->scope));
 	cJSON_AddStringToObject(j, "confidence", throttle_confidence_name(s->confidence));
-	cJSON_AddStringToObject(j, "key", s->key_is_connection ? "connection" : "thread");
+	cJSON_AddStringToObject(j, "key", s->key ? s->key : s->key_is_connection ? "connection" : "thread");
+	if (s->key_equivalent)
+		json_add_str(j, "key_equivalent", s->key_equivalent);
+	else
+		cJSON_AddNullToObject(j, "key_equivalent");
+	num_or_null(j, "key_margin", isfinite(s->key_margin) ? s->key_margin : -1, 1);
+	if (s->runner_key)
+		json_add_str(j, "runner_key", s->runner_key);
+	else
+		cJSON_AddNullToObject(j, "runner_key");
+	cJSON *kvs = cJSON_AddArrayToObject(j, "key_verdicts");
+	for (size_t i = 0; i < s->nvalues; i++) {
+		const struct throttle_key_value *v = &s->values[i];
+		cJSON *o = cJSON_CreateObject();
+		json_add_str(o, "key", v->name);
+		cJSON_AddBoolToObject(o, "throttled", v->throttled);
+		json_add_u64(o, "requests", v->requests);
+		json_add_u64(o, "rejected", v->rejected);
+		num(o, "offered_per_s", v->offered_per_s, 3);
+		num(o, "accepted_per_s", v->accepted_per_s, 3);
+		cJSON_AddItemToArray(kvs, o);
+	}
 	json_add_u64(j, "keys", s->keys);
 	json_add_u64(j, "keys_throttled", s->keys_throttled);
 	json_add_u64(j, "keys_eligible", s->keys_eligible);
@@ -567,19 +614,27 @@ void throttle_report_json(cJSON *root, const struct throttle *t)
 		return;
 	cJSON *j = cJSON_AddObjectToObject(root, "throttle");
 	cJSON_AddBoolToObject(j, "detected", r->detected);
+	cJSON_AddStringToObject(j, "finding", throttle_finding_name(r->finding));
+	const struct throttle_group *p = r->primary ? r->primary : &r->overall;
+	if (p != &r->overall)
+		json_add_str(j, "group", p->name);
+	else
+		cJSON_AddNullToObject(j, "group");
 	cJSON_AddStringToObject(j, "region_by", region_by_name(r->region_by));
 	json_add_u64(j, "samples", r->samples);
 	json_add_u64(j, "throttled", r->throttled);
 	json_add_u64(j, "isolated", r->overall.onset.isolated);
-	cJSON_AddItemToObject(j, "onset", onset_json(&r->overall.onset));
-	if (r->overall.detected) {
-		cJSON_AddItemToObject(j, "limit", limit_json(&r->overall.limit));
-		cJSON_AddStringToObject(j, "scope", throttle_scope_name(r->overall.scope.scope));
+	cJSON_AddItemToObject(j, "onset", onset_json(&p->onset));
+	if (p->detected) {
+		cJSON_AddItemToObject(j, "limit", limit_json(&p->limit));
+		cJSON_AddStringToObject(j, "scope", throttle_scope_name(p->scope.scope));
+		cJSON_AddItemToObject(j, "scope_detail", scope_json(&p->scope));
 	} else {
 		cJSON_AddNullToObject(j, "limit");
 		cJSON_AddStringToObject(j, "scope", "unknown");
+		cJSON_AddNullToObject(j, "scope_detail");
 	}
-	cJSON_AddItemToObject(j, "retry_after", retry_json(&r->overall.retry));
+	cJSON_AddItemToObject(j, "retry_after", retry_json(&p->retry));
 	cJSON *regs = cJSON_AddArrayToObject(j, "regions");
 	for (size_t i = 0; i < r->ngroups; i++)
 		cJSON_AddItemToArray(regs, group_json(&r->groups[i]));
@@ -593,4 +648,6 @@ void throttle_report_json(cJSON *root, const struct throttle *t)
 	json_add_u64(j, "pattern_errors", r->pattern_errors);
 	json_add_u64(j, "plain_503", r->plain_503);
 	json_add_u64(j, "keys_over_limit", r->keys_over_limit);
+	json_add_u64(j, "replay_seen", r->replay_seen);
+	json_add_u64(j, "replay_kept", r->replay_kept);
 }
