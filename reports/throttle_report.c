@@ -143,10 +143,10 @@ static void fit_params(char *buf, size_t n, enum throttle_model m,
 		snprintf(buf, n, "rate %.2f/s, burst %.0f", ft->rate_per_s, ft->burst);
 		break;
 	case THROTTLE_MODEL_FIXED_WINDOW:
-		snprintf(buf, n, "%.0f per %.0f s", ft->limit, ft->window_s);
+		snprintf(buf, n, "%.0f per %.3g s", ft->limit, ft->window_s);
 		break;
 	case THROTTLE_MODEL_SLIDING_WINDOW:
-		snprintf(buf, n, "%.0f in any %.0f s", ft->limit, ft->window_s);
+		snprintf(buf, n, "%.0f in any %.3g s", ft->limit, ft->window_s);
 		break;
 	case THROTTLE_MODEL_CONCURRENCY:
 		snprintf(buf, n, "%.0f in flight", ft->concurrency);

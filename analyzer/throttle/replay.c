@@ -20,7 +20,7 @@
 #define RF_P503 2u
 #define VMAX 8192u                 /* state values above are one bin */
 #define PEN_PER_PARAM 2.0          /* cost of a parameter, in mismatched decisions */
-#define TB_STEPS 61                /* coarse rate grid, r0/4 .. 4 r0 */
+#define TB_STEPS 25                /* coarse rate grid, r0/4 .. 4 r0 */
 #define TB_REFINE 21
 #define FW_PHASES 12
 
@@ -29,6 +29,7 @@ struct rev {
 	uint32_t el;
 	uint32_t group;
 	uint32_t seq;
+	uint32_t hash;        /* of the thread identity: an order-independent tie-break */
 	uint16_t key[RK_COUNT];
 	uint8_t flags;
 };
@@ -222,8 +223,10 @@ void replay_add(struct replay *r, const struct sample *s, uint32_t group, bool r
 		}
 		strbuf_add(b, th.p, th.n);
 		e.key[RK_THREAD] = value_id(r, RK_THREAD, b->buf, b->len);
+		e.hash = (uint32_t)hash_bytes(b->buf, b->len);
 	} else if (s->conn_id) {
 		e.key[RK_THREAD] = e.key[RK_CONN];
+		e.hash = (uint32_t)(s->conn_id * 2654435761u);
 	}
 	if (s->label.p && s->label.n)
 		e.key[RK_LABEL] = value_id(r, RK_LABEL, s->label.p, s->label.n);
@@ -276,6 +279,12 @@ static int cmp_rev(const void *a, const void *b)
 	const struct rev *x = a, *y = b;
 	if (x->ts != y->ts)
 		return x->ts < y->ts ? -1 : 1;
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	if (x->el != y->el)
+		return x->el < y->el ? -1 : 1;
+	if (x->flags != y->flags)
+		return x->flags < y->flags ? -1 : 1;
 	return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
@@ -323,25 +332,40 @@ static uint32_t clampv(double x)
 	return (uint32_t)x;
 }
 
-/* token bucket of rate r: v = tokens in use before the request, rounded up */
-static void pass_tb(struct win *w, double r)
+/* Token bucket of rate r and capacity K, its state kept consistent with every observed
+ * decision, with the smallest change that makes it so: an accepted request proves the bucket
+ * had a token (the level is cut to K - 1 before it takes one), a rejected one proves it had
+ * none (the level is raised to just above K - 1).  So a rate a little off costs a few decisions near where it
+ * matters instead of a drift that grows with the run.  Returns the mismatches. */
+static uint64_t pass_tb(struct win *w, double r, double K)
 {
 	double *lvl = w->pd, *last = w->pd2;
 	for (uint32_t p = 0; p < w->np; p++) {
 		lvl[p] = 0;
 		last[p] = -1e300;
 	}
+	uint64_t m = 0;
+	double full = K - 1.0;
 	for (size_t i = 0; i < w->n; i++) {
 		uint32_t p = w->part[i];
 		double l = lvl[p] - r * (w->t[i] - last[p]);
 		if (l < 0)
 			l = 0;
 		last[p] = w->t[i];
-		w->v[i] = clampv(ceil(l - 1e-9));
-		if (!w->rej[i])
+		bool pred = l <= full + 1e-9;
+		if (pred == w->rej[i]) {
+			m++;
+		}
+		if (!w->rej[i]) {
+			if (l > full)
+				l = full;
 			l += 1.0;
+		} else if (l <= full + 1e-6) {
+			l = full + 1e-6;
+		}
 		lvl[p] = l;
 	}
+	return m;
 }
 
 /* fixed window W with boundaries at phase + k W (epoch s) */
@@ -553,33 +577,89 @@ static void search_intervals(const struct search *s, uint64_t best, uint64_t tol
 	}
 }
 
+struct tbpt {
+	double r, K;
+	uint64_t m;
+};
+
+static void tb_eval(struct win *w, struct tbpt **pts, size_t *n, size_t *cap, double r, double K)
+{
+	xgrow((void **)pts, cap, *n + 1, sizeof **pts);
+	(*pts)[(*n)++] = (struct tbpt){ r, K, pass_tb(w, r, K) };
+}
+
+static size_t tb_best(const struct tbpt *p, size_t n, size_t from)
+{
+	size_t b = from;
+	for (size_t i = from; i < n; i++)
+		if (p[i].m < p[b].m || (p[i].m == p[b].m && p[i].K < p[b].K))
+			b = i;
+	return b;
+}
+
+static const double TB_K[] = { 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 32, 40, 48, 56,
+			       64, 80, 96, 128, 160, 200, 256, 320, 400, 512 };
+
 static void fit_tb(struct win *w, double r0, struct replay_cand *c)
 {
-	struct search s = { .km = w->kmax };
+	struct tbpt *pts = NULL;
+	size_t n = 0, cap = 0;
 	double lr0 = log(r0), span = log(4.0);
 	for (int i = 0; i < TB_STEPS; i++) {
 		double r = exp(lr0 - span + 2 * span * i / (TB_STEPS - 1));
-		pass_tb(w, r);
-		search_add(&s, w, r, 0);
+		for (size_t k = 0; k < ARRAY_LEN(TB_K) && TB_K[k] <= (double)w->kmax; k++)
+			tb_eval(w, &pts, &n, &cap, r, TB_K[k]);
 	}
-	size_t bi = search_best(&s);
-	double step = 2 * span / (TB_STEPS - 1);
-	double lb = log(s.p[bi].a);
-	for (int i = 0; i < TB_REFINE; i++) {
-		double r = exp(lb - step + 2 * step * i / (TB_REFINE - 1));
-		pass_tb(w, r);
-		search_add(&s, w, r, 0);
+	/* refine around the best cell: rate to 2 %, 0.2 %, 0.03 %, every capacity nearby */
+	double steps[3] = { 2 * span / (TB_STEPS - 1), 0.02, 0.003 };
+	for (int pass = 0; pass < 3; pass++) {
+		size_t b = tb_best(pts, n, 0);
+		double rb = pts[b].r, kb = pts[b].K;
+		double kstep = kb <= 8 ? 1 : kb <= 32 ? 2 : 4 + floor(kb / 32);
+		for (int i = 0; i < TB_REFINE; i++) {
+			double r = exp(log(rb) - steps[pass] + 2 * steps[pass] * i / (TB_REFINE - 1));
+			for (int dk = -3; dk <= 3; dk++) {
+				double K = kb + dk * (pass ? 1 : kstep);
+				if (K >= 1 && K <= (double)w->kmax + 1)
+					tb_eval(w, &pts, &n, &cap, r, K);
+			}
+		}
 	}
-	bi = search_best(&s);
-	const struct prof *b = &s.p[bi];
+	/* limits are configured by people: the best rate rounded to 1-3 significant digits, per
+	 * second and per minute, is tried too */
+	{
+		size_t b0 = tb_best(pts, n, 0);
+		double rb = pts[b0].r, kb = pts[b0].K;
+		for (int unit = 0; unit < 2; unit++) {
+			double x = unit ? rb * 60 : rb;
+			for (int d = 1; d <= 3; d++) {
+				double mag = pow(10, floor(log10(x)) - (d - 1));
+				double q = round(x / mag) * mag / (unit ? 60 : 1);
+				if (q > 0 && fabs(q / rb - 1) < 0.05)
+					for (int dk = -1; dk <= 1; dk++)
+						if (kb + dk >= 1)
+							tb_eval(w, &pts, &n, &cap, q, kb + dk);
+			}
+		}
+	}
+	size_t b = tb_best(pts, n, 0);
 	c->fitted = true;
-	c->miss = b->best;
-	c->cost = (double)b->best + 2 * PEN_PER_PARAM;
-	c->rate_per_s = b->a;
-	c->burst = (double)b->bk;
-	search_intervals(&s, b->best, tolerance(b->best, w->n), &c->rate_lo, &c->rate_hi,
-			 &c->burst_lo, &c->burst_hi);
-	search_release(&s);
+	c->miss = pts[b].m;
+	c->cost = (double)pts[b].m + 2 * PEN_PER_PARAM;
+	c->rate_per_s = pts[b].r;
+	c->burst = pts[b].K;
+	uint64_t tol = tolerance(pts[b].m, w->n);
+	c->rate_lo = c->burst_lo = INFINITY;
+	c->rate_hi = c->burst_hi = -INFINITY;
+	for (size_t i = 0; i < n; i++) {
+		if (pts[i].m > pts[b].m + tol)
+			continue;
+		c->rate_lo = fmin(c->rate_lo, pts[i].r);
+		c->rate_hi = fmax(c->rate_hi, pts[i].r);
+		c->burst_lo = fmin(c->burst_lo, pts[i].K);
+		c->burst_hi = fmax(c->burst_hi, pts[i].K);
+	}
+	free(pts);
 }
 
 static const double WINDOWS[] = { 0.5, 1, 2, 3, 4, 5, 6, 8, 10, 12, 15, 20, 25, 30, 40, 45, 60,
