@@ -28,7 +28,7 @@ void batch_reset(struct sample_batch *b)
 }
 
 #define STRFIELDS(X) X(label) X(code) X(message) X(thread) X(data_type) X(failure) X(url) \
-	X(hostname) X(filename) X(encoding) X(body) X(req_host)
+	X(hostname) X(filename) X(encoding) X(body) X(req_host) X(req_headers)
 
 void batch_push(struct sample_batch *b, const struct sample *s)
 {
