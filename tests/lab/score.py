@@ -425,9 +425,9 @@ def judge(name, card, floor):
     if "overall_pct" in floor:
         got = card["overall"]["pct"]
         ok = got is not None and got + 1e-9 >= floor["overall_pct"]
-        out.append((ok, "%s overall %s %% (%d/%d) >= floor %s %%" % (
-            name, fmt(got), card["overall"]["right"], card["overall"]["applicable"],
-            fmt(float(floor["overall_pct"])))))
+        out.append((ok, "%s overall %s %% (%d/%d) >= floor %.1f %%" % (
+            name, pcts(got), card["overall"]["right"], card["overall"]["applicable"],
+            floor["overall_pct"])))
     hf = floor.get("high")
     if hf:
         h = card["high_confidence"]
@@ -436,8 +436,8 @@ def judge(name, card, floor):
                         "not judged # SKIP" % (name, h["answers"], hf.get("min_answers", 1))))
         else:
             ok = h["pct"] + 1e-9 >= hf["pct"]
-            out.append((ok, "%s high-confidence answers right %s %% (%d/%d) >= floor %s %%" % (
-                name, fmt(h["pct"]), h["right"], h["answers"], fmt(float(hf["pct"])))))
+            out.append((ok, "%s high-confidence answers right %s %% (%d/%d) >= floor %.1f %%" % (
+                name, pcts(h["pct"]), h["right"], h["answers"], hf["pct"])))
     for c, f in sorted((floor.get("checks") or {}).items(), key=lambda kv: CHECKS.index(kv[0])
                        if kv[0] in CHECKS else 99):
         v = card["checks"].get(c)
@@ -445,8 +445,8 @@ def judge(name, card, floor):
             out.append((True, "%s %s: no applicable scenario # SKIP" % (name, c)))
             continue
         ok = v["pct"] + 1e-9 >= f
-        out.append((ok, "%s %s %s %% (%d/%d) >= floor %s %%" % (
-            name, c, fmt(v["pct"]), v["right"], v["applicable"], fmt(float(f)))))
+        out.append((ok, "%s %s %s %% (%d/%d) >= floor %.1f %%" % (
+            name, c, pcts(v["pct"]), v["right"], v["applicable"], f)))
     return out
 
 
