@@ -394,6 +394,19 @@ def scorecard(scenarios):
             out[lvl] = {"answers": len(xs), "right": r, "pct": pct(r, len(xs))}
         return out
 
+    classes = {}
+    for s in scenarios:
+        c = classes.setdefault(s["class"], {"scenarios": 0, "right": 0, "applicable": 0,
+                                            "all_right": 0})
+        r = sum(1 for k in s["checks"].values() if k["status"] == "right")
+        n = sum(1 for k in s["checks"].values() if k["status"] != "n/a")
+        c["scenarios"] += 1
+        c["right"] += r
+        c["applicable"] += n
+        c["all_right"] += 1 if r == n and not s["error"] else 0
+    for c in classes.values():
+        c["pct"] = pct(c["right"], c["applicable"])
+
     cal = {"model": calibration("model", "model_confidence"),
            "scope": calibration("scope", "scope_confidence")}
     hn = cal["model"]["high"]["answers"] + cal["scope"]["high"]["answers"]
@@ -410,6 +423,7 @@ def scorecard(scenarios):
             "scope": matrix("truth_scope", "scope", SCOPES + ["none"], SCOPES + ["none"]),
         },
         "calibration": cal,
+        "classes": {k: classes[k] for k in sorted(classes)},
         "high_confidence": {"answers": hn, "right": hr, "pct": pct(hr, hn)},
     }
 
@@ -522,6 +536,12 @@ def print_text(sets, allsc, total, judged, out):
         pcts(card["high_confidence"]["pct"]) + (" %" if card["high_confidence"]["pct"]
                                                  is not None else "")) for card in cards])
     w(table(rows, ["check"] + cols) + "\n")
+
+    w("\nPer class (scenarios with every check right; checks right / applicable):\n")
+    rows = [[k, "%d/%d" % (v["all_right"], v["scenarios"]),
+             "%d/%d" % (v["right"], v["applicable"]), pcts(v["pct"])]
+            for k, v in total["classes"].items()]
+    w(table(rows, ["class", "all right", "checks", "%"]) + "\n")
 
     for what in ("model", "scope"):
         m = total["confusion"][what]
