@@ -549,7 +549,7 @@ static void add_sample(struct throttle *t, const struct sample *s, int signal)
 {
 	if (t->finished)
 		return;
-	if (s->depth > 0) {
+	if (s->depth > 0 && !s->in_transaction) {
 		t->skipped_sub++;
 		return;
 	}

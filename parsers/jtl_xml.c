@@ -359,6 +359,15 @@ static void start_sample(struct jtl_xml *x, const char *name, const char **atts)
 	for (size_t i = 0; atts[i] && atts[i + 1]; i += 2)
 		sample_attr(x, lv, name, atts[i], atts[i + 1]);
 	struct sample *s = &lv->s;
+	if (li > 0) {
+		/* a Transaction Controller's parent sample (generate-parent mode): its children are
+		 * the real requests, analysed as if they were top-level */
+		static const char tx[] = "Number of samples in transaction";
+		const struct level *pl = &x->lv[li - 1];
+		const struct span *m = &pl->f[F_MESSAGE];
+		s->in_transaction = m->set && pl->arena.buf && m->len >= sizeof tx - 1 &&
+				    memcmp(pl->arena.buf + m->off, tx, sizeof tx - 1) == 0;
+	}
 	lv->now_ms = 0;
 	if ((s->has & SH_TS) && s->ts_ms > 0) {
 		int64_t d = (s->has & SH_LATENCY) ? s->latency_ms :

@@ -62,6 +62,8 @@ struct sample {
 				       with requestHeaders saved; bounded (JTL_MAX_HEADERS_TEXT) */
 
 	uint32_t depth;             /* 0 = top-level sample; >0 = sub-result nesting level */
+	bool in_transaction;        /* depth > 0 and the parent is a Transaction Controller's
+				       parent sample: a real request, not an embedded resource */
 	uint64_t line;              /* input line (1-based) where the record starts; 0 if n/a */
 	uint64_t conn_id;           /* capture connection id (0 for JTL) */
 };
