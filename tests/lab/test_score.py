@@ -100,7 +100,7 @@ class Env:
         self.reports = os.path.join(self.root, "reports")
         os.makedirs(self.reports)
 
-    def add(self, sid, exp, rep, cls="test", fail=False):
+    def add(self, sid, exp, rep, cls="test", fail=False, **truth_extra):
         d = os.path.join(self.corpus, sid)
         os.makedirs(d)
         rp = os.path.join(self.reports, sid + (".fail" if fail else ".json"))
@@ -109,6 +109,7 @@ class Env:
         truth = {"schema": "jtlscope-lab-truth/1", "id": sid, "class": cls,
                  "inputs": [os.path.join("..", "..", "reports", os.path.basename(rp))],
                  "args": [], "expect": exp}
+        truth.update(truth_extra)
         with open(os.path.join(d, "truth.json"), "w") as f:
             json.dump(truth, f)
         return d
@@ -331,6 +332,53 @@ class TestComparisons(unittest.TestCase):
         self.assertEqual(checks_of(doc, "r2")["retry_honoured"], "wrong")
         self.assertEqual(checks_of(doc, "r2")["retry_violated"], "wrong")
         self.assertEqual(checks_of(doc, "r3")["retry_honoured"], "n/a")
+
+    def test_lab_accept_lists_with_null(self):
+        # the lab writes [null] for "no answer is right" (not throttled; a shared limit's key)
+        none = expect(detected=False, finding="none", model=None, model_accept=[None],
+                      onset_ms=None, threads_at_onset=None, params={}, scope=None,
+                      scope_accept=[None], key=None, key_accept=[None], retry_after=None)
+        quiet = report(detected=False, onset=None, limit=None, scope="unknown",
+                       scope_detail=None)
+        self.env.add("quiet", none, quiet)
+        self.env.add("false-alarm", none, report())
+        shared = expect(scope="shared", scope_accept=["shared"], key=None, key_accept=[None])
+        # a shared answer names no partition key, whatever scope_detail.key holds
+        self.env.add("shared", shared, report(scope="shared",
+                                              scope_detail={"key": "thread",
+                                                            "confidence": "high"}))
+        self.env.add("tenant-not-shared", shared, report())
+        rc, doc = self.env.score()
+        q = checks_of(doc, "quiet")
+        for k in ("detected", "finding", "model", "scope", "key"):
+            self.assertEqual(q[k], "right", k)
+        f = checks_of(doc, "false-alarm")
+        for k in ("detected", "finding", "model", "scope", "key"):
+            self.assertEqual(f[k], "wrong", k)
+        self.assertEqual(checks_of(doc, "shared")["key"], "right")
+        self.assertEqual(checks_of(doc, "tenant-not-shared")["scope"], "wrong")
+        self.assertEqual(checks_of(doc, "tenant-not-shared")["key"], "wrong")
+
+    def test_finding_accept(self):
+        e = expect(finding="probable-rate-limit",
+                   finding_accept=["probable-rate-limit", "rate-limit"])
+        self.env.add("plain", e, report())
+        self.env.add("overload", e, report(finding="overload"))
+        rc, doc = self.env.score()
+        self.assertEqual(checks_of(doc, "plain")["finding"], "right")
+        self.assertEqual(checks_of(doc, "overload")["finding"], "wrong")
+
+    def test_retry_not_applicable_without_headers(self):
+        silent = report(retry_after={"seen": 0, "honoured": 0, "violated": 0})
+        self.env.add("csv", expect(), silent, client={"kind": "jmeter", "format": "csv-header"})
+        self.env.add("xmlno", expect(), silent,
+                     client={"kind": "jmeter", "format": "xml-noheaders"})
+        self.env.add("xml", expect(), silent, client={"kind": "jmeter", "format": "xml-headers"})
+        rc, doc = self.env.score()
+        self.assertEqual(checks_of(doc, "csv")["retry_violated"], "n/a")
+        self.assertEqual(checks_of(doc, "xmlno")["retry_violated"], "n/a")
+        self.assertEqual(checks_of(doc, "xml")["retry_violated"], "wrong")
+        self.assertEqual(checks_of(doc, "xml")["retry_honoured"], "right")   # 0 vs 0
 
     def test_not_detected_when_throttled(self):
         c = self.one(expect(), report(detected=False, onset=None, limit=None, scope="unknown",
