@@ -39,7 +39,7 @@ TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
-.PHONY: all deps demo test check unit bench clean help fuzz man
+.PHONY: all deps demo test check unit bench clean help fuzz man accuracy
 
 all: jtlscope$(if $(filter 1,$(SAN)),-san)
 
@@ -81,6 +81,19 @@ test:
 	@$(MAKE) --no-print-directory SAN=1 all unit-bins tools
 	@sh tests/run.sh
 
+# Score the throttle verdicts against the limiter lab's truth files (docs/accuracy.md):
+# the committed folders, or with SEED=S [N=K] K fresh scenarios generated from seed S (root).
+accuracy:
+	@$(MAKE) --no-print-directory all
+ifneq ($(SEED),)
+	@sh tests/lab/generate.sh --seed $(SEED) --count $(or $(N),10) --out build/lab/seed-$(SEED)
+	@python3 tests/lab/score.py --jtlscope ./jtlscope --json build/lab/seed-$(SEED).accuracy.json \
+		build/lab/seed-$(SEED)
+else
+	@python3 tests/lab/score.py --jtlscope ./jtlscope --json build/lab/accuracy.json \
+		$(wildcard tests/lab/corpus) tests/lab/bundled
+endif
+
 unit-bins: $(TEST_BIN)
 tools: $(TOOL_BIN)
 
@@ -101,6 +114,7 @@ help:
 	@echo "make demo       install packages, build, analyse sample-data/demo, write demo-report/"
 	@echo "make test       install packages, build (normal + ASan/UBSan), run every test"
 	@echo "make bench      throughput and peak RSS on generated large inputs"
+	@echo "make accuracy   score the verdicts on the limiter lab corpus (SEED=S N=K: fresh runs)"
 	@echo "make SAN=1      sanitizer build (./jtlscope-san)"
 	@echo "make WERROR=1   warnings are errors (CI)"
 

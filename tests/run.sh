@@ -60,6 +60,12 @@ if [ -d ../shared/data/jtl ] && command -v python3 >/dev/null; then
 else
 	echo "# ../shared/data/jtl not found: shared-data counts not run" >&2
 fi
+if command -v python3 >/dev/null && [ -x ./jtlscope ]; then
+	# the limiter lab's scorer, then the committed lab folders scored against tests/lab/floor.json
+	run_suite "accuracy scorer" python3 tests/lab/test_score.py
+	run_suite "accuracy" python3 tests/lab/score.py --tap --jtlscope ./jtlscope \
+		$(ls -d tests/lab/corpus 2>/dev/null) tests/lab/bundled
+fi
 for s in tests/*/run.sh; do
 	[ -f "$s" ] && run_suite "$s" sh "$s" ./jtlscope
 done
