@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18236 --algo fixed-window --key shared --status 429 --retry-after countdown --log /tmp/jtlscope-lab.7xcwj1xm/limiter.log --limit 23 --window 5 --delay-ms 4 --jitter-ms 12
