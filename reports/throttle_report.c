@@ -366,6 +366,19 @@ static void num_or_null(cJSON *o, const char *k, double v, int decimals)
 		cJSON_AddNullToObject(o, k);
 }
 
+/* An interval's bounds rounded outward, so the rounded interval still holds what the
+ * unrounded one held. */
+static void bound_or_null(cJSON *o, const char *k, double v, int decimals, bool upper)
+{
+	if (!(isfinite(v) && v >= 0)) {
+		cJSON_AddNullToObject(o, k);
+		return;
+	}
+	double m = pow(10, decimals);
+	double r = upper ? ceil(v * m - 1e-9) / m : floor(v * m + 1e-9) / m;
+	cJSON_AddNumberToObject(o, k, r);
+}
+
 static cJSON *onset_json(const struct throttle_onset *o)
 {
 	if (!o->detected)
@@ -466,16 +479,16 @@ static cJSON *limit_json(const struct throttle_limit *L)
 	/* intervals: the values the replay finds consistent with the observed decisions */
 	bool tb = L->model == THROTTLE_MODEL_TOKEN_BUCKET, cc = L->model == THROTTLE_MODEL_CONCURRENCY;
 	bool iv = L->replayed && known;
-	num_or_null(j, "rate_per_s_low", iv && rate && L->rate_hi > 0 ? L->rate_lo : -1, 2);
-	num_or_null(j, "rate_per_s_high", iv && rate && L->rate_hi > 0 ? L->rate_hi : -1, 2);
-	num_or_null(j, "burst_low", iv && tb ? L->burst_lo : -1, 0);
-	num_or_null(j, "burst_high", iv && tb ? L->burst_hi : -1, 0);
-	num_or_null(j, "limit_low", iv && win ? L->limit_lo : -1, 0);
-	num_or_null(j, "limit_high", iv && win ? L->limit_hi : -1, 0);
-	num_or_null(j, "window_s_low", iv && win ? L->window_lo : -1, 3);
-	num_or_null(j, "window_s_high", iv && win ? L->window_hi : -1, 3);
-	num_or_null(j, "concurrency_low", iv && cc ? L->concurrency_lo : -1, 0);
-	num_or_null(j, "concurrency_high", iv && cc ? L->concurrency_hi : -1, 0);
+	bound_or_null(j, "rate_per_s_low", iv && rate && L->rate_hi > 0 ? L->rate_lo : -1, 2, false);
+	bound_or_null(j, "rate_per_s_high", iv && rate && L->rate_hi > 0 ? L->rate_hi : -1, 2, true);
+	bound_or_null(j, "burst_low", iv && tb ? L->burst_lo : -1, 0, false);
+	bound_or_null(j, "burst_high", iv && tb ? L->burst_hi : -1, 0, true);
+	bound_or_null(j, "limit_low", iv && win ? L->limit_lo : -1, 0, false);
+	bound_or_null(j, "limit_high", iv && win ? L->limit_hi : -1, 0, true);
+	bound_or_null(j, "window_s_low", iv && win ? L->window_lo : -1, 3, false);
+	bound_or_null(j, "window_s_high", iv && win ? L->window_hi : -1, 3, true);
+	bound_or_null(j, "concurrency_low", iv && cc ? L->concurrency_lo : -1, 0, false);
+	bound_or_null(j, "concurrency_high", iv && cc ? L->concurrency_hi : -1, 0, true);
 	if (!known && L->replayed && L->burst_hi > 0)
 		num(j, "burst_only", L->burst, 0);
 	cJSON_AddStringToObject(j, "confidence", known ? throttle_confidence_name(L->confidence)
