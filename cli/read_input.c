@@ -86,7 +86,7 @@ static enum jtl_status jtl_next_fn(void *r, struct sample *s)
 	return jtl_next(r, s);
 }
 
-/* Captures: every HTTP exchange and WebSocket frame that maps to a sample. */
+/* Captures: every HTTP exchange and WebSocket message exchange (one per client message). */
 static enum jtl_status capture_next_fn(void *c, struct sample *s)
 {
 	struct capture_event ev;
@@ -113,6 +113,8 @@ static void add_capture_totals(struct analysis *a, const struct capture *c)
 		.tls_connections = k->tls_connections,
 		.retransmissions = k->retransmissions,
 		.incomplete = k->incomplete_exchanges,
+		.websocket_exchanges = k->websocket_exchanges,
+		.websocket_pushes = k->websocket_pushes,
 	};
 	analysis_add_capture(a, &t);
 	unsigned it = 0;
@@ -184,7 +186,7 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 				srcerr = capture_error(c);
 			add_capture_totals(a, c);
 			const struct capture_counters *k = capture_counters(c);
-			info.records = k->exchanges + k->websocket_frames;
+			info.records = k->exchanges + k->websocket_exchanges;
 			info.truncated = k->truncated_file;
 			if (st == JTL_FATAL)
 				snprintf(err, sizeof err, "%s", srcerr);
@@ -282,7 +284,7 @@ int join_source_close(struct join_source *js, struct analysis *a)
 	}
 	add_capture_totals(a, js->cap);
 	const struct capture_counters *k = capture_counters(js->cap);
-	info.records = k->exchanges + k->websocket_frames;
+	info.records = k->exchanges + k->websocket_exchanges;
 	info.truncated = k->truncated_file;
 	info.bytes = input_offset(js->in);
 	diag_summary(&js->d);

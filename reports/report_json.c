@@ -165,6 +165,8 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		for (size_t i = 0; i < c->ncodes; i++)
 			json_add_u64(cc, c->codes[i].code, c->codes[i].count);
 		json_add_u64(co, "websocket_frames", c->websocket_frames);
+		json_add_u64(co, "websocket_exchanges", c->websocket_exchanges);
+		json_add_u64(co, "websocket_pushes", c->websocket_pushes);
 		json_add_u64(co, "tls_connections", c->tls_connections);
 		json_add_u64(co, "retransmissions", c->retransmissions);
 		json_add_u64(co, "incomplete", c->incomplete);

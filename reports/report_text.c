@@ -207,6 +207,10 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 			   " TLS connections, %" PRIu64 " retransmissions\n",
 			c->packets, c->connections, c->exchanges, c->incomplete, c->websocket_frames,
 			c->tls_connections, c->retransmissions);
+		if (c->websocket_exchanges || c->websocket_pushes)
+			fprintf(f, "  WebSocket: %" PRIu64 " message exchanges (client message + answer), %" PRIu64
+				   " server pushes answering nothing (not requests)\n",
+				c->websocket_exchanges, c->websocket_pushes);
 	}
 	if (a->no_timestamp)
 		fprintf(f, "  %" PRIu64 " samples had no timestamp column (not in the time series)\n", a->no_timestamp);

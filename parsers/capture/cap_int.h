@@ -146,6 +146,10 @@ struct cap_ws_dir {
 	bool fin, masked, rsv1, incomplete;
 	unsigned opcode, msg_opcode;
 	bool msg_rsv1;
+	int64_t msg_first_ts; /* first byte of the message's first frame */
+	int64_t last_ts;      /* last byte of the message (set on its final frame) */
+	uint64_t msg_len;     /* payload bytes of the message so far */
+	bool msg_incomplete;
 	uint8_t mask[4];
 	uint64_t len, got;
 	int64_t first_ts;
@@ -213,6 +217,18 @@ struct cap_exch {
 	struct ratelimit rl;
 };
 
+/* A client WebSocket message waiting for its answer (websocket.c). */
+struct cap_wsq {
+	struct cap_wsq *next;
+	uint64_t seq;
+	int64_t first_ns, last_ns;
+	uint64_t length;
+	unsigned opcode;
+	bool compressed, incomplete;
+	char *id;                 /* correlation id (NUL-terminated), NULL when none */
+	struct strbuf msg;        /* message prefix */
+};
+
 struct cap_tls_conn {
 	char sni[CAPTURE_MAX_HOST + 1];
 	char alpn[96];        /* offered, comma-separated (truncated) */
@@ -243,6 +259,10 @@ struct cap_conn {
 	uint64_t exch_seq;
 	bool first_exchange_done;
 	char *ws_host, *ws_path;             /* from the upgrade request */
+	struct cap_wsq *wsq, *wsq_tail;      /* client messages awaiting an answer, oldest first */
+	unsigned wsq_n;
+	uint64_t wsx_seq;
+	bool ws_by_id;                       /* an answer was paired by correlation id */
 	struct cap_tls_conn tls;
 	uint64_t ev_seq;
 };

@@ -231,7 +231,7 @@ const char *capture_limit_name(enum capture_limit l)
 const char *capture_event_kind_name(enum capture_event_kind k)
 {
 	static const char *const n[] = { "open", "close", "http", "ws", "tls-handshake",
-					 "tls-appdata", "tcp" };
+					 "tls-appdata", "tcp", "ws-exchange", "tls-exchange" };
 	return (size_t)k < ARRAY_LEN(n) ? n[k] : "?";
 }
 

@@ -43,6 +43,7 @@
 #define CAPTURE_MAX_RAW_HEADER 128u         /* Retry-After raw value bytes kept */
 #define CAPTURE_BODY_KEEP 4096u             /* response body prefix kept (identity encoding) */
 #define CAPTURE_WS_PAYLOAD_KEEP 4096u       /* WebSocket payload prefix kept per frame/message */
+#define CAPTURE_WS_MAX_PENDING 256u         /* client messages awaiting an answer on one conn */
 #define CAPTURE_MAX_TLS_HELLO (64u << 10)   /* ClientHello/ServerHello bytes reassembled */
 #define CAPTURE_MAX_IPV6_EXT 8u             /* IPv6 extension headers walked */
 #define CAPTURE_MAX_VLAN_TAGS 4u            /* stacked 802.1Q/802.1ad tags */
@@ -63,6 +64,8 @@ enum capture_event_kind {
 	CAP_EV_TLS_HANDSHAKE,   /* TLS hellos seen; at handshake end, or at close if unfinished */
 	CAP_EV_TLS_APPDATA,     /* one application_data record after the handshake */
 	CAP_EV_TCP,             /* packet-level note; only with capture_set_tcp_events() */
+	CAP_EV_WS_EXCHANGE,     /* a client WebSocket message and the server message answering it */
+	CAP_EV_TLS_EXCHANGE,    /* encrypted: a run of client records and the server run after it */
 	CAP_EV__COUNT
 };
 
@@ -204,6 +207,25 @@ struct capture_ws {
 	bool incomplete;             /* bytes of the frame were not captured */
 };
 
+/* A WebSocket message exchange: a client data message (the request) and the server data
+ * message that answers it (see docs/captures.md, "WebSocket message exchanges").  Server
+ * messages that answer nothing are pushes: counted, never exchanges. */
+struct capture_ws_exchange {
+	uint64_t seq;                /* 1-based index of the exchange on its connection */
+	bool answered;               /* false: no answer before the connection or capture ended */
+	bool by_id;                  /* paired by a correlation id present in both messages */
+	bool compressed;             /* either message had RSV1 set (payload not inflated) */
+	bool incomplete;             /* bytes of either message were not captured */
+	unsigned req_opcode, resp_opcode; /* 1 text, 2 binary */
+	int status;                  /* in-band status of the answer (JSON "code"/"status"), 0 none */
+	uint64_t req_length, resp_length;
+	int64_t req_first_ns, req_last_ns, resp_first_ns, resp_last_ns;
+	struct strref request, response; /* message prefixes (<= CAPTURE_WS_PAYLOAD_KEEP) */
+	struct strref code;          /* "WS" (in-band status is in .status and the text) */
+	struct strref host, path, label, url;
+	struct ratelimit rl;         /* in-band retry hint of the answer (RL_INBAND) */
+};
+
 struct capture_tls {
 	struct strref sni, alpn;     /* alpn: offered list "h2,http/1.1"; selected in alpn_selected */
 	struct strref alpn_selected;
@@ -236,6 +258,7 @@ struct capture_event {
 	union {
 		struct capture_http http;
 		struct capture_ws ws;
+		struct capture_ws_exchange wsx;
 		struct capture_tls tls;
 		struct capture_tls_record rec;
 		struct capture_tcp tcp;
@@ -253,6 +276,9 @@ struct capture_counters {
 	uint64_t connections, connections_no_syn;
 	uint64_t exchanges, requests, responses, interim_responses, incomplete_exchanges;
 	uint64_t websocket_frames, websocket_messages;
+	uint64_t websocket_exchanges;      /* client messages (answered or not) */
+	uint64_t websocket_unanswered;     /* of those, never answered in the capture */
+	uint64_t websocket_pushes;         /* server messages that answered no client message */
 	uint64_t tls_connections, tls_appdata_records;
 	uint64_t retransmissions, out_of_order, overlaps, holes, hole_bytes, zero_windows;
 	uint64_t resets, idle_evictions, stray_packets;
