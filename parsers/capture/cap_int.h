@@ -170,6 +170,16 @@ struct cap_tls_dir {
 	bool ccs;             /* ChangeCipherSpec sent */
 	bool after_ccs_record;
 	bool appdata_seen;
+	int64_t rec_first_ts;  /* packet time of the record's first byte */
+};
+
+/* The exchange being assembled from record runs (tls.c). */
+struct cap_tls_run {
+	int64_t c_first, c_last, s_first, s_last;
+	uint32_t c_records, s_records;
+	uint64_t c_bytes, s_bytes;
+	uint32_t lead_len[4];  /* the first server records of the run: length, first byte time */
+	int64_t lead_first[4];
 };
 
 struct cap_dir {
@@ -236,6 +246,9 @@ struct cap_tls_conn {
 	unsigned client_version, version;
 	int64_t ch_ts, sh_ts, done_ts;
 	bool seen, done, emitted;
+	struct cap_tls_run run;
+	uint64_t xseq;
+	bool decrypted;       /* a key log opened this connection (tls_decrypt.c) */
 };
 
 struct cap_conn {
@@ -296,6 +309,10 @@ struct capture {
 	size_t qn, qcap, qready, qhead;
 	struct cap_qev *cur;
 	uint64_t ev_serial;
+	/* encrypted response sizes (tls.c) */
+	struct { uint64_t size, count; } *tls_sizes;
+	size_t ntls_sizes;
+	bool tls_sizes_sorted;
 };
 
 /* conn.c */

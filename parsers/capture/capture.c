@@ -177,6 +177,7 @@ void capture_close(struct capture *c)
 		return;
 	cap_ev_free_all(c);
 	cap_conn_free_all(c);
+	free(c->tls_sizes);
 	if (c->pcap)
 		pcap_close(c->pcap);   /* also closes the FILE from input_fopen */
 	free(c);

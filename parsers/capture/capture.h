@@ -45,6 +45,7 @@
 #define CAPTURE_WS_PAYLOAD_KEEP 4096u       /* WebSocket payload prefix kept per frame/message */
 #define CAPTURE_WS_MAX_PENDING 256u         /* client messages awaiting an answer on one conn */
 #define CAPTURE_MAX_TLS_HELLO (64u << 10)   /* ClientHello/ServerHello bytes reassembled */
+#define CAPTURE_MAX_TLS_SIZES 4096u         /* distinct encrypted response sizes kept */
 #define CAPTURE_MAX_IPV6_EXT 8u             /* IPv6 extension headers walked */
 #define CAPTURE_MAX_VLAN_TAGS 4u            /* stacked 802.1Q/802.1ad tags */
 #define CAPTURE_IDLE_TIMEOUT_S 300          /* an open connection silent this long is evicted */
@@ -235,6 +236,22 @@ struct capture_tls {
 	bool complete;
 };
 
+/* An exchange rebuilt from encrypted records (no key): a run of client application_data records
+ * followed by the server's run.  Strictly alternating HTTP/1.1 keep-alive gives one per request;
+ * see docs/captures.md for where this cannot hold (HTTP/2, pipelining, TLS 1.3 tickets). */
+struct capture_tls_exchange {
+	uint64_t seq;                /* 1-based index on its connection */
+	bool answered;               /* a server run followed */
+	bool h2;                     /* ALPN selected h2: runs are not requests */
+	unsigned version;            /* negotiated TLS version, 0 if unknown */
+	int64_t req_first_ns, req_last_ns, resp_first_ns, resp_last_ns;
+	uint32_t req_records, resp_records;
+	uint64_t req_bytes, resp_bytes; /* record payload bytes (ciphertext, with tags) */
+	int64_t connect_ns;          /* TCP + TLS handshake (SYN -> handshake end), first exchange */
+	struct strref sni;           /* empty when the client sent none */
+	struct strref label, url;    /* "TLS host:port", "https://host:port/" (host = SNI or address) */
+};
+
 struct capture_tls_record {
 	int dir;
 	unsigned type;               /* 23 application_data */
@@ -260,6 +277,7 @@ struct capture_event {
 		struct capture_ws ws;
 		struct capture_ws_exchange wsx;
 		struct capture_tls tls;
+		struct capture_tls_exchange tlsx;
 		struct capture_tls_record rec;
 		struct capture_tcp tcp;
 	} u;
@@ -280,6 +298,13 @@ struct capture_counters {
 	uint64_t websocket_unanswered;     /* of those, never answered in the capture */
 	uint64_t websocket_pushes;         /* server messages that answered no client message */
 	uint64_t tls_connections, tls_appdata_records;
+	uint64_t tls_exchanges;            /* encrypted exchanges from record runs */
+	uint64_t tls_encrypted;            /* TLS connections whose content was not decrypted */
+	uint64_t tls_server_first;         /* server records before any client record (tickets...) */
+	uint64_t tls_close_alerts;         /* a last alert-sized client record (close_notify) */
+	uint64_t tls_tickets;              /* TLS 1.3 ticket-like records dropped from a first answer */
+	uint64_t tls_decrypted;            /* TLS connections decrypted with a key log */
+	uint64_t tls_sizes_dropped;        /* response sizes beyond CAPTURE_MAX_TLS_SIZES */
 	uint64_t retransmissions, out_of_order, overlaps, holes, hole_bytes, zero_windows;
 	uint64_t resets, idle_evictions, stray_packets;
 	uint64_t limit[CAP_LIM__COUNT];
@@ -302,6 +327,10 @@ void capture_set_tcp_events(struct capture *c, bool on);
 const struct capture_counters *capture_counters(const struct capture *c);
 /* Iterate final status codes seen in ascending order: *iter starts at 0; false at the end. */
 bool capture_code_next(const struct capture *c, unsigned *iter, int *status, uint64_t *count);
+/* Size classes of encrypted responses (bytes of the server run): sizes within 2 % (at least 16
+ * bytes) of their neighbour form one class.  *iter starts at 0; false at the end. */
+bool capture_tls_size_next(struct capture *c, unsigned *iter, uint64_t *lo, uint64_t *hi,
+			   uint64_t *count);
 /* Time of the first packet (epoch ns), 0 before any packet. */
 int64_t capture_start_ns(const struct capture *c);
 /* Link type name ("EN10MB", "LINUX_SLL2", ...). */

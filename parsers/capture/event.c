@@ -203,6 +203,26 @@ bool capture_event_to_sample(const struct capture_event *ev, struct sample *s)
 		s->req_host = x->host;
 		s->rl = x->rl;
 		s->body = x->response;
+	} else if (ev->kind == CAP_EV_TLS_EXCHANGE && !ev->u.tlsx.h2) {
+		/* encrypted: timing and sizes only; the status is unknown */
+		const struct capture_tls_exchange *x = &ev->u.tlsx;
+		s->ts_ms = ns_to_ms(x->req_first_ns);
+		s->has |= SH_TS | SH_BYTES | SH_SENT_BYTES | SH_SUCCESS | SH_CONNECT;
+		if (x->answered && x->resp_last_ns >= x->req_first_ns) {
+			s->elapsed_ms = ns_to_ms(x->resp_last_ns - x->req_first_ns);
+			s->latency_ms = ns_to_ms(x->resp_first_ns - x->req_first_ns);
+			s->has |= SH_ELAPSED | SH_LATENCY;
+		}
+		s->connect_ms = ns_to_ms(x->connect_ns);
+		s->bytes = (int64_t)x->resp_bytes;
+		s->sent_bytes = (int64_t)x->req_bytes;
+		s->label = x->label;
+		s->code = (struct strref){ "TLS", 3 };
+		s->message = x->answered ? (struct strref){ "encrypted", 9 }
+					 : (struct strref){ "encrypted, no answer captured", 29 };
+		s->success = true;
+		s->url = x->url;
+		s->req_host = x->sni;
 	} else {
 		return false;
 	}
