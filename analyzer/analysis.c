@@ -411,6 +411,26 @@ void analysis_add_capture(struct analysis *a, const struct capture_totals *t)
 	c->tls_connections += t->tls_connections;
 	c->retransmissions += t->retransmissions;
 	c->incomplete += t->incomplete;
+	c->websocket_exchanges += t->websocket_exchanges;
+	c->websocket_pushes += t->websocket_pushes;
+	c->tls_exchanges += t->tls_exchanges;
+	c->tls_encrypted += t->tls_encrypted;
+	c->tls_decrypted += t->tls_decrypted;
+}
+
+void analysis_add_capture_size(struct analysis *a, const char *size_class, uint64_t count)
+{
+	struct capture_totals *c = &a->capture;
+	for (size_t i = 0; i < c->nsizes; i++) {
+		if (strcmp(c->sizes[i].code, size_class) == 0) {
+			c->sizes[i].count += count;
+			return;
+		}
+	}
+	c->sizes = xrealloc(c->sizes, (c->nsizes + 1) * sizeof *c->sizes);
+	c->sizes[c->nsizes].code = xstrdup(size_class);
+	c->sizes[c->nsizes].count = count;
+	c->nsizes++;
 }
 
 void analysis_add_capture_code(struct analysis *a, int status, uint64_t count)
@@ -516,6 +536,9 @@ void analysis_free(struct analysis *a)
 	for (size_t i = 0; i < a->capture.ncodes; i++)
 		free(a->capture.codes[i].code);
 	free(a->capture.codes);
+	for (size_t i = 0; i < a->capture.nsizes; i++)
+		free(a->capture.sizes[i].code);
+	free(a->capture.sizes);
 	free(a->segments);
 	for (size_t i = 0; i < a->series.n; i++) {
 		hist_free(&a->series.b[i].elapsed);

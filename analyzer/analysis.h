@@ -87,6 +87,11 @@ struct input_info {
 struct capture_totals {
 	uint64_t inputs, packets, connections, exchanges, websocket_frames, tls_connections;
 	uint64_t retransmissions, incomplete;
+	uint64_t websocket_exchanges, websocket_pushes;  /* client messages; unanswered server ones */
+	uint64_t tls_exchanges, tls_encrypted;           /* record-run exchanges; conns not decrypted */
+	uint64_t tls_decrypted;                          /* TLS connections decrypted with a key log */
+	struct code_count *sizes;  /* TLS: response size class ("1.2-1.3 KB") -> exchanges */
+	size_t nsizes;
 	struct code_count *codes;  /* HTTP status -> responses, sorted after finish */
 	size_t ncodes;
 };
@@ -142,6 +147,8 @@ void analysis_add_input(struct analysis *a, const struct input_info *info);
 /* Add a capture's counters (codes not included: analysis_add_capture_code). */
 void analysis_add_capture(struct analysis *a, const struct capture_totals *t);
 void analysis_add_capture_code(struct analysis *a, int status, uint64_t count);
+/* TLS exchanges whose content stayed encrypted, by response size class (kept in input order). */
+void analysis_add_capture_size(struct analysis *a, const char *size_class, uint64_t count);
 /* Keep one captured exchange for the strip chart (bounded: later ones are only counted). */
 void analysis_add_segment(struct analysis *a, uint64_t conn, int64_t start_ms, int64_t end_ms,
 			  enum segment_outcome outcome);

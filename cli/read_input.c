@@ -2,6 +2,7 @@
  * pipeline thread; samples are analysed on this one. */
 #include "cli/read_input.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -88,7 +89,8 @@ static enum jtl_status jtl_next_fn(void *r, struct sample *s)
 	return jtl_next(r, s);
 }
 
-/* Captures: every HTTP exchange and WebSocket frame that maps to a sample. */
+/* Captures: every HTTP exchange, WebSocket message exchange (one per client message) and
+ * encrypted TLS exchange (record runs; not on h2 connections). */
 static enum jtl_status capture_next_fn(void *c, struct sample *s)
 {
 	struct capture_event ev;
@@ -103,7 +105,7 @@ static enum jtl_status capture_next_fn(void *c, struct sample *s)
 	}
 }
 
-static void add_capture_totals(struct analysis *a, const struct capture *c)
+static void add_capture_totals(struct analysis *a, struct capture *c)
 {
 	const struct capture_counters *k = capture_counters(c);
 	struct capture_totals t = {
@@ -115,6 +117,11 @@ static void add_capture_totals(struct analysis *a, const struct capture *c)
 		.tls_connections = k->tls_connections,
 		.retransmissions = k->retransmissions,
 		.incomplete = k->incomplete_exchanges,
+		.websocket_exchanges = k->websocket_exchanges,
+		.websocket_pushes = k->websocket_pushes,
+		.tls_exchanges = k->tls_exchanges,
+		.tls_encrypted = k->tls_encrypted,
+		.tls_decrypted = k->tls_decrypted,
 	};
 	analysis_add_capture(a, &t);
 	unsigned it = 0;
@@ -122,6 +129,17 @@ static void add_capture_totals(struct analysis *a, const struct capture *c)
 	uint64_t n;
 	while (capture_code_next(c, &it, &status, &n))
 		analysis_add_capture_code(a, status, n);
+	/* encrypted answers by size class: sizes only, never a status */
+	uint64_t lo, hi;
+	it = 0;
+	while (capture_tls_size_next(c, &it, &lo, &hi, &n)) {
+		char cls[64];
+		if (lo == hi)
+			snprintf(cls, sizeof cls, "%" PRIu64 " B", lo);
+		else
+			snprintf(cls, sizeof cls, "%" PRIu64 "-%" PRIu64 " B", lo, hi);
+		analysis_add_capture_size(a, cls, n);
+	}
 }
 
 /* The message for a failed input: it names the path once (readers often name it already). */
@@ -186,7 +204,7 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 				srcerr = capture_error(c);
 			add_capture_totals(a, c);
 			const struct capture_counters *k = capture_counters(c);
-			info.records = k->exchanges + k->websocket_frames;
+			info.records = k->exchanges + k->websocket_exchanges + k->tls_exchanges;
 			info.truncated = k->truncated_file;
 			if (st == JTL_FATAL)
 				snprintf(err, sizeof err, "%s", srcerr);
@@ -284,7 +302,7 @@ int join_source_close(struct join_source *js, struct analysis *a)
 	}
 	add_capture_totals(a, js->cap);
 	const struct capture_counters *k = capture_counters(js->cap);
-	info.records = k->exchanges + k->websocket_frames;
+	info.records = k->exchanges + k->websocket_exchanges + k->tls_exchanges;
 	info.truncated = k->truncated_file;
 	info.bytes = input_offset(js->in);
 	diag_summary(&js->d);
