@@ -79,6 +79,7 @@ struct input_info {
 	bool gzip;
 	uint64_t records, skipped, headers_repeated;
 	uint64_t bytes;           /* decompressed bytes read */
+	uint64_t unknown_elements; /* XML: children of <testResults> that are not samples */
 	bool truncated;
 	char *error;              /* fatal error, or NULL */
 };

@@ -156,6 +156,33 @@ static void input_message(char *out, size_t len, const char *path, const char *e
 		snprintf(out, len, "'%s': %s", path, err);
 }
 
+/* Why a JMeter file gave no sample, in one line: every record skipped (the first one's reason,
+ * and what to do), only elements that are not samples, or nothing at all. */
+static void no_samples(char *err, size_t len, const struct jtl_reader *r, const struct input_info *info,
+		       const char *udesc)
+{
+	uint64_t line;
+	const char *why = jtl_first_skip(r, &line);
+	const char *hint = jtl_hint(r);
+	if (info->skipped && why) {
+		int w = snprintf(err, len, "no sample could be read: all %llu records were skipped (line %llu: %s)",
+				 (unsigned long long)info->skipped, (unsigned long long)line, why);
+		if (hint && w > 0 && (size_t)w < len)
+			snprintf(err + w, len - (size_t)w, "; %s", hint);
+	} else if (info->skipped) {
+		snprintf(err, len, "no sample could be read: all %llu records were skipped",
+			 (unsigned long long)info->skipped);
+	} else if (info->unknown_elements) {
+		snprintf(err, len, "no sample could be read: <testResults> holds %llu elements that are not "
+			 "JMeter samples (%s)", (unsigned long long)info->unknown_elements, udesc);
+	} else if (jtl_is_xml(r)) {
+		snprintf(err, len, "no samples: the XML holds no <httpSample> or <sample>%s",
+			 info->truncated ? " (it ends before the first one)" : "");
+	} else {
+		snprintf(err, len, "no samples: a JMeter CSV header and no records");
+	}
+}
+
 int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 {
 	char err[600], msg[700];
@@ -177,8 +204,8 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 	enum jtl_status st = JTL_END;
 	const char *srcerr = NULL;
 	if (fmt == INPUT_FMT_EMPTY) {
-		if (!o->quiet)
-			diag_note("warning: '%s' is empty", path);
+		snprintf(err, sizeof err, "the file is empty: no JMeter samples");
+		rc = EXIT_INPUT;
 	} else if (fmt == INPUT_FMT_PCAP || fmt == INPUT_FMT_PCAPNG) {
 		struct capture *c = o->captures ? capture_open(in, &d, err, sizeof err) : NULL;
 		if (!o->captures) {
@@ -222,11 +249,22 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 			info.skipped = jtl_skipped(r);
 			info.headers_repeated = jtl_headers_repeated(r);
 			info.truncated = jtl_truncated_tail(r);
+			char udesc[300];
+			info.unknown_elements = jtl_unknown_elements(r, udesc, sizeof udesc);
+			if (st == JTL_END && info.records == 0) {
+				no_samples(err, sizeof err, r, &info, udesc);
+				rc = EXIT_INPUT;
+			} else if (st == JTL_END && o->strict && info.truncated) {
+				snprintf(err, sizeof err, "input ends inside an element (truncated file) and --strict given");
+				rc = EXIT_STRICT;
+			}
 			jtl_close(r);
 		}
 	} else {
+		enum input_content ct = fmt == INPUT_FMT_JSON ? input_identify(in, fmt, 0) : INPUT_CONTENT_JTL;
 		snprintf(err, sizeof err, "%s",
-			 fmt == INPUT_FMT_JSON ? "a JSON file, not a JMeter result file or capture"
+			 ct == INPUT_CONTENT_K6_JSON ? "this is a k6 JSON output, not a JMeter JTL"
+			 : fmt == INPUT_FMT_JSON ? "a JSON file, not a JMeter result file or capture"
 			 : fmt == INPUT_FMT_UNKNOWN && input_error(in)[0] && strcmp(input_error(in), "unknown error")
 				 ? input_error(in)
 				 : "unknown format (not a JMeter CSV/XML result file or capture)");

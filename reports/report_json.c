@@ -147,6 +147,7 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		json_add_u64(o, "skipped", in->skipped);
 		json_add_u64(o, "headers_repeated", in->headers_repeated);
 		json_add_u64(o, "bytes", in->bytes);
+		json_add_u64(o, "unknown_elements", in->unknown_elements);
 		cJSON_AddBoolToObject(o, "truncated", in->truncated);
 		if (in->error)
 			json_add_str(o, "error", in->error);

@@ -192,6 +192,8 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 			in->gzip ? "+gzip" : "", in->records, in->skipped);
 		if (in->headers_repeated)
 			fprintf(f, ", %" PRIu64 " repeated header lines", in->headers_repeated);
+		if (in->unknown_elements)
+			fprintf(f, ", %" PRIu64 " elements that are not samples", in->unknown_elements);
 		if (in->truncated)
 			fputs(", truncated at the end", f);
 		if (in->error) {
