@@ -1,7 +1,7 @@
 /* gensoak.c - write a synthetic soak-test CSV JTL to stdout: the same rows spread over any
  * duration (for make bench and tests/soak.sh).
  *
- *   gensoak ROWS DURATION [MAX_THREADS [PERIOD]]     DURATION, PERIOD: 90s, 30m, 12h, 7d
+ *   gensoak ROWS DURATION [MAX_THREADS [PERIOD [SEED]]]     DURATION, PERIOD: 90s, 30m, 12h, 7d
  *
  * Row i nominally starts at i * DURATION / ROWS; only the timestamps change with DURATION, so
  * 1 h, 12 h and 7 d files hold the same samples in the same order.  Load comes and goes with
@@ -10,7 +10,8 @@
  * that many threads' worth: the rest are answered 429 (success false, a few ms), so every
  * period holds one throttling episode of about 17 % of its length.  The sample's thread is
  * drawn from the active ones.  Rows are written in completion order, as JMeter writes them
- * (start = nominal end - elapsed), so timestamps are not sorted.  Deterministic (fixed seed).
+ * (start = nominal end - elapsed), so timestamps are not sorted.  Deterministic for a SEED
+ * (default 0); the run starts at 1700000000000 + SEED hours.
  *
  * On stderr: "rows N", "throttled N", "episodes N" (periods that reached the limit). */
 #include <inttypes.h>
@@ -51,14 +52,16 @@ static int64_t parse_dur(const char *a)
 int main(int argc, char **argv)
 {
 	if (argc < 3) {
-		fprintf(stderr, "usage: gensoak ROWS DURATION [MAX_THREADS [PERIOD]]\n");
+		fprintf(stderr, "usage: gensoak ROWS DURATION [MAX_THREADS [PERIOD [SEED]]]\n");
 		return 2;
 	}
 	long long rows = atoll(argv[1]);
 	int64_t dur = parse_dur(argv[2]);
 	int maxth = argc > 3 ? atoi(argv[3]) : 400;
 	int64_t period = argc > 4 ? parse_dur(argv[4]) : 3600 * 1000;
-	if (rows <= 0 || dur <= 0 || maxth < 60 || maxth > 100000 || period <= 0) {
+	long long seed = argc > 5 ? atoll(argv[5]) : 0;
+	if (rows <= 0 || dur <= 0 || maxth < 60 || maxth > 100000 || period <= 0 || seed < 0 ||
+	    seed > 1000000) {
 		fprintf(stderr, "gensoak: bad arguments\n");
 		return 2;
 	}
@@ -69,7 +72,10 @@ int main(int argc, char **argv)
 	fputs("timeStamp,elapsed,label,responseCode,responseMessage,threadName,dataType,success,"
 	      "failureMessage,bytes,sentBytes,grpThreads,allThreads,URL,Latency,IdleTime,Connect\n",
 	      stdout);
-	const int64_t t0 = 1700000000000LL;
+	const int64_t t0 = 1700000000000LL + (int64_t)seed * 3600 * 1000;
+	s ^= (uint64_t)seed * 0x9e3779b97f4a7c15ULL;
+	if (!s)
+		s = 1;
 	const int minth = 50;
 	const int limit = maxth * 3 / 4;
 	long long nthr = 0;
