@@ -114,6 +114,8 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 
 	cJSON *series = cJSON_AddArrayToObject(root, "series");
 	cJSON_AddNumberToObject(root, "bucket_ms", (double)a->series.width_ms);
+	if (a->series.width_ms != a->cfg.bucket_ms) /* widened: at most ANALYSIS_MAX_BUCKETS */
+		cJSON_AddNumberToObject(root, "bucket_requested_ms", (double)a->cfg.bucket_ms);
 	for (size_t i = 0; i < a->series.n; i++) {
 		const struct series_bucket *b = &a->series.b[i];
 		cJSON *o = cJSON_CreateObject();

@@ -2,6 +2,7 @@
 #include "reports/throttle_report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -620,6 +621,61 @@ static cJSON *group_json(const struct throttle_group *g)
 	return j;
 }
 
+/* "25.6 s", "8.5 min", "7.0 d" */
+static void fmt_span(char *buf, size_t n, int64_t ms)
+{
+	double v = (double)ms;
+	if (ms < 1000)
+		snprintf(buf, n, "%lld ms", (long long)ms);
+	else if (v < 120e3)
+		snprintf(buf, n, "%.1f s", v / 1e3);
+	else if (v < 7200e3)
+		snprintf(buf, n, "%.1f min", v / 60e3);
+	else if (v < 172800e3)
+		snprintf(buf, n, "%.1f h", v / 3600e3);
+	else
+		snprintf(buf, n, "%.1f d", v / 86400e3);
+}
+
+static void resolution_note(cJSON *notes, const char *what, int64_t w, int64_t nominal, int cap,
+			    int64_t span_ms)
+{
+	char a[32], b[32], c[32], line[320];
+	fmt_span(a, sizeof a, w);
+	fmt_span(b, sizeof b, nominal);
+	fmt_span(c, sizeof c, span_ms);
+	snprintf(line, sizeof line, "%s on %s buckets instead of %s: the run spans %s and this grid "
+		 "keeps at most %d buckets", what, a, b, c, cap);
+	cJSON_AddItemToArray(notes, cJSON_CreateString(line));
+}
+
+/* The time grids of the analysis keep a bounded number of buckets: on a long run they widen
+ * (docs/design-notes.md, "Long runs").  Written only when one did, so what was lost is stated
+ * next to the results it affects. */
+static void resolution_json(cJSON *j, const struct throttle_result *r)
+{
+	const struct throttle_group *o = &r->overall;
+	bool wf = o->fine.width_ms > THROTTLE_FINE_MS, wk = o->keys.width_ms > THROTTLE_COARSE_MS,
+	     wl = o->lat.width_ms > THROTTLE_LAT_MS;
+	if (!wf && !wk && !wl)
+		return;
+	cJSON *res = cJSON_AddObjectToObject(j, "resolution");
+	cJSON_AddNumberToObject(res, "fine_ms", (double)o->fine.width_ms);
+	cJSON_AddNumberToObject(res, "keys_ms", (double)o->keys.width_ms);
+	cJSON_AddNumberToObject(res, "latency_ms", (double)o->lat.width_ms);
+	cJSON *notes = cJSON_AddArrayToObject(res, "notes");
+	int64_t span = r->end_ms - r->start_ms;
+	if (wf)
+		resolution_note(notes, "onset, episodes and limiter fit", o->fine.width_ms,
+				THROTTLE_FINE_MS, THROTTLE_FINE_MAX, span);
+	if (wk)
+		resolution_note(notes, "active threads/connections and scope", o->keys.width_ms,
+				THROTTLE_COARSE_MS, THROTTLE_COARSE_MAX, span);
+	if (wl)
+		resolution_note(notes, "latency before/after the onset", o->lat.width_ms,
+				THROTTLE_LAT_MS, THROTTLE_LAT_MAX, span);
+}
+
 void throttle_report_json(cJSON *root, const struct throttle *t)
 {
 	const struct throttle_result *r = throttle_result(t);
@@ -663,4 +719,5 @@ void throttle_report_json(cJSON *root, const struct throttle *t)
 	json_add_u64(j, "keys_over_limit", r->keys_over_limit);
 	json_add_u64(j, "replay_seen", r->replay_seen);
 	json_add_u64(j, "replay_kept", r->replay_kept);
+	resolution_json(j, r);
 }
