@@ -18,6 +18,7 @@ struct join_pend {
 	uint64_t conn;
 	uint64_t sni_h, addr_h;  /* TLS: hashes of the SNI (0 = none) and the server address */
 	uint64_t resp_bytes;
+	struct ratelimit rl;     /* the response's rate-limit headers (plain HTTP) */
 	bool matched, tls;
 };
 
@@ -170,6 +171,7 @@ static void push_exchange(struct join *j, const struct capture_http *h, uint64_t
 		.connect_us = h->connect_ns / 1000,
 		.conn = conn,
 		.resp_bytes = h->resp_header_bytes + h->resp_body_bytes,
+		.rl = h->rl,
 	};
 	link_entry(j, seq);
 }
@@ -419,6 +421,7 @@ bool join_sample(struct join *j, const struct sample *s, struct join_match *m)
 		hist_add(&L->part[JP_CLIENT], client > 0 ? client / 1000 : 0);
 	}
 	m->conn = e->conn;
+	m->rl = e->rl;
 	m->resp_bytes = e->resp_bytes;
 	m->tls = e->tls;
 	m->start_ms = e->req_first_us / 1000;

@@ -69,6 +69,8 @@ struct join_match {
 	int64_t start_ms, end_ms;      /* request first byte .. response last byte */
 	uint64_t resp_bytes;           /* response bytes (encrypted: record payload bytes) */
 	bool tls;                      /* matched to an encrypted exchange */
+	struct ratelimit rl;           /* the captured response's rate-limit headers (Retry-After
+					  ...): a CSV keeps none, the capture does */
 };
 
 /* Feed one JTL sample (any order close to completion order); true and *m when it matched. */

@@ -63,19 +63,21 @@ static enum jtl_status pump(struct analysis *a, pipeline_next_fn next, void *src
 	struct sample_batch *b;
 	while ((b = pipeline_next(pl))) {
 		for (size_t i = 0; i < b->n; i++) {
-			b->s[i].source = (uint32_t)a->ninputs; /* inputs are added as each one ends */
-			analysis_add(a, &b->s[i]);
+			struct sample *s = &b->s[i];
+			s->source = (uint32_t)a->ninputs; /* inputs are added as each one ends */
+			struct join_match m;
+			bool matched = o->join && join_sample(o->join, s, &m);
+			/* the capture kept the response headers the JTL did not (CSV): Retry-After
+			 * and the other rate-limit headers come from the matched exchange */
+			if (matched && !s->rl.flags && m.rl.flags)
+				s->rl = m.rl;
+			analysis_add(a, s);
+			if (!matched)
+				continue;
+			bool thr = a->throttle ? throttle_is_signal(a->throttle, s) : sample_status(s) == 429;
+			analysis_add_segment(a, m.conn, m.start_ms, m.end_ms,
+					     thr ? SEG_THROTTLED : s->success ? SEG_OK : SEG_ERROR);
 		}
-		if (o->join)
-			for (size_t i = 0; i < b->n; i++) {
-				const struct sample *s = &b->s[i];
-				struct join_match m;
-				if (!join_sample(o->join, s, &m))
-					continue;
-				bool thr = a->throttle ? throttle_is_signal(a->throttle, s) : sample_status(s) == 429;
-				analysis_add_segment(a, m.conn, m.start_ms, m.end_ms,
-						     thr ? SEG_THROTTLED : s->success ? SEG_OK : SEG_ERROR);
-			}
 		pipeline_done(pl, b);
 		progress_tick(&pg, in, false);
 	}
