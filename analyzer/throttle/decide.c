@@ -119,6 +119,8 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 			continue;
 		struct throttle_model_fit *o = &L->fits[tm];
 		double sk = f->null_miss ? 1.0 - (double)x->miss / (double)f->null_miss : 0;
+		if (sk < 0)
+			sk = 0; /* worse than knowing each second's throttled share */
 		if (o->scored && o->score >= sk)
 			continue;
 		o->scored = true;
@@ -298,8 +300,10 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 	/* headerless 503s: a limiter decided them when a model explains which requests were
 	 * refused and the accepted requests' latency does not grow with the load; when it does
 	 * (a queue filling up), the service was shedding load: overload, not a rate limit */
+	bool slow_refusals = f->reject_el_p50_ms >= 0 && f->accept_el_p50_ms >= 0 &&
+			     f->reject_el_p50_ms > 2 * f->accept_el_p50_ms + 50;
 	if (t->is_shadow)
-		g->res.finding = (f->latency_tracks_load || f->skill < SKILL_MIN) ?
+		g->res.finding = (f->latency_tracks_load || f->skill < SKILL_MIN || slow_refusals) ?
 					 THROTTLE_FINDING_OVERLOAD :
 					 THROTTLE_FINDING_PROBABLE;
 	else
