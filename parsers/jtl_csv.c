@@ -412,7 +412,7 @@ static bool map_from_names(struct jtl_csv *c, const struct field *f, size_t n)
 }
 
 /* Type of a value for header-less column inference. */
-enum vtype { V_EMPTY, V_INT, V_BOOL, V_DTYPE, V_TEXT, V_STAMP };
+enum vtype { V_EMPTY, V_INT, V_BOOL, V_DTYPE, V_TEXT, V_STAMP, V_URL };
 
 static enum vtype value_type(const char *p, size_t n)
 {
@@ -428,6 +428,8 @@ static enum vtype value_type(const char *p, size_t n)
 	int64_t ms;
 	if (jtl_parse_timestamp(p, n, NULL, 0, &ms))
 		return V_STAMP;
+	if (memmem(p, n, "://", 3))
+		return V_URL;
 	return V_TEXT;
 }
 
@@ -446,6 +448,8 @@ static int fit_score(int k, enum vtype t)
 		return t == V_DTYPE ? 6 : (t == V_EMPTY ? 1 : -1000);
 	case C_CODE:
 		return t == V_INT ? 2 : (t == V_TEXT || t == V_EMPTY ? 1 : -1000);
+	case C_URL:
+		return t == V_URL ? 4 : (t == V_BOOL || t == V_DTYPE || t == V_STAMP ? -1000 : 1);
 	default:
 		return t == V_BOOL || t == V_DTYPE || t == V_STAMP ? -1000 : 1;
 	}
