@@ -685,10 +685,14 @@ void throttle_report_json(cJSON *root, const struct throttle *t)
 	cJSON_AddBoolToObject(j, "detected", r->detected);
 	cJSON_AddStringToObject(j, "finding", throttle_finding_name(r->finding));
 	const struct throttle_group *p = r->primary ? r->primary : &r->overall;
-	if (p != &r->overall)
+	if (p != &r->overall) {
+		/* only some groups were throttled: the grouping itself tells who is limited */
 		json_add_str(j, "group", p->name);
-	else
+		cJSON_AddStringToObject(j, "group_key", region_by_name(r->region_by));
+	} else {
 		cJSON_AddNullToObject(j, "group");
+		cJSON_AddNullToObject(j, "group_key");
+	}
 	cJSON_AddStringToObject(j, "region_by", region_by_name(r->region_by));
 	json_add_u64(j, "samples", r->samples);
 	json_add_u64(j, "throttled", r->throttled);

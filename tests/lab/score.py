@@ -143,7 +143,9 @@ def answer_of(report):
         # a key partitions a limit only for a per-key scope: a shared or unknown answer names
         # none, whatever scope_detail.key holds (today's binary fills in the key it tested)
         "key": norm_key(sd.get("key")) if (sd and detected and norm_scope(t.get("scope"))
-                                           in PARTITIONED) else None,
+                                           in PARTITIONED) else
+               # only some groups were throttled: the grouping is the key that tells who
+               (norm_key(t.get("group_key")) if (detected and t.get("group_key")) else None),
         "key_from": sd_from,
         "retry_seen": num((t.get("retry_after") or {}).get("seen")),
         "retry_honoured": num((t.get("retry_after") or {}).get("honoured")),
