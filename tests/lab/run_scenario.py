@@ -147,7 +147,9 @@ def nginx_conf(s):
     ra_line = "add_header Retry-After %s always;" % ra[6:] if ra.startswith("fixed:") else ""
     if lim["server"] == "nginx-limit-req":
         zone = "limit_req_zone %s zone=lab:1m rate=%s;" % (KEYVAR[lim["key"]], p["rate"])
-        use = "limit_req zone=lab burst=%d nodelay;\n            limit_req_status %d;" % (p["burst"], st)
+        # nginx refuses "burst=0": no burst parameter is burst 0
+        use = "limit_req zone=lab%s nodelay;\n            limit_req_status %d;" % (
+            " burst=%d" % p["burst"] if p["burst"] > 0 else "", st)
     else:
         zone = "limit_conn_zone %s zone=lab:1m;" % KEYVAR[lim["key"]]
         use = "limit_conn lab %d;\n            limit_conn_status %d;" % (p["concurrency"], st)

@@ -33,6 +33,7 @@ PRESETS = ["issue-1", "issue-2", "issue-3", "issue-4", "issue-5", "issue-6", "is
            "issue-8", "issue-9"]
 
 MAX_SAMPLES = 3000
+WS_MAX_MESSAGES = 1500    # the capture is the input: ~190 gzipped bytes per message exchange
 FORMATS = ["csv-header", "csv-noheader", "csv-formatted", "xml-headers", "xml-noheaders"]
 STAMP_FORMATS = [("yyyy/MM/dd HH:mm:ss.SSS", False), ("yyyy-MM-dd HH:mm:ss,SSS", False),
                  ("dd.MM.yyyy HH:mm:ss.SSS", True), ("yyyy-MM-dd'T'HH:mm:ss.SSS", True)]
@@ -373,7 +374,7 @@ def f_stacked(s, d):
     offers = [rt * d.u(1.4, 3.0)] + [rt * d.u(0.3, 0.8) for _ in range(ntn - 1)]
     admitted = min(offers[0], rt) + sum(offers[1:])
     rg = max(rt * 1.1, admitted * d.u(0.6, 0.95))
-    bg = d.i(1, 30)
+    bg = d.i(5, 30)
     fmt = pick_format(d, ["xml-headers", "xml-headers", "csv-header"])
     smp = samplers(d)
     groups = []
@@ -405,8 +406,10 @@ def f_ws(s, d, key, mode, conns=None, period=None, rate=None, burst=None, honour
         period = period or min(5.0, (1.0 / rate) / d.u(1.5, 4.0))
         conns = conns or d.i(5, 40)
     dur = d.i(20, 40)
-    while conns / period * dur > MAX_SAMPLES:
-        dur -= 2
+    while conns / period * dur > WS_MAX_MESSAGES and dur > 15:
+        dur -= 1
+    while conns / period * dur > WS_MAX_MESSAGES and conns > 5:
+        conns -= 1
     s["limiter"] = {"server": "ws-bucket", "key": key, "params": {"rate_per_s": r2(rate), "burst": int(burst)},
                     "status": "in-band", "retry_after": "in-band:countdown"}
     runs = [{"connections": int(conns), "period_s": r2(period), "mode": mode, "duration_s": dur,
