@@ -447,7 +447,9 @@ def f_nginx_tc(s, d, sub=None):
     # the per-thread rate counts transactions: each has len(samplers) requests
     n = len(g["samplers"])
     g["timer"]["per_thread_rps"] = r2(g["timer"]["per_thread_rps"] / n)
-    g["loops"] = int(g["timer"]["per_thread_rps"] * g["duration_s"]) + 5
+    # threads end by their loop count before the scheduler stops them: a transaction cut by the
+    # scheduler is never written (its finished children would be in the limiter's log only)
+    g["loops"] = max(3, int(g["timer"]["per_thread_rps"] * (g["duration_s"] - g["ramp_s"] - 3)))
     fmt = pick_format(d, ["xml-headers", "xml-noheaders", "csv-header"])
     s["client"].update({k: v for k, v in fmt.items() if k != "args"})
     s["args"] = (["--sub-results"] if (d.p(0.5) if sub is None else sub) and fmt["format"].startswith("xml") else [])

@@ -434,7 +434,7 @@ def compute(s, recs, inputs):
 
 
 def main(argv):
-    dirs = [a for a in argv[1:] if not a.startswith("--")]
+    dirs = [a for a in argv[1:] if not a.startswith("--") and not a.rstrip("/").endswith(".tmp")]
     if not dirs:
         sys.stderr.write(__doc__)
         return 2
