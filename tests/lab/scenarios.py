@@ -444,12 +444,12 @@ def f_nginx_tc(s, d, sub=None):
     g = s["client"]["groups"][0]
     g["samplers"] = samplers(d, d.c([2, 3]))
     g["tc"] = d.c(["Checkout flow", "Login and browse", "Send message"])
-    # the per-thread rate counts transactions: each has len(samplers) requests
+    # the thread group's timers pace every sampler (the children), so the per-thread request
+    # rate stays as drawn; threads end by their loop count (transactions) before the scheduler
+    # stops them: a transaction cut by the scheduler is never written (its finished children
+    # would be in the limiter's log only)
     n = len(g["samplers"])
-    g["timer"]["per_thread_rps"] = r2(g["timer"]["per_thread_rps"] / n)
-    # threads end by their loop count before the scheduler stops them: a transaction cut by the
-    # scheduler is never written (its finished children would be in the limiter's log only)
-    g["loops"] = max(3, int(g["timer"]["per_thread_rps"] * (g["duration_s"] - g["ramp_s"] - 3)))
+    g["loops"] = max(3, int(g["timer"]["per_thread_rps"] / n * (g["duration_s"] - g["ramp_s"] - 3)))
     fmt = pick_format(d, ["xml-headers", "xml-noheaders", "csv-header"])
     s["client"].update({k: v for k, v in fmt.items() if k != "args"})
     s["args"] = (["--sub-results"] if (d.p(0.5) if sub is None else sub) and fmt["format"].startswith("xml") else [])
@@ -616,7 +616,8 @@ def est_samples(s):
             t = gr["timer"]
             per = len(gr["samplers"])
             if t["mode"] == "ctt":
-                n += gr["threads"] * per * min(gr["loops"], t["per_thread_rps"] * max(1, gr["duration_s"] - gr["ramp_s"] / 2.0))
+                # the timer paces every sampler, not every iteration
+                n += gr["threads"] * min(gr["loops"] * per, t["per_thread_rps"] * max(1, gr["duration_s"] - gr["ramp_s"] / 2.0))
             elif t["mode"] == "ctt-all":
                 n += per * t["total_rps"] * max(1, gr["duration_s"] - gr["ramp_s"] / 2.0)
             else:
