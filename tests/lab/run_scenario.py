@@ -19,6 +19,9 @@ usage: sudo tests/lab/run_scenario.py --seed S --index I [--family F] [--out DIR
 Needs Debian 12 packages jmeter jmeter-http openjdk-17-jdk-headless nginx tcpdump iproute2
 python3 (JTLSCOPE_INSTALL=1 apt-get installs missing ones).  --keep keeps the temp dir.
 Exit status 0 ok, 1 the run failed (nothing written), 2 usage.
+
+       tests/lab/run_scenario.py --verify DIR...     (no root) checks that every HTTP sample in
+       a folder's JTL(s) has its decision in limiter.log.gz and vice versa (counts must be equal)
 """
 import argparse
 import gzip
@@ -147,7 +150,9 @@ def nginx_conf(s):
     ra_line = "add_header Retry-After %s always;" % ra[6:] if ra.startswith("fixed:") else ""
     if lim["server"] == "nginx-limit-req":
         zone = "limit_req_zone %s zone=lab:1m rate=%s;" % (KEYVAR[lim["key"]], p["rate"])
-        use = "limit_req zone=lab burst=%d nodelay;\n            limit_req_status %d;" % (p["burst"], st)
+        # nginx refuses "burst=0": no burst parameter is burst 0
+        use = "limit_req zone=lab%s nodelay;\n            limit_req_status %d;" % (
+            " burst=%d" % p["burst"] if p["burst"] > 0 else "", st)
     else:
         zone = "limit_conn_zone %s zone=lab:1m;" % KEYVAR[lim["key"]]
         use = "limit_conn lab %d;\n            limit_conn_status %d;" % (p["concurrency"], st)
@@ -421,7 +426,45 @@ def _run(s, work, out_root):
         t["expect"]["model"], t["expect"]["scope"]))
 
 
+def jtl_samples(path):
+    """HTTP samples in a gzipped JTL (CSV: records, minus the header; XML: <httpSample> elements)"""
+    import csv
+    import io
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as f:
+        text = f.read()
+    if text.lstrip().startswith("<"):
+        return text.count("<httpSample ")
+    rows = list(csv.reader(io.StringIO(text)))
+    rows = [r for r in rows if r]
+    if rows and rows[0] and rows[0][0] == "timeStamp":
+        rows = rows[1:]
+    return len(rows)
+
+
+def verify(dirs):
+    """every JTL sample has its line in the limiter log and vice versa (HTTP scenarios)"""
+    bad = 0
+    for d in dirs:
+        d = d.rstrip("/")
+        if d.endswith(".tmp"):
+            continue
+        with open(os.path.join(d, "truth.json")) as f:
+            t = json.load(f)
+        jtls = [n for n in t["inputs"] if n.endswith((".csv.gz", ".xml.gz"))]
+        if not jtls:
+            print("%s: capture only (WebSocket), %d message decisions" % (os.path.basename(d), t["observed"]["requests"]))
+            continue
+        n = sum(jtl_samples(os.path.join(d, j)) for j in jtls)
+        ok = n == t["observed"]["requests"]
+        bad += not ok
+        print("%s: %d JTL samples, %d limiter decisions %s" % (os.path.basename(d), n, t["observed"]["requests"],
+                                                              "ok" if ok else "MISMATCH"))
+    return 1 if bad else 0
+
+
 def main():
+    if len(sys.argv) > 1 and sys.argv[1] == "--verify":
+        return verify(sys.argv[2:])
     ap = argparse.ArgumentParser(description="run one limiter-lab scenario")
     ap.add_argument("--seed", type=int)
     ap.add_argument("--index", type=int)

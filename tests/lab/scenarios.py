@@ -33,6 +33,7 @@ PRESETS = ["issue-1", "issue-2", "issue-3", "issue-4", "issue-5", "issue-6", "is
            "issue-8", "issue-9"]
 
 MAX_SAMPLES = 3000
+WS_MAX_MESSAGES = 1500    # the capture is the input: ~190 gzipped bytes per message exchange
 FORMATS = ["csv-header", "csv-noheader", "csv-formatted", "xml-headers", "xml-noheaders"]
 STAMP_FORMATS = [("yyyy/MM/dd HH:mm:ss.SSS", False), ("yyyy-MM-dd HH:mm:ss,SSS", False),
                  ("dd.MM.yyyy HH:mm:ss.SSS", True), ("yyyy-MM-dd'T'HH:mm:ss.SSS", True)]
@@ -373,7 +374,7 @@ def f_stacked(s, d):
     offers = [rt * d.u(1.4, 3.0)] + [rt * d.u(0.3, 0.8) for _ in range(ntn - 1)]
     admitted = min(offers[0], rt) + sum(offers[1:])
     rg = max(rt * 1.1, admitted * d.u(0.6, 0.95))
-    bg = d.i(1, 30)
+    bg = d.i(5, 30)
     fmt = pick_format(d, ["xml-headers", "xml-headers", "csv-header"])
     smp = samplers(d)
     groups = []
@@ -405,8 +406,10 @@ def f_ws(s, d, key, mode, conns=None, period=None, rate=None, burst=None, honour
         period = period or min(5.0, (1.0 / rate) / d.u(1.5, 4.0))
         conns = conns or d.i(5, 40)
     dur = d.i(20, 40)
-    while conns / period * dur > MAX_SAMPLES:
-        dur -= 2
+    while conns / period * dur > WS_MAX_MESSAGES and dur > 15:
+        dur -= 1
+    while conns / period * dur > WS_MAX_MESSAGES and conns > 5:
+        conns -= 1
     s["limiter"] = {"server": "ws-bucket", "key": key, "params": {"rate_per_s": r2(rate), "burst": int(burst)},
                     "status": "in-band", "retry_after": "in-band:countdown"}
     runs = [{"connections": int(conns), "period_s": r2(period), "mode": mode, "duration_s": dur,
@@ -441,10 +444,12 @@ def f_nginx_tc(s, d, sub=None):
     g = s["client"]["groups"][0]
     g["samplers"] = samplers(d, d.c([2, 3]))
     g["tc"] = d.c(["Checkout flow", "Login and browse", "Send message"])
-    # the per-thread rate counts transactions: each has len(samplers) requests
+    # the thread group's timers pace every sampler (the children), so the per-thread request
+    # rate stays as drawn; threads end by their loop count (transactions) before the scheduler
+    # stops them: a transaction cut by the scheduler is never written (its finished children
+    # would be in the limiter's log only)
     n = len(g["samplers"])
-    g["timer"]["per_thread_rps"] = r2(g["timer"]["per_thread_rps"] / n)
-    g["loops"] = int(g["timer"]["per_thread_rps"] * g["duration_s"]) + 5
+    g["loops"] = max(3, int(g["timer"]["per_thread_rps"] / n * (g["duration_s"] - g["ramp_s"] - 3)))
     fmt = pick_format(d, ["xml-headers", "xml-noheaders", "csv-header"])
     s["client"].update({k: v for k, v in fmt.items() if k != "args"})
     s["args"] = (["--sub-results"] if (d.p(0.5) if sub is None else sub) and fmt["format"].startswith("xml") else [])
@@ -611,7 +616,8 @@ def est_samples(s):
             t = gr["timer"]
             per = len(gr["samplers"])
             if t["mode"] == "ctt":
-                n += gr["threads"] * per * min(gr["loops"], t["per_thread_rps"] * max(1, gr["duration_s"] - gr["ramp_s"] / 2.0))
+                # the timer paces every sampler, not every iteration
+                n += gr["threads"] * min(gr["loops"] * per, t["per_thread_rps"] * max(1, gr["duration_s"] - gr["ramp_s"] / 2.0))
             elif t["mode"] == "ctt-all":
                 n += per * t["total_rps"] * max(1, gr["duration_s"] - gr["ramp_s"] / 2.0)
             else:

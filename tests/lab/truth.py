@@ -237,7 +237,8 @@ def compute(s, recs, inputs):
     threads_extra = {}
     if onset is not None:
         w = max(6000.0, 3000.0 * pacing)
-        trailing = [r for r in recs if onset - w < r["t_in"] <= onset]
+        # + 100 ms: requests that arrived together with the onset (a lockstep burst) count too
+        trailing = [r for r in recs if onset - w < r["t_in"] <= onset + 100.0]
         threads_at_onset = len({r["th"] for r in trailing})
         if lim.get("unlimited_listen"):
             # one region throttled: the top level answers for the throttled region's threads
@@ -433,7 +434,7 @@ def compute(s, recs, inputs):
 
 
 def main(argv):
-    dirs = [a for a in argv[1:] if not a.startswith("--")]
+    dirs = [a for a in argv[1:] if not a.startswith("--") and not a.rstrip("/").endswith(".tmp")]
     if not dirs:
         sys.stderr.write(__doc__)
         return 2

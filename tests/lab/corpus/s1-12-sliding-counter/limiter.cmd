@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18196 --algo sliding-counter --key shared --status 503 --retry-after http-date --log /tmp/jtlscope-lab.r0rzosgm/limiter.log --limit 11 --window 10 --ratelimit-headers --delay-ms 4 --jitter-ms 12

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18204 --algo concurrency-queue --key shared --status 503 --retry-after absent --log /tmp/jtlscope-lab.lar88k60/limiter.log --workers 8 --queue 29 --delay-ms 99.257 --jitter-ms 10

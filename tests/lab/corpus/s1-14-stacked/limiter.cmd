@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18212 --algo stacked --key header:X-Tenant --status 429 --retry-after countdown --log /tmp/jtlscope-lab.ftw2lvi3/limiter.log --rate 3.98 --burst 18 --global-rate 5.356 --global-burst 1 --delay-ms 4 --jitter-ms 12
