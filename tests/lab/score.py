@@ -465,6 +465,12 @@ def judge(name, card, floor):
     out = []
     if not floor:
         return out
+    if floor.get("scenarios") not in (None, card["scenarios"]):
+        # not a failure by itself (the percentages are judged as they are), but the floor no
+        # longer describes this folder: say so, so that it gets re-measured
+        out.append((True, "%s: floor measured on %d scenarios, the folder has %d: re-measure "
+                    "with score.py --measure-floor # SKIP" % (name, floor["scenarios"],
+                                                             card["scenarios"])))
     if "overall_pct" in floor:
         got = card["overall"]["pct"]
         ok = got is not None and got + 1e-9 >= floor["overall_pct"]
@@ -498,7 +504,8 @@ def measured_floor(card):
     def down(r, n):
         return (1000 * r // n) / 10.0 if n else 0.0
     h = card["high_confidence"]
-    return {"overall_pct": down(card["overall"]["right"], card["overall"]["applicable"]),
+    return {"scenarios": card["scenarios"],
+            "overall_pct": down(card["overall"]["right"], card["overall"]["applicable"]),
             "high": {"min_answers": 5, "pct": down(h["right"], h["answers"])},
             "checks": {c: down(v["right"], v["applicable"]) for c, v in card["checks"].items()
                        if v["applicable"] > 0}}

@@ -474,6 +474,10 @@ class TestScorecard(unittest.TestCase):
         rc, out, err = self.env.run("--floor", high, "--tap")
         self.assertEqual(rc, 1)
         self.assertIn("not ok - accuracy: corpus (default floor) high-confidence", out)
+        moved = self.floor({"sets": {"corpus": {"scenarios": 3, "overall_pct": 0.0}}})
+        rc, out, err = self.env.run("--floor", moved, "--tap")
+        self.assertEqual(rc, 0)
+        self.assertIn("floor measured on 3 scenarios, the folder has 4", out)
         few = self.floor({"default": {"high": {"min_answers": 6, "pct": 99.0}}})
         rc, out, err = self.env.run("--floor", few, "--tap")
         self.assertEqual(rc, 0)
@@ -483,6 +487,7 @@ class TestScorecard(unittest.TestCase):
         rc, out, err = self.env.run("--measure-floor")
         self.assertEqual(rc, 0, err)
         f = json.loads(out)["corpus"]
+        self.assertEqual(f["scenarios"], 4)
         self.assertEqual(f["high"]["pct"], 80.0)
         self.assertEqual(f["checks"]["model"], 66.6)   # rounded down
 
