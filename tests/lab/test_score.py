@@ -20,7 +20,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCORE = os.path.join(HERE, "score.py")
 sys.path.insert(0, HERE)
-import score  # noqa: E402
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import score  # noqa: E402,F401  (imported so that a syntax error fails every test run)
 
 FAKE = """#!/usr/bin/env python3
 import shutil, sys, os
