@@ -198,63 +198,112 @@ static int64_t floor_div(int64_t a, int64_t b)
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-/* Double the bucket width (merging pairs) until the span fits ANALYSIS_MAX_BUCKETS. */
-static void series_coarsen(struct series *s)
+/* Series storage.  The used buckets b[0 .. n) sit at index `front` of an allocation of `cap`
+ * buckets; slack buckets are uninitialised.  Growing past either end re-allocates at twice the
+ * needed size with the used part centred, so appends at either end (JTL rows come in completion
+ * order: starts go backwards a little, and forwards for the whole run) cost amortised O(1)
+ * bucket copies instead of one copy of the whole series per new bucket. */
+
+static void bucket_release(struct series_bucket *b)
 {
-	int64_t nw = s->width_ms * 2;
-	int64_t nbase = floor_div(s->base_ms, nw) * nw;
-	size_t nn = (size_t)((s->base_ms + (int64_t)s->n * s->width_ms - nbase + nw - 1) / nw);
-	struct series_bucket *nb = xcalloc(nn ? nn : 1, sizeof *nb);
-	for (size_t i = 0; i < nn; i++)
-		analysis_bucket_init(&nb[i]);
-	for (size_t i = 0; i < s->n; i++) {
-		int64_t t = s->base_ms + (int64_t)i * s->width_ms;
-		size_t j = (size_t)((t - nbase) / nw);
-		analysis_bucket_merge(&nb[j], &s->b[i]);
-		hist_free(&s->b[i].elapsed_ok);
-		hist_free(&s->b[i].elapsed_err);
-	}
-	free(s->b);
-	s->b = nb;
-	s->n = nn;
-	s->base_ms = nbase;
-	s->width_ms = nw;
+	hist_free(&b->elapsed);
+	hist_free(&b->elapsed_ok);
+	hist_free(&b->elapsed_err);
 }
 
-static struct series_bucket *series_at(struct series *s, int64_t ts)
+void analysis_series_release(struct series *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		bucket_release(&s->b[i]);
+	if (s->b)
+		free(s->b - s->front);
+	s->b = NULL;
+	s->n = s->front = s->cap = 0;
+}
+
+/* Make room for kf new buckets before b[0] and kb after b[n-1] (not initialised here). */
+static void series_reserve(struct series *s, size_t kf, size_t kb)
+{
+	if (s->b && kf <= s->front && kb <= s->cap - s->front - s->n)
+		return;
+	size_t need, ncap, bytes;
+	if (!size_add(s->n, kf, &need) || !size_add(need, kb, &need) || !size_mul(need, 2, &ncap) ||
+	    !size_add(ncap, 16, &ncap) || !size_mul(ncap, sizeof *s->b, &bytes)) {
+		fprintf(stderr, "jtlscope: out of memory (series size)\n");
+		abort();
+	}
+	struct series_bucket *mem = xmalloc(bytes);
+	size_t nfront = (ncap - need) / 2 + kf;
+	if (s->n)
+		memcpy(mem + nfront, s->b, s->n * sizeof *s->b);
+	if (s->b)
+		free(s->b - s->front);
+	s->b = mem + nfront;
+	s->front = nfront;
+	s->cap = ncap;
+}
+
+/* Double the bucket width, merging pairs in place: new bucket j takes old buckets whose start
+ * falls in it; j <= i for every old index i, so a forward pass never overwrites unread data. */
+void analysis_series_coarsen(struct series *s)
+{
+	int64_t w = s->width_ms, nw = w * 2;
+	int64_t nbase = floor_div(s->base_ms, nw) * nw;
+	s->width_ms = nw;
+	if (s->n == 0) {
+		s->base_ms = nbase;
+		return;
+	}
+	size_t shift = (size_t)((s->base_ms - nbase) / w); /* 0 or 1 */
+	size_t nn = (s->n + shift + 1) / 2;
+	for (size_t i = 0; i < s->n; i++) {
+		size_t j = (i + shift) / 2;
+		if (j == i)
+			continue;
+		if ((i + shift) % 2 == 0 || (i == 0 && shift == 1)) {
+			s->b[j] = s->b[i];          /* first old bucket of new bucket j: move */
+		} else {
+			analysis_bucket_merge(&s->b[j], &s->b[i]);
+			bucket_release(&s->b[i]);
+		}
+	}
+	/* buckets [nn, n) were moved or merged: they become slack */
+	s->n = nn;
+	s->base_ms = nbase;
+}
+
+struct series_bucket *analysis_series_at(struct series *s, int64_t ts)
 {
 	for (;;) {
 		int64_t w = s->width_ms;
 		int64_t start = floor_div(ts, w) * w;
 		if (s->n == 0) {
-			s->b = xcalloc(1, sizeof *s->b);
+			series_reserve(s, 0, 1);
 			analysis_bucket_init(&s->b[0]);
 			s->n = 1;
 			s->base_ms = start;
 			return &s->b[0];
 		}
 		int64_t lo = s->base_ms, hi = s->base_ms + (int64_t)s->n * w;
+		if (start >= lo && start < hi)
+			return &s->b[(start - lo) / w];
 		int64_t nlo = start < lo ? start : lo;
 		int64_t nhi = start + w > hi ? start + w : hi;
 		/* guard against absurd spans (hostile timestamps) before computing sizes */
 		if ((nhi - nlo) / w > (int64_t)ANALYSIS_MAX_BUCKETS) {
-			series_coarsen(s);
+			analysis_series_coarsen(s);
 			continue;
 		}
-		if (nlo < lo || nhi > hi) {
-			size_t nn = (size_t)((nhi - nlo) / w);
-			size_t shift = (size_t)((lo - nlo) / w);
-			struct series_bucket *nb = xcalloc(nn, sizeof *nb);
-			memcpy(nb + shift, s->b, s->n * sizeof *nb);
-			for (size_t i = 0; i < shift; i++)
-				analysis_bucket_init(&nb[i]);
-			for (size_t i = shift + s->n; i < nn; i++)
-				analysis_bucket_init(&nb[i]);
-			free(s->b);
-			s->b = nb;
-			s->n = nn;
-			s->base_ms = nlo;
-		}
+		size_t kf = (size_t)((lo - nlo) / w), kb = (size_t)((nhi - hi) / w);
+		series_reserve(s, kf, kb);
+		s->b -= kf;
+		s->front -= kf;
+		for (size_t i = 0; i < kf; i++)
+			analysis_bucket_init(&s->b[i]);
+		for (size_t i = 0; i < kb; i++)
+			analysis_bucket_init(&s->b[kf + s->n + i]);
+		s->n += kf + kb;
+		s->base_ms = nlo;
 		return &s->b[(start - s->base_ms) / w];
 	}
 }
@@ -353,7 +402,7 @@ void analysis_add(struct analysis *a, const struct sample *s)
 
 	/* series */
 	if (s->has & SH_TS) {
-		struct series_bucket *b = series_at(&a->series, s->ts_ms);
+		struct series_bucket *b = analysis_series_at(&a->series, s->ts_ms);
 		b->count++;
 		b->throttled += throttled;
 		b->errors += !s->success;
@@ -411,6 +460,26 @@ void analysis_add_capture(struct analysis *a, const struct capture_totals *t)
 	c->tls_connections += t->tls_connections;
 	c->retransmissions += t->retransmissions;
 	c->incomplete += t->incomplete;
+	c->websocket_exchanges += t->websocket_exchanges;
+	c->websocket_pushes += t->websocket_pushes;
+	c->tls_exchanges += t->tls_exchanges;
+	c->tls_encrypted += t->tls_encrypted;
+	c->tls_decrypted += t->tls_decrypted;
+}
+
+void analysis_add_capture_size(struct analysis *a, const char *size_class, uint64_t count)
+{
+	struct capture_totals *c = &a->capture;
+	for (size_t i = 0; i < c->nsizes; i++) {
+		if (strcmp(c->sizes[i].code, size_class) == 0) {
+			c->sizes[i].count += count;
+			return;
+		}
+	}
+	c->sizes = xrealloc(c->sizes, (c->nsizes + 1) * sizeof *c->sizes);
+	c->sizes[c->nsizes].code = xstrdup(size_class);
+	c->sizes[c->nsizes].count = count;
+	c->nsizes++;
 }
 
 void analysis_add_capture_code(struct analysis *a, int status, uint64_t count)
@@ -453,11 +522,14 @@ void analysis_finish(struct analysis *a)
 		stats_complete(&a->labels[i]);
 	}
 	stats_complete(&a->overall);
+	/* elapsed = err + ok: the failure histogram's storage becomes elapsed (no third histogram
+	 * per bucket); the sums are the same, as + is commutative */
 	for (size_t i = 0; i < a->series.n; i++) {
 		struct series_bucket *b = &a->series.b[i];
+		hist_free(&b->elapsed);
+		b->elapsed = b->elapsed_err;
+		hist_init(&b->elapsed_err, HIST_COARSE);
 		hist_merge(&b->elapsed, &b->elapsed_ok);
-		hist_merge(&b->elapsed, &b->elapsed_err);
-		hist_free(&b->elapsed_err);
 	}
 	/* active threads per bucket from per-thread spans (difference array) */
 	a->threads = a->thread_map.n;
@@ -516,13 +588,11 @@ void analysis_free(struct analysis *a)
 	for (size_t i = 0; i < a->capture.ncodes; i++)
 		free(a->capture.codes[i].code);
 	free(a->capture.codes);
+	for (size_t i = 0; i < a->capture.nsizes; i++)
+		free(a->capture.sizes[i].code);
+	free(a->capture.sizes);
 	free(a->segments);
-	for (size_t i = 0; i < a->series.n; i++) {
-		hist_free(&a->series.b[i].elapsed);
-		hist_free(&a->series.b[i].elapsed_ok);
-		hist_free(&a->series.b[i].elapsed_err);
-	}
-	free(a->series.b);
+	analysis_series_release(&a->series);
 	for (size_t i = 0; i < a->ninputs; i++) {
 		free(a->inputs[i].path);
 		free(a->inputs[i].format);

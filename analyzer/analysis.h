@@ -22,7 +22,7 @@
 #define ANALYSIS_MAX_LABELS 10000
 #define ANALYSIS_MAX_CODES 1000
 #define ANALYSIS_MAX_GROUPS 1000
-#define ANALYSIS_MAX_BUCKETS 200000   /* series width doubles when a run needs more */
+#define ANALYSIS_MAX_BUCKETS 8192     /* series width doubles when a run needs more */
 #define ANALYSIS_OTHER_LABEL "(other labels)"
 #define ANALYSIS_MAX_SEGMENTS 20000  /* captured exchanges kept for the per-connection chart */
 
@@ -69,8 +69,12 @@ struct series_bucket {
 struct series {
 	int64_t base_ms;          /* start of bucket 0 (multiple of width_ms) */
 	int64_t width_ms;
-	struct series_bucket *b;
+	struct series_bucket *b;  /* b[0 .. n) */
 	size_t n;
+	/* private: b is bucket `front` of an allocation of `cap` buckets; the slack on either side
+	 * lets the series grow at both ends by amortised O(1) (capacity doubles), and coarsening
+	 * merges bucket pairs in place.  Release with analysis_series_release. */
+	size_t front, cap;
 };
 
 struct input_info {
@@ -79,6 +83,7 @@ struct input_info {
 	bool gzip;
 	uint64_t records, skipped, headers_repeated;
 	uint64_t bytes;           /* decompressed bytes read */
+	uint64_t unknown_elements; /* XML: children of <testResults> that are not samples */
 	bool truncated;
 	char *error;              /* fatal error, or NULL */
 };
@@ -87,6 +92,11 @@ struct input_info {
 struct capture_totals {
 	uint64_t inputs, packets, connections, exchanges, websocket_frames, tls_connections;
 	uint64_t retransmissions, incomplete;
+	uint64_t websocket_exchanges, websocket_pushes;  /* client messages; unanswered server ones */
+	uint64_t tls_exchanges, tls_encrypted;           /* record-run exchanges; conns not decrypted */
+	uint64_t tls_decrypted;                          /* TLS connections decrypted with a key log */
+	struct code_count *sizes;  /* TLS: response size class ("1.2-1.3 KB") -> exchanges */
+	size_t nsizes;
 	struct code_count *codes;  /* HTTP status -> responses, sorted after finish */
 	size_t ncodes;
 };
@@ -142,6 +152,8 @@ void analysis_add_input(struct analysis *a, const struct input_info *info);
 /* Add a capture's counters (codes not included: analysis_add_capture_code). */
 void analysis_add_capture(struct analysis *a, const struct capture_totals *t);
 void analysis_add_capture_code(struct analysis *a, int status, uint64_t count);
+/* TLS exchanges whose content stayed encrypted, by response size class (kept in input order). */
+void analysis_add_capture_size(struct analysis *a, const char *size_class, uint64_t count);
 /* Keep one captured exchange for the strip chart (bounded: later ones are only counted). */
 void analysis_add_segment(struct analysis *a, uint64_t conn, int64_t start_ms, int64_t end_ms,
 			  enum segment_outcome outcome);
@@ -155,6 +167,13 @@ void analysis_stats_init(struct stats *s, const char *name, size_t n);
 void analysis_stats_merge(struct stats *a, const struct stats *b);
 void analysis_bucket_init(struct series_bucket *b);
 void analysis_bucket_merge(struct series_bucket *a, const struct series_bucket *b);
+/* The bucket of s holding time ts, created (empty) when outside the span; the width doubles
+ * (bucket pairs merged in place) while the span would exceed ANALYSIS_MAX_BUCKETS. */
+struct series_bucket *analysis_series_at(struct series *s, int64_t ts);
+/* Double the width of s once, merging bucket pairs in place. */
+void analysis_series_coarsen(struct series *s);
+/* Free the buckets' histograms and the storage; s is empty (width kept) afterwards. */
+void analysis_series_release(struct series *s);
 /* Id of a thread name, with its span (empty) and group (0) slots grown when it is new (*added);
  * the caller sets thread_group[id] then. */
 size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool *added);

@@ -2,7 +2,9 @@
 #include "analyzer/join.h"
 
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "analyzer/strmap.h"
 #include "common/util.h"
@@ -14,7 +16,10 @@ struct join_pend {
 	uint64_t older;          /* seq + 1 of the next older entry in the same slot, 0 = none */
 	int64_t req_first_us, req_last_us, resp_first_us, resp_last_us, connect_us;
 	uint64_t conn;
-	bool matched;
+	uint64_t sni_h, addr_h;  /* TLS: hashes of the SNI (0 = none) and the server address */
+	uint64_t resp_bytes;
+	struct ratelimit rl;     /* the response's rate-limit headers (plain HTTP) */
+	bool matched, tls;
 };
 
 void join_init(struct join *j, struct capture *cap)
@@ -95,6 +100,12 @@ static bool url_parts(struct strref url, struct strref *host, struct strref *pat
 	return e > a;
 }
 
+static bool url_is_https(struct strref url)
+{
+	return (url.n >= 8 && strncasecmp(url.p, "https://", 8) == 0) ||
+	       (url.n >= 6 && strncasecmp(url.p, "wss://", 6) == 0);
+}
+
 static inline struct join_pend *at_seq(struct join *j, uint64_t seq)
 {
 	return &j->pend[seq % j->cap_pend];
@@ -159,8 +170,57 @@ static void push_exchange(struct join *j, const struct capture_http *h, uint64_t
 		.resp_last_us = h->resp_last_ns / 1000,
 		.connect_us = h->connect_ns / 1000,
 		.conn = conn,
+		.resp_bytes = h->resp_header_bytes + h->resp_body_bytes,
+		.rl = h->rl,
 	};
 	link_entry(j, seq);
+}
+
+static uint64_t lower_hash(struct strref s)
+{
+	char buf[256];
+	size_t n = s.n < sizeof buf ? s.n : sizeof buf;
+	for (size_t i = 0; i < n; i++) {
+		char c = s.p[i];
+		buf[i] = (c >= 'A' && c <= 'Z') ? (char)(c - 'A' + 'a') : c;
+	}
+	return hash_bytes(buf, n) | 1u;   /* never 0 */
+}
+
+/* Encrypted exchanges are keyed by server port only: no host, path or status is visible. */
+static uint64_t tls_key(unsigned port)
+{
+	char buf[16];
+	int n = snprintf(buf, sizeof buf, "tls:%u", port);
+	return hash_bytes(buf, (size_t)n);
+}
+
+static void push_tls(struct join *j, const struct capture_event *ev)
+{
+	const struct capture_tls_exchange *x = &ev->u.tlsx;
+	if (j->count == j->cap_pend) {
+		if (j->cap_pend < JOIN_MAX_PENDING)
+			grow(j);
+		else
+			evict_oldest(j);
+	}
+	uint64_t seq = j->head + j->count++;
+	struct join_pend *e = at_seq(j, seq);
+	*e = (struct join_pend){
+		.key = tls_key(ev->conn.server_port),
+		.req_first_us = x->req_first_ns / 1000,
+		.req_last_us = x->req_last_ns / 1000,
+		.resp_first_us = x->resp_first_ns / 1000,
+		.resp_last_us = x->resp_last_ns / 1000,
+		.connect_us = x->connect_ns / 1000,
+		.conn = ev->conn.id,
+		.sni_h = x->sni.n ? lower_hash(x->sni) : 0,
+		.addr_h = lower_hash(ev->conn.server),
+		.resp_bytes = x->resp_bytes,
+		.tls = true,
+	};
+	link_entry(j, seq);
+	j->tls_exchanges++;
 }
 
 /* Read capture events until the capture is ahead of until_ms. */
@@ -178,6 +238,8 @@ static void read_ahead(struct join *j, int64_t until_ms)
 		j->cap_time_ms = ev.ts_ns / 1000000;
 		if (ev.kind == CAP_EV_HTTP && !(ev.u.http.flags & CAP_HTTP_NO_REQUEST))
 			push_exchange(j, &ev.u.http, ev.conn.id);
+		else if (ev.kind == CAP_EV_TLS_EXCHANGE && !ev.u.tlsx.h2)
+			push_tls(j, &ev);
 	}
 }
 
@@ -204,6 +266,76 @@ static int status_of(const struct sample *s)
 	return st < 0 ? 0 : st; /* "Non HTTP response code: ..." = no response */
 }
 
+/* An https sample against the encrypted exchanges to its server port: timing (request start
+ * vs the sample's start plus its connect time, response end vs the sample's end) and the
+ * thread's keep-alive connection.  Returns seq + 1 of the exchange, 0 for none (*ambiguous). */
+static uint64_t match_tls(struct join *j, const struct sample *s, struct strref host,
+			  uint64_t *tc, bool *ambiguous)
+{
+	unsigned port = 443;
+	struct strref h = host;
+	const char *colon = h.n && h.p[0] != '[' ? memchr(h.p, ':', h.n) : NULL;
+	if (h.n && h.p[0] == '[') {
+		const char *rb = memchr(h.p, ']', h.n);
+		if (rb && rb + 1 < h.p + h.n && rb[1] == ':')
+			colon = rb + 1;
+		if (rb)
+			h = (struct strref){ h.p + 1, (size_t)(rb - h.p) - 1 };
+	}
+	if (colon) {
+		int64_t pv;
+		if (!parse_i64(colon + 1, (size_t)(host.p + host.n - colon - 1), 1, 65535, &pv))
+			return 0;
+		port = (unsigned)pv;
+		if (host.p[0] != '[')
+			h.n = (size_t)(colon - host.p);
+	}
+	uint64_t hh = lower_hash(h);
+	uint64_t key = tls_key(port);
+	int64_t el = (s->has & SH_ELAPSED) && s->elapsed_ms > 0 ? s->elapsed_ms : 0;
+	int64_t conn_ms = (s->has & SH_CONNECT) && s->connect_ms > 0 ? s->connect_ms : 0;
+	int64_t t0 = (s->ts_ms + conn_ms) * 1000, t1 = (s->ts_ms + el) * 1000;
+	int64_t tol = (int64_t)JOIN_TOLERANCE_MS * 1000;
+	uint64_t best = 0, own = 0;
+	int64_t bd = INT64_MAX, sd = INT64_MAX, od = INT64_MAX;
+	for (uint64_t q = j->slots[key & (j->nslots - 1)]; q; ) {
+		uint64_t seq = q - 1;
+		if (seq < j->head)
+			break;
+		struct join_pend *e = at_seq(j, seq);
+		q = e->older;
+		if (e->key != key || !e->tls || e->matched)
+			continue;
+		if (e->sni_h && e->sni_h != hh && e->addr_h != hh)
+			continue;
+		int64_t d0 = e->req_first_us - t0, d1 = e->resp_last_us ? e->resp_last_us - t1 : 0;
+		d0 = d0 < 0 ? -d0 : d0;
+		d1 = d1 < 0 ? -d1 : d1;
+		if (d0 > tol || d1 > tol)
+			continue;
+		int64_t d = d0 + d1;
+		if (tc && *tc && e->conn == *tc && d < od) {
+			own = seq + 1;
+			od = d;
+		}
+		if (d < bd) {
+			sd = bd;
+			best = seq + 1;
+			bd = d;
+		} else if (d < sd) {
+			sd = d;
+		}
+	}
+	/* the thread's own connection wins unless another is clearly closer in time */
+	if (own && od <= bd + (int64_t)JOIN_TLS_SLACK_MS * 1000)
+		return own;
+	if (best && sd - bd <= (int64_t)JOIN_TIE_MS * 1000) {
+		*ambiguous = true;
+		return 0;
+	}
+	return best;
+}
+
 bool join_sample(struct join *j, const struct sample *s, struct join_match *m)
 {
 	j->samples++;
@@ -226,7 +358,7 @@ bool join_sample(struct join *j, const struct sample *s, struct join_match *m)
 			break; /* older entries were evicted */
 		struct join_pend *e = at_seq(j, seq);
 		q = e->older;
-		if (e->key != key || e->matched)
+		if (e->key != key || e->matched || e->tls)
 			continue;
 		int64_t d = e->req_first_us - t0_us;
 		if (d < 0)
@@ -243,11 +375,22 @@ bool join_sample(struct join *j, const struct sample *s, struct join_match *m)
 			sd = d;
 		}
 	}
+	uint64_t *tc = thread_conn(j, s->thread);
+	if (!best && j->tls_exchanges && url_is_https(s->url)) {
+		bool amb = false;
+		best = match_tls(j, s, host, tc, &amb);
+		if (amb) {
+			j->ambiguous++;
+			return false;
+		}
+		second = 0;
+		if (best)
+			j->matched_tls++;
+	}
 	if (!best) {
 		j->unmatched_samples++;
 		return false;
 	}
-	uint64_t *tc = thread_conn(j, s->thread);
 	if (second && sd - bd <= (int64_t)JOIN_TIE_MS * 1000) {
 		/* a tie: the thread's own keep-alive connection decides, or nothing does */
 		bool b_own = tc && *tc && at_seq(j, best - 1)->conn == *tc;
@@ -278,6 +421,9 @@ bool join_sample(struct join *j, const struct sample *s, struct join_match *m)
 		hist_add(&L->part[JP_CLIENT], client > 0 ? client / 1000 : 0);
 	}
 	m->conn = e->conn;
+	m->rl = e->rl;
+	m->resp_bytes = e->resp_bytes;
+	m->tls = e->tls;
 	m->start_ms = e->req_first_us / 1000;
 	m->end_ms = (e->resp_last_us ? e->resp_last_us : e->req_last_us) / 1000;
 	return true;

@@ -9,7 +9,13 @@
  * sample's start, within JOIN_TOLERANCE_MS.  When two candidates are equally close
  * (JOIN_TIE_MS), the one on the connection this JMeter thread used last wins (JMeter keeps a
  * thread's keep-alive connection); if that does not decide, the sample is counted as ambiguous
- * and left unmatched rather than guessed. */
+ * and left unmatched rather than guessed.
+ *
+ * Encrypted exchanges (TLS without a key log: CAP_EV_TLS_EXCHANGE) show no host, path or
+ * status.  An https sample that found no HTTP exchange is matched to one on its server port
+ * (and SNI or server address) by timing: request start vs the sample's start plus its connect
+ * time, response end vs the sample's end, both within JOIN_TOLERANCE_MS; the connection this
+ * thread used last wins unless another exchange is JOIN_TLS_SLACK_MS closer. */
 #ifndef JTLSCOPE_ANALYZER_JOIN_H
 #define JTLSCOPE_ANALYZER_JOIN_H
 
@@ -24,6 +30,7 @@
 #define JOIN_AHEAD_MS 5000        /* how far the capture is read ahead of the samples */
 #define JOIN_TOLERANCE_MS 2000    /* request start vs sample start */
 #define JOIN_TIE_MS 1             /* two candidates this close are ambiguous */
+#define JOIN_TLS_SLACK_MS 50      /* encrypted: the thread's own connection wins within this */
 #define JOIN_MAX_LABELS 10000
 
 enum join_part { JP_CONNECT, JP_SEND, JP_SERVER, JP_TRANSFER, JP_CLIENT, JP__COUNT };
@@ -39,6 +46,8 @@ struct join {
 	bool cap_done;
 	int64_t cap_time_ms;           /* completion time of the last event read */
 	uint64_t matched, unmatched_samples, unmatched_exchanges, ambiguous, samples;
+	uint64_t matched_tls;          /* of matched: to encrypted exchanges (timing + connection) */
+	uint64_t tls_exchanges;        /* encrypted exchanges read from the capture */
 	struct join_label *labels;     /* sorted by label after join_finish */
 	size_t nlabels;
 	/* private */
@@ -58,6 +67,10 @@ void join_init(struct join *j, struct capture *cap);
 struct join_match {
 	uint64_t conn;
 	int64_t start_ms, end_ms;      /* request first byte .. response last byte */
+	uint64_t resp_bytes;           /* response bytes (encrypted: record payload bytes) */
+	bool tls;                      /* matched to an encrypted exchange */
+	struct ratelimit rl;           /* the captured response's rate-limit headers (Retry-After
+					  ...): a CSV keeps none, the capture does */
 };
 
 /* Feed one JTL sample (any order close to completion order); true and *m when it matched. */

@@ -253,63 +253,25 @@ static void bucket_free(struct series_bucket *b)
 	hist_free(&b->elapsed_err);
 }
 
-/* Re-bucket s at width w (a multiple of s->width_ms, power of two times) covering [lo, hi). */
-static void series_rebuild(struct series *s, int64_t w, int64_t lo, int64_t hi)
-{
-	int64_t nbase = floor_div(lo, w) * w;
-	size_t nn = (size_t)((hi - nbase + w - 1) / w);
-	struct series_bucket *nb = xcalloc(nn ? nn : 1, sizeof *nb);
-	for (size_t i = 0; i < nn; i++)
-		analysis_bucket_init(&nb[i]);
-	for (size_t i = 0; i < s->n; i++) {
-		int64_t t = s->base_ms + (int64_t)i * s->width_ms;
-		analysis_bucket_merge(&nb[(t - nbase) / w], &s->b[i]);
-		bucket_free(&s->b[i]);
-	}
-	free(s->b);
-	s->b = nb;
-	s->n = nn;
-	s->base_ms = nbase;
-	s->width_ms = w;
-}
-
 /* Fold series src into dst: the wider width wins, then the span is widened (doubling the width
- * while it needs more than ANALYSIS_MAX_BUCKETS buckets, as the analysis does). */
+ * while it needs more than ANALYSIS_MAX_BUCKETS buckets, as the analysis does).  dst grows and
+ * coarsens in place (analysis_series_at), so folding many summaries costs the buckets they
+ * hold, not one copy of dst per summary. */
 static void series_fold(struct series *dst, const struct series *src)
 {
 	if (src->n == 0)
 		return;
-	int64_t w = dst->width_ms > src->width_ms ? dst->width_ms : src->width_ms;
+	while (dst->width_ms < src->width_ms)
+		analysis_series_coarsen(dst);
+	/* src's whole span, as the one pass over its samples had it (both ends), then the buckets */
 	int64_t lo = src->base_ms, hi = src->base_ms + (int64_t)src->n * src->width_ms;
-	if (dst->n) {
-		int64_t dlo = dst->base_ms, dhi = dst->base_ms + (int64_t)dst->n * dst->width_ms;
-		if (dlo < lo)
-			lo = dlo;
-		if (dhi > hi)
-			hi = dhi;
-	}
-	for (;;) {
-		int64_t nbase = floor_div(lo, w) * w;
-		if ((hi - nbase + w - 1) / w <= (int64_t)ANALYSIS_MAX_BUCKETS)
-			break;
-		w *= 2;
-	}
-	int64_t nbase = floor_div(lo, w) * w;
-	if (dst->n == 0) {
-		dst->b = NULL;
-		dst->n = 0;
-		dst->width_ms = w;
-		dst->base_ms = nbase;
-		series_rebuild(dst, w, lo, hi);
-	} else if (w != dst->width_ms || nbase != dst->base_ms ||
-		   dst->base_ms + (int64_t)dst->n * dst->width_ms < hi) {
-		series_rebuild(dst, w, lo, hi);
-	}
+	analysis_series_at(dst, lo);
+	analysis_series_at(dst, hi - 1);
 	for (size_t i = 0; i < src->n; i++) {
 		if (!src->b[i].count)
 			continue;
 		int64_t t = src->base_ms + (int64_t)i * src->width_ms;
-		analysis_bucket_merge(&dst->b[(t - dst->base_ms) / dst->width_ms], &src->b[i]);
+		analysis_bucket_merge(analysis_series_at(dst, t), &src->b[i]);
 	}
 }
 
@@ -613,18 +575,25 @@ static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
 			    "not aligned", (long long)width, (long long)base);
 	if (n > SUMMARY_MAX_SERIES)
 		return fail(l, "series.n: %llu buckets, at most %d", (unsigned long long)n, SUMMARY_MAX_SERIES);
+	if (width > INT64_MAX / 4 / (int64_t)n)
+		return fail(l, "series: %llu buckets of %lld ms is too long a span", (unsigned long long)n,
+			    (long long)width);
 	const cJSON *bs = member(l, se, "series", "buckets");
 	if (!bs)
 		return false;
 	if (!cJSON_IsArray(bs))
 		return fail(l, "series.buckets: want an array");
-	struct series s = { .base_ms = base, .width_ms = width, .n = (size_t)n };
-	s.b = xcalloc(s.n, sizeof *s.b);
-	for (size_t i = 0; i < s.n; i++)
-		analysis_bucket_init(&s.b[i]);
+	/* Fold straight into a's series (as series_fold does: width, then the whole span, then
+	 * each listed bucket), one bucket at a time: no dense copy of the summary's n buckets. */
+	struct series *dst = &a->series;
+	while (dst->width_ms < width)
+		analysis_series_coarsen(dst);
+	analysis_series_at(dst, base);
+	analysis_series_at(dst, base + (int64_t)n * width - 1);
 	size_t k = 0;
 	int64_t prev = -1;
 	bool ok = true;
+	struct series_bucket tb;
 	for (const cJSON *o = bs->child; o && ok; o = o->next, k++) {
 		char w2[64], hw[80];
 		snprintf(w2, sizeof w2, "series.buckets[%zu]", k);
@@ -636,7 +605,8 @@ static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
 		if (!ok)
 			break;
 		prev = (int64_t)idx;
-		struct series_bucket *b = &s.b[idx];
+		struct series_bucket *b = &tb;
+		analysis_bucket_init(b);
 		const cJSON *cls = member(l, o, w2, "by_class");
 		ok = get_u64(l, o, w2, "count", &b->count) && get_u64(l, o, w2, "throttled", &b->throttled) &&
 		     get_u64(l, o, w2, "errors", &b->errors) && get_i64(l, o, w2, "max_all_threads", &b->max_all_threads) &&
@@ -658,12 +628,10 @@ static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
 		}
 		if (ok && b->elapsed_ok.count + b->elapsed_err.count != b->count)
 			ok = fail(l, "%s: count does not match its histograms", w2);
+		if (ok && b->count)
+			analysis_bucket_merge(analysis_series_at(dst, base + (int64_t)idx * width), b);
+		bucket_free(b);
 	}
-	if (ok)
-		series_fold(&a->series, &s);
-	for (size_t i = 0; i < s.n; i++)
-		bucket_free(&s.b[i]);
-	free(s.b);
 	return ok;
 }
 

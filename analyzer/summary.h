@@ -23,7 +23,8 @@
  *
  * Hostile input: every number is range-checked (counts are integers in 0..2^53, bucket indexes
  * below the histogram's largest index, widths bucket_ms * 2^k); anything else is an error with
- * the JSON path, never a crash.  Limits: SUMMARY_MAX_SERIES buckets (the analysis' own cap).
+ * the JSON path, never a crash.  Limits: SUMMARY_MAX_SERIES buckets declared (folded into the
+ * analysis' own ANALYSIS_MAX_BUCKETS as they load).
  */
 #ifndef JTLSCOPE_ANALYZER_SUMMARY_H
 #define JTLSCOPE_ANALYZER_SUMMARY_H
@@ -34,7 +35,8 @@
 #include "analyzer/analysis.h"
 
 #define SUMMARY_SCHEMA "jtlscope-summary/1"
-#define SUMMARY_MAX_SERIES ANALYSIS_MAX_BUCKETS
+#define SUMMARY_MAX_SERIES 200000 /* buckets a summary may declare (the cap of older versions);
+				    loading folds them to ANALYSIS_MAX_BUCKETS */
 #define SUMMARY_NO_THROTTLE_NOTE \
 	"merged from partial summaries: the throttle analysis (onset, limiter model, scope, " \
 	"Retry-After compliance) needs one pass over the samples in time order and is not part " \

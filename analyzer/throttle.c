@@ -235,6 +235,7 @@ void throttle_free(struct throttle *t)
 	smap_release(&t->key_index);
 	strbuf_release(&t->keybuf);
 	strbuf_release(&t->regbuf);
+	strbuf_release(&t->hostbuf);
 	strbuf_release(&t->namebuf);
 	strbuf_release(&t->lastkey);
 	strbuf_release(&t->lastauth);
@@ -413,6 +414,9 @@ static struct tkey *key_of(struct throttle *t, const struct sample *s, uint32_t 
 	if (s->conn_id) {
 		strbuf_addf(b, "#conn:%llu", (unsigned long long)s->conn_id);
 	} else {
+		/* one JTL per load generator: the same thread name on two generators is two keys */
+		if (s->source)
+			strbuf_addf(b, "%u\x1e", (unsigned)s->source);
 		if (s->hostname.p)
 			strbuf_add(b, s->hostname.p, s->hostname.n);
 		strbuf_addch(b, '\x1f');
@@ -436,8 +440,15 @@ static struct tkey *key_of(struct throttle *t, const struct sample *s, uint32_t 
 	k->id = id;
 	k->group = gi;
 	k->is_conn = s->conn_id != 0;
-	k->host = intern(&t->host_ids, s->hostname.p ? s->hostname.p : "",
-			 s->hostname.p ? s->hostname.n : 0);
+	{
+		/* generator host: input file x Hostname column */
+		struct strbuf *hb = &t->hostbuf;
+		strbuf_reset(hb);
+		strbuf_addf(hb, "%u\x1e", (unsigned)s->source);
+		if (s->hostname.p)
+			strbuf_add(hb, s->hostname.p, s->hostname.n);
+		k->host = intern(&t->host_ids, hb->buf, hb->len);
+	}
 	k->first_ts = INT64_MAX;
 	k->last_ts = INT64_MIN;
 	tarr_init(&k->c, sizeof(struct tkc));

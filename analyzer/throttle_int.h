@@ -200,7 +200,7 @@ struct throttle {
 	struct tgroup all;
 	struct smap group_by_name;
 	struct smap group_cache;  /* grouping key -> group index */
-	struct strbuf keybuf, regbuf, namebuf, lastkey;
+	struct strbuf keybuf, regbuf, namebuf, lastkey, hostbuf;
 	uint32_t last_group;      /* group of lastkey, UINT32_MAX if none */
 	struct strbuf lastauth;   /* scheme://authority of the last URL grouped by url-host */
 	uint32_t lastauth_group;  /* its group, UINT32_MAX if none */

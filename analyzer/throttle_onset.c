@@ -20,7 +20,7 @@
 #define ONSET_STRAGGLER_FACTOR 4      /* a leading throttle this many mean gaps ahead is a stray */
 #define EPISODE_GAP_FACTOR 4          /* an episode ends after this many mean gaps clean... */
 #define EPISODE_MERGE_MS 60000        /* ...and episodes closer than this are one */
-#define THREADS_WINDOW_MIN_MS 5000
+#define THREADS_WINDOW_MIN_MS 6000
 #define THREADS_WINDOW_GAPS 3
 #define THREADS_WINDOW_MAX_MS 120000
 #define LATENCY_WINDOW_MIN_MS 10000
@@ -268,6 +268,13 @@ void onset_load(struct throttle *t, struct tgroup *g, bool overall)
 	int64_t w = t->fine.w, t0 = t->fine.lo * w;
 	size_t b = g->ep_b0[0];
 	int64_t on = t0 + (int64_t)b * w;
+	{
+		/* the onset to the millisecond: the first rejected request in its bucket */
+		int64_t exact;
+		uint32_t gi = overall ? UINT32_MAX : (uint32_t)(g - t->groups);
+		if (t->replay && replay_first_reject(t->replay, gi, on, on + w, t->is_shadow, &exact))
+			on = exact;
+	}
 	o->ts_ms = on;
 	o->offset_s = (double)(on - t->start_ms) / 1000.0;
 	o->end_ms = t0 + (int64_t)(g->ep_b1[g->nep - 1] + 1) * w;
@@ -281,6 +288,16 @@ void onset_load(struct throttle *t, struct tgroup *g, bool overall)
 	int64_t c0 = taxis_idx(&t->coarse, on - wt), c1 = taxis_idx(&t->coarse, on - 1);
 	o->threads = active_keys(t, g, c0, c1, overall);
 	o->all_threads = active_keys(t, &t->all, c0, c1, true);
+	{
+		/* exact, from the kept requests, when they cover the window (the per-key buckets
+		 * are 1 s wide and would count threads that started just after the onset) */
+		uint32_t n;
+		uint32_t gi = overall ? UINT32_MAX : (uint32_t)(g - t->groups);
+		if (t->replay && replay_active_senders(t->replay, gi, on - wt, on, &n))
+			o->threads = n;
+		if (t->replay && replay_active_senders(t->replay, UINT32_MAX, on - wt, on, &n))
+			o->all_threads = n;
+	}
 
 	size_t nb = (size_t)(wt / w);
 	if (nb == 0)

@@ -285,6 +285,29 @@ void verdict_build(struct throttle *t)
 	}
 	if (!prim && all->detected)
 		prim = all;
+	if (!prim && R->finding == THROTTLE_FINDING_OVERLOAD) {
+		const struct throttle_group *og = R->primary ? R->primary : all;
+		const struct tgroup *ig = internal(t, og);
+		strbuf_addf(&v, "No throttling signal, but an overloaded service: %llu answers were "
+			    "503 without Retry-After or rate-limit headers, and they follow the load, "
+			    "not a rate limit",
+			    (unsigned long long)R->plain_503);
+		if (ig->fit.inflight_latency_ratio > 0)
+			strbuf_addf(&v, " (accepted requests took %.1fx as long when many were in "
+				    "flight as when few were: a queue filling up)",
+				    ig->fit.inflight_latency_ratio);
+		strbuf_addstr(&v, ". The shedding began at ");
+		add_time(&v, og->onset.ts_ms);
+		strbuf_addf(&v, " (+%.0f s), when %u threads were sending ", og->onset.offset_s,
+			    og->onset.threads);
+		add_rate(&v, og->onset.rate_per_s);
+		strbuf_addstr(&v, " req/s.");
+		latency_sentence(&v, &og->onset);
+		strbuf_addstr(&a, "Find the bottleneck behind the 503s (server capacity, a queue or "
+			      "pool limit) before tuning the client: backing off helps the service "
+			      "recover but a lower request rate is what avoids the shedding.");
+		goto done;
+	}
 	if (!prim) {
 		if (!R->throttled) {
 			strbuf_addf(&v, "No throttling: none of the %llu samples was a throttle "
@@ -321,7 +344,19 @@ void verdict_build(struct throttle *t)
 		goto done;
 	}
 	const struct throttle_onset *o = &prim->onset;
-	strbuf_addstr(&v, "Throttling began at ");
+	if (R->finding == THROTTLE_FINDING_PROBABLE) {
+		const struct tgroup *ig = internal(t, prim);
+		strbuf_addf(&v, "Probable throttling: no answer carried a throttle signal, but the %llu "
+			    "answers that were 503 without Retry-After or rate-limit headers (CSV results "
+			    "keep no headers) follow a limiter",
+			    (unsigned long long)R->plain_503);
+		if (ig->fit.reject_el_p50_ms >= 0 && ig->fit.accept_el_p50_ms >= 0)
+			strbuf_addf(&v, ": they came back fast (median %.0f ms, accepted requests %.0f "
+				    "ms)", ig->fit.reject_el_p50_ms, ig->fit.accept_el_p50_ms);
+		strbuf_addstr(&v, ", and the limiter below tells which requests were refused. ");
+	}
+	strbuf_addstr(&v, R->finding == THROTTLE_FINDING_PROBABLE ? "The 503s began at " :
+								   "Throttling began at ");
 	add_time(&v, o->ts_ms);
 	strbuf_addf(&v, " (+%.0f s)", o->offset_s);
 	if (R->ngroups > 1 && prim != all)

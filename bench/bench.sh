@@ -1,7 +1,8 @@
 #!/bin/sh
 # bench.sh - throughput and peak RSS of jtlscope on generated large inputs, next to a reference
-# tool on the same file (wc -l for plain CSV, zcat for gzip).  Files are kept in bench/out/ and
-# reused while the generator is unchanged.  ROWS="1000000 8000000" by default.
+# tool on the same file (wc -l for plain CSV, zcat for gzip), then the soak shape (the same rows
+# over 1 h / 12 h / 7 d) and a capture.  Files are kept in bench/out/ and reused while the
+# generator is unchanged.  ROWS="1000000 8000000" by default.
 set -eu
 cd "$(dirname "$0")/.."
 out=bench/out
@@ -58,6 +59,39 @@ for n in $rows; do
 	row "csv.gz $n rows (inflated)" "$size" "$j" "zcat" "$z"
 	echo "  (gzip file $(echo "$zsize" | awk '{printf "%.0f", $1/1e6}') MB)"
 done
+
+# ---- soak: the same rows over 1 h, 12 h and 7 d ----
+# SOAK_ROWS (default 200000; 0 skips) rows from build/tools/gensoak (tests/tools/gensoak.c:
+# 50..400 threads, throttling that comes and goes every hour, completion order), the same
+# samples spread over each duration.  Cost must follow the rows, not the duration: targets
+# are a time within 2x the 1 h time and a peak RSS <= 64 MB (docs/design-notes.md, "Long
+# runs").  `report --format json -o DIR` as a user runs it; best of 3.
+soak_rows=${SOAK_ROWS:-200000}
+if [ "$soak_rows" != 0 ]; then
+	sgen=build/tools/gensoak
+	base=""
+	for d in 1h 12h 7d; do
+		f="$out/soak-$soak_rows-$d.csv"
+		if [ ! -s "$f" ] || [ "$sgen" -nt "$f" ]; then
+			echo "generating $f ..." >&2
+			"$sgen" "$soak_rows" "$d" >"$f" 2>/dev/null
+		fi
+		cat "$f" >/dev/null  # page cache
+		rm -rf "$out/soak-report"
+		j=$(best "$bin" report -q --format json -o "$out/soak-report" "$f")
+		[ -n "$base" ] || base=${j% *}
+		bms=$(sed -n 's/^[[:space:]]*"bucket_ms":[[:space:]]*\([0-9]*\).*/\1/p' \
+			"$out/soak-report/report.json" | head -1)
+		fms=$(awk '/"resolution":/ { r = 1 } r && /"fine_ms":/ { gsub(/[^0-9]/, ""); print; exit }' \
+			"$out/soak-report/report.json")
+		echo "$j" | awk -v name="soak $soak_rows rows over $d" -v rows="$soak_rows" -v b="$base" \
+			-v bms="$bms" -v fms="${fms:-100}" '{
+			s = ($1 > 0 ? $1 : 0.001); t = (b > 0 ? b : 0.001)
+			printf "%-28s jtlscope %6.2f s %9.0f rows/s  peak RSS %6.1f MB  %.2fx the 1 h time  series %s ms, onset grid %s ms%s\n",
+				name, $1, rows / s, $2 / 1024, s / t, bms, fms,
+				(s / t > 2 || $2 / 1024 > 64) ? "  (over target: 2x, 64 MB)" : "" }'
+	done
+fi
 
 # ---- capture: `jtlscope report` on a generated pcap next to tshark ----
 # CAPTURE_MB (default 400; 0 skips) megabytes of HTTP/1.1 traffic from build/tools/genpcap

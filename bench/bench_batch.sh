@@ -60,3 +60,80 @@ run() { # label, args...
 run "batch -j 1" -j 1 --force
 run "batch -j 2" -j 2 --force
 run "batch -j 2 (cached)" -j 2
+
+# ---- many small runs, few long ones: time and memory stay bounded ----
+# SMALL_RUNS (default 1000; 0 skips) runs of 30 s x 4 threads (genarchive, a third throttled)
+# and LONG_RUNS (default 10; 0 skips) soak runs of LONG_ROWS (default 200000) rows each over
+# 12 h and 7 d alternately (build/tools/gensoak: 50..400 threads, throttling every hour).
+# Printed: wall time, runs/s, rows/s, and two peaks of resident memory, read from
+# /proc/PID/status (VmHWM) every 0.1 s while the batch runs: the batch process itself (it
+# keeps one index row per run) and the largest worker ('jtlscope report' of one run).  Bounded
+# means the batch process stays small however many runs it indexes, and a long run's worker
+# costs what a short one with the same rows costs (target <= 64 MB, docs/design-notes.md).
+SMALL_RUNS=${SMALL_RUNS:-1000}
+LONG_RUNS=${LONG_RUNS:-10}
+LONG_ROWS=${LONG_ROWS:-200000}
+SGEN=build/tools/gensoak
+
+hwm() { # VmHWM of a pid in kB, 0 when gone
+	awk '/^VmHWM:/ { print $2; f = 1 } END { if (!f) print 0 }' "/proc/$1/status" 2>/dev/null || echo 0
+}
+run_bounded() { # label, archive dir, rows, args...
+	label=$1
+	dir=$2
+	rows=$3
+	shift 3
+	n=$(find "$dir" -type f | wc -l)
+	rm -rf "$T/out-b"
+	t0=$(now)
+	"$BIN" batch "$dir" -o "$T/out-b" -q --format "$FORMAT" "$@" >/dev/null 2>"$T/err" &
+	pid=$!
+	top=0
+	wtop=0
+	while kill -0 "$pid" 2>/dev/null; do
+		h=$(hwm "$pid")
+		[ "$h" -gt "$top" ] && top=$h
+		for c in $(pgrep -P "$pid" 2>/dev/null); do
+			h=$(hwm "$c")
+			[ "$h" -gt "$wtop" ] && wtop=$h
+		done
+		sleep 0.1
+	done
+	wait "$pid"
+	rc=$?
+	t1=$(now)
+	[ $rc -eq 0 ] || echo "bench_batch: batch $dir exited $rc: $(head -3 "$T/err")" >&2
+	awk -v l="$label" -v a="$t0" -v b="$t1" -v n="$n" -v r="$rows" -v p="$top" -v w="$wtop" 'BEGIN {
+		s = b - a; if (s <= 0) s = 1e-9
+		printf "%-30s %7.2f s  %7.1f runs/s  %9.0f rows/s  peak RSS: batch %5.1f MB, largest worker %5.1f MB%s\n",
+			l, s, n / s, r / s, p / 1024, w / 1024, (p > 65536 || w > 65536) ? "  (over 64 MB)" : "" }'
+}
+
+if [ "$SMALL_RUNS" != 0 ]; then
+	d=$T/small
+	i=1
+	while [ "$i" -le "$SMALL_RUNS" ]; do
+		sub=$d/b$(( (i - 1) / 100 ))
+		[ -d "$sub" ] || mkdir -p "$sub"
+		lim=""
+		[ $((i % 3)) -eq 0 ] && lim="--limit 2"
+		# shellcheck disable=SC2086
+		"$GEN" $lim --seconds 30 --threads 4 "$i" >"$sub/run-$i.jtl"
+		i=$((i + 1))
+	done
+	rows=$(cat "$d"/*/*.jtl | wc -l)
+	rows=$((rows - SMALL_RUNS))
+	run_bounded "batch -j 2: $SMALL_RUNS small runs" "$d" "$rows" -j 2
+fi
+if [ "$LONG_RUNS" != 0 ] && [ -x "$SGEN" ]; then
+	d=$T/long
+	mkdir -p "$d"
+	i=1
+	while [ "$i" -le "$LONG_RUNS" ]; do
+		dur=12h
+		[ $((i % 2)) -eq 0 ] && dur=7d
+		"$SGEN" "$LONG_ROWS" "$dur" 400 1h "$i" >"$d/soak-$i-$dur.csv" 2>/dev/null
+		i=$((i + 1))
+	done
+	run_bounded "batch -j 2: $LONG_RUNS long runs" "$d" $((LONG_ROWS * LONG_RUNS)) -j 2
+fi

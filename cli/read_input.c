@@ -2,6 +2,7 @@
  * pipeline thread; samples are analysed on this one. */
 #include "cli/read_input.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -62,19 +63,21 @@ static enum jtl_status pump(struct analysis *a, pipeline_next_fn next, void *src
 	struct sample_batch *b;
 	while ((b = pipeline_next(pl))) {
 		for (size_t i = 0; i < b->n; i++) {
-			b->s[i].source = (uint32_t)a->ninputs; /* inputs are added as each one ends */
-			analysis_add(a, &b->s[i]);
+			struct sample *s = &b->s[i];
+			s->source = (uint32_t)a->ninputs; /* inputs are added as each one ends */
+			struct join_match m;
+			bool matched = o->join && join_sample(o->join, s, &m);
+			/* the capture kept the response headers the JTL did not (CSV): Retry-After
+			 * and the other rate-limit headers come from the matched exchange */
+			if (matched && !s->rl.flags && m.rl.flags)
+				s->rl = m.rl;
+			analysis_add(a, s);
+			if (!matched)
+				continue;
+			bool thr = a->throttle ? throttle_is_signal(a->throttle, s) : sample_status(s) == 429;
+			analysis_add_segment(a, m.conn, m.start_ms, m.end_ms,
+					     thr ? SEG_THROTTLED : s->success ? SEG_OK : SEG_ERROR);
 		}
-		if (o->join)
-			for (size_t i = 0; i < b->n; i++) {
-				const struct sample *s = &b->s[i];
-				struct join_match m;
-				if (!join_sample(o->join, s, &m))
-					continue;
-				bool thr = a->throttle ? throttle_is_signal(a->throttle, s) : sample_status(s) == 429;
-				analysis_add_segment(a, m.conn, m.start_ms, m.end_ms,
-						     thr ? SEG_THROTTLED : s->success ? SEG_OK : SEG_ERROR);
-			}
 		pipeline_done(pl, b);
 		progress_tick(&pg, in, false);
 	}
@@ -88,7 +91,8 @@ static enum jtl_status jtl_next_fn(void *r, struct sample *s)
 	return jtl_next(r, s);
 }
 
-/* Captures: every HTTP exchange and WebSocket frame that maps to a sample. */
+/* Captures: every HTTP exchange, WebSocket message exchange (one per client message) and
+ * encrypted TLS exchange (record runs; not on h2 connections). */
 static enum jtl_status capture_next_fn(void *c, struct sample *s)
 {
 	struct capture_event ev;
@@ -103,7 +107,7 @@ static enum jtl_status capture_next_fn(void *c, struct sample *s)
 	}
 }
 
-static void add_capture_totals(struct analysis *a, const struct capture *c)
+static void add_capture_totals(struct analysis *a, struct capture *c)
 {
 	const struct capture_counters *k = capture_counters(c);
 	struct capture_totals t = {
@@ -115,6 +119,11 @@ static void add_capture_totals(struct analysis *a, const struct capture *c)
 		.tls_connections = k->tls_connections,
 		.retransmissions = k->retransmissions,
 		.incomplete = k->incomplete_exchanges,
+		.websocket_exchanges = k->websocket_exchanges,
+		.websocket_pushes = k->websocket_pushes,
+		.tls_exchanges = k->tls_exchanges,
+		.tls_encrypted = k->tls_encrypted,
+		.tls_decrypted = k->tls_decrypted,
 	};
 	analysis_add_capture(a, &t);
 	unsigned it = 0;
@@ -122,6 +131,17 @@ static void add_capture_totals(struct analysis *a, const struct capture *c)
 	uint64_t n;
 	while (capture_code_next(c, &it, &status, &n))
 		analysis_add_capture_code(a, status, n);
+	/* encrypted answers by size class: sizes only, never a status */
+	uint64_t lo, hi;
+	it = 0;
+	while (capture_tls_size_next(c, &it, &lo, &hi, &n)) {
+		char cls[64];
+		if (lo == hi)
+			snprintf(cls, sizeof cls, "%" PRIu64 " B", lo);
+		else
+			snprintf(cls, sizeof cls, "%" PRIu64 "-%" PRIu64 " B", lo, hi);
+		analysis_add_capture_size(a, cls, n);
+	}
 }
 
 /* The message for a failed input: it names the path once (readers often name it already). */
@@ -136,6 +156,33 @@ static void input_message(char *out, size_t len, const char *path, const char *e
 		snprintf(out, len, "%s", err);
 	else
 		snprintf(out, len, "'%s': %s", path, err);
+}
+
+/* Why a JMeter file gave no sample, in one line: every record skipped (the first one's reason,
+ * and what to do), only elements that are not samples, or nothing at all. */
+static void no_samples(char *err, size_t len, const struct jtl_reader *r, const struct input_info *info,
+		       const char *udesc)
+{
+	uint64_t line;
+	const char *why = jtl_first_skip(r, &line);
+	const char *hint = jtl_hint(r);
+	if (info->skipped && why) {
+		int w = snprintf(err, len, "no sample could be read: all %llu records were skipped (line %llu: %s)",
+				 (unsigned long long)info->skipped, (unsigned long long)line, why);
+		if (hint && w > 0 && (size_t)w < len)
+			snprintf(err + w, len - (size_t)w, "; %s", hint);
+	} else if (info->skipped) {
+		snprintf(err, len, "no sample could be read: all %llu records were skipped",
+			 (unsigned long long)info->skipped);
+	} else if (info->unknown_elements) {
+		snprintf(err, len, "no sample could be read: <testResults> holds %llu elements that are not "
+			 "JMeter samples (%s)", (unsigned long long)info->unknown_elements, udesc);
+	} else if (jtl_is_xml(r)) {
+		snprintf(err, len, "no samples: the XML holds no <httpSample> or <sample>%s",
+			 info->truncated ? " (it ends before the first one)" : "");
+	} else {
+		snprintf(err, len, "no samples: a JMeter CSV header and no records");
+	}
 }
 
 int read_input(struct analysis *a, const char *path, const struct read_opts *o)
@@ -159,8 +206,8 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 	enum jtl_status st = JTL_END;
 	const char *srcerr = NULL;
 	if (fmt == INPUT_FMT_EMPTY) {
-		if (!o->quiet)
-			diag_note("warning: '%s' is empty", path);
+		snprintf(err, sizeof err, "the file is empty: no JMeter samples");
+		rc = EXIT_INPUT;
 	} else if (fmt == INPUT_FMT_PCAP || fmt == INPUT_FMT_PCAPNG) {
 		struct capture *c = o->captures ? capture_open(in, &d, err, sizeof err) : NULL;
 		if (!o->captures) {
@@ -186,7 +233,7 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 				srcerr = capture_error(c);
 			add_capture_totals(a, c);
 			const struct capture_counters *k = capture_counters(c);
-			info.records = k->exchanges + k->websocket_frames;
+			info.records = k->exchanges + k->websocket_exchanges + k->tls_exchanges;
 			info.truncated = k->truncated_file;
 			if (st == JTL_FATAL)
 				snprintf(err, sizeof err, "%s", srcerr);
@@ -204,11 +251,22 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 			info.skipped = jtl_skipped(r);
 			info.headers_repeated = jtl_headers_repeated(r);
 			info.truncated = jtl_truncated_tail(r);
+			char udesc[300];
+			info.unknown_elements = jtl_unknown_elements(r, udesc, sizeof udesc);
+			if (st == JTL_END && info.records == 0) {
+				no_samples(err, sizeof err, r, &info, udesc);
+				rc = EXIT_INPUT;
+			} else if (st == JTL_END && o->strict && info.truncated) {
+				snprintf(err, sizeof err, "input ends inside an element (truncated file) and --strict given");
+				rc = EXIT_STRICT;
+			}
 			jtl_close(r);
 		}
 	} else {
+		enum input_content ct = fmt == INPUT_FMT_JSON ? input_identify(in, fmt, 0) : INPUT_CONTENT_JTL;
 		snprintf(err, sizeof err, "%s",
-			 fmt == INPUT_FMT_JSON ? "a JSON file, not a JMeter result file or capture"
+			 ct == INPUT_CONTENT_K6_JSON ? "this is a k6 JSON output, not a JMeter JTL"
+			 : fmt == INPUT_FMT_JSON ? "a JSON file, not a JMeter result file or capture"
 			 : fmt == INPUT_FMT_UNKNOWN && input_error(in)[0] && strcmp(input_error(in), "unknown error")
 				 ? input_error(in)
 				 : "unknown format (not a JMeter CSV/XML result file or capture)");
@@ -284,7 +342,7 @@ int join_source_close(struct join_source *js, struct analysis *a)
 	}
 	add_capture_totals(a, js->cap);
 	const struct capture_counters *k = capture_counters(js->cap);
-	info.records = k->exchanges + k->websocket_frames;
+	info.records = k->exchanges + k->websocket_exchanges + k->tls_exchanges;
 	info.truncated = k->truncated_file;
 	info.bytes = input_offset(js->in);
 	diag_summary(&js->d);

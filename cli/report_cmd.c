@@ -62,8 +62,9 @@ void report_usage(FILE *f)
 	      "input:\n"
 	      "      --delimiter C          CSV delimiter: ',', tab, ';', '|' (default: detected)\n"
 	      "      --columns LIST         column names for a header-less CSV (default: inferred)\n"
-	      "      --timestamp-format F   SimpleDateFormat of formatted timestamps (default: epoch ms or\n"
-	      "                             auto-detected yyyy/MM/dd HH:mm:ss.SSS, yyyy-MM-dd HH:mm:ss,SSS)\n"
+	      "      --timestamp-format F   SimpleDateFormat of formatted timestamps (default: epoch ms,\n"
+	      "                             ISO-like forms, or a locale pattern such as dd.MM.yyyy HH:mm:ss\n"
+	      "                             detected from the values when only one fits them)\n"
 	      "      --tz ZONE              zone of formatted timestamps: UTC (default), +08:00, -0530,\n"
 	      "                             or a zone name such as Asia/Singapore (daylight saving applied)\n"
 	      "      --sub-results          analyse XML sub-results as samples of their own\n"
@@ -72,7 +73,8 @@ void report_usage(FILE *f)
 	      GATE_USAGE
 	      "  -h, --help                 this text\n"
 	      "\n"
-	      "Exit codes: 0 ok, 2 usage, 3 input error, 4 --strict and a malformed record,\n"
+	      "Exit codes: 0 ok, 2 usage, 3 input error or no sample could be read,\n"
+	      "4 --strict and a malformed record or a truncated XML,\n"
 	      "5 output error, 6 a --fail-on criterion was met.\n", f);
 }
 
@@ -316,10 +318,20 @@ int cmd_report(int argc, char **argv)
 		return urc;
 	}
 	o.c.jtl.keep_bodies = o.c.cfg.throttle.pattern != NULL;
-	if (o.outdir && mkdir(o.outdir, 0777) != 0 && errno != EEXIST) {
-		diag_error("cannot create '%s': %s", o.outdir, strerror(errno));
-		gate_free(o.gate);
-		return EXIT_OUTPUT;
+	if (o.outdir && mkdir(o.outdir, 0777) != 0) {
+		struct stat ost;
+		int e = errno;
+		if (e != EEXIST) {
+			diag_error("cannot create '%s': %s", o.outdir, strerror(e));
+			gate_free(o.gate);
+			return EXIT_OUTPUT;
+		}
+		if (stat(o.outdir, &ost) != 0 || !S_ISDIR(ost.st_mode)) {
+			diag_error("-o '%s': a file of that name exists; -o takes a directory to write the "
+				   "reports into", o.outdir);
+			gate_free(o.gate);
+			return EXIT_OUTPUT;
+		}
 	}
 
 	char err[600];
@@ -395,7 +407,15 @@ int cmd_report(int argc, char **argv)
 	}
 	char *cmdline = join_args(argc, argv);
 	m.command_line = cmdline;
-	int wrc = write_reports(&o, a, &m);
+	int wrc = EXIT_OK;
+	if (a->overall.count == 0) {
+		/* nothing to report on: the reason was printed per input; no empty report */
+		if (rc == EXIT_OK)
+			diag_error("no samples in the input%s: nothing to report", argc - optind > 1 ? "s" : "");
+		rc = EXIT_INPUT;
+	} else {
+		wrc = write_reports(&o, a, &m);
+	}
 	int grc = run_gate(&o, a, &m);
 	free(cmdline);
 	gate_free(o.gate);

@@ -505,6 +505,34 @@ static void on_event(struct tl *t, const struct capture_event *ev)
 	case CAP_EV_TLS_HANDSHAKE:
 		collect_tls(c, &ev->u.tls);
 		break;
+	case CAP_EV_WS_EXCHANGE: {
+		const struct capture_ws_exchange *x = &ev->u.wsx;
+		if (x->answered)
+			strbuf_addf(&sb, "message #%" PRIu64 " answered in %.1f ms%s", x->seq,
+				    (double)(x->resp_last_ns - x->req_first_ns) / 1e6, x->by_id ? " (by id)" : "");
+		else
+			strbuf_addf(&sb, "message #%" PRIu64 " not answered", x->seq);
+		if (x->status)
+			strbuf_addf(&sb, ", in-band status %d", x->status);
+		if (x->rl.flags & RL_RETRY_AFTER)
+			strbuf_addf(&sb, ", retry after %g s", x->rl.retry_after_s);
+		add(c, x->req_first_ns, "ws exchange", CAP_C2S, &sb);
+		break;
+	}
+	case CAP_EV_TLS_EXCHANGE: {
+		const struct capture_tls_exchange *x = &ev->u.tlsx;
+		strbuf_addf(&sb, "encrypted exchange #%" PRIu64 ": request %u records %" PRIu64 " bytes", x->seq,
+			    x->req_records, x->req_bytes);
+		if (x->answered)
+			strbuf_addf(&sb, ", response %u records %" PRIu64 " bytes in %.1f ms", x->resp_records,
+				    x->resp_bytes, (double)(x->resp_last_ns - x->req_first_ns) / 1e6);
+		else
+			strbuf_addstr(&sb, ", no response");
+		if (x->h2)
+			strbuf_addstr(&sb, " (h2: record runs, not requests)");
+		add(c, x->req_first_ns, "tls exchange", CAP_C2S, &sb);
+		break;
+	}
 	case CAP_EV_TLS_APPDATA:
 		strbuf_addf(&sb, "application data, %u bytes", ev->u.rec.length);
 		add(c, ev->u.rec.ns, "tls record", ev->u.rec.dir, &sb);

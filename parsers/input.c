@@ -14,6 +14,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <zlib.h>
@@ -585,4 +586,256 @@ void input_close(struct input *in)
 	free(in->raw);
 	free(in->path);
 	free(in);
+}
+
+/* --- content: JMeter, or another tool's output ----------------------------------------------
+ *
+ * Only positive marks of another format are looked for here (a JMeter file has none of them);
+ * whether a CSV is JMeter's is the CSV reader's call (its header names, its value types).
+ * The marks, from each tool's documentation:
+ *  - k6 `--out csv`: header metric_name,timestamp,metric_value,check,error,... (k6 docs,
+ *    "CSV" output); `--out json`: one object a line, {"type":"Point","data":{...},"metric":...}.
+ *  - Gatling simulation.log (2.x-3.9, text): tab-separated records whose first field is RUN,
+ *    USER, REQUEST, GROUP, ERROR or ASSERTION.
+ *  - Locust `--csv`: *_stats.csv "Type,Name,Request Count,Failure Count,...", *_stats_history.csv
+ *    "Timestamp,User Count,Type,Name,Requests/s,...", *_failures.csv "Method,Name,Error,
+ *    Occurrences", *_exceptions.csv "Count,Message,Traceback,Nodes".
+ *  - JMeter listener tables (Aggregate/Summary Report "Save Table Data"): "Label,# Samples,...".
+ *  - jmeter.log: "2024-01-15 10:23:45,123 INFO o.a.j.u.JMeterUtils: ..." (log4j2, JMeter >= 3.2)
+ *    or "2017/01/15 10:23:45 INFO  - jmeter.util.JMeterUtils: ..." (JMeter <= 3.1).
+ *  - .jmx plans (<jmeterTestPlan>), HTML pages, Markdown (# headings, ``` fences).
+ */
+
+#define IDENT_LINES 32     /* lines of the peek buffer examined */
+
+struct line {
+	const unsigned char *p;
+	size_t n;
+};
+
+/* Complete lines of the peek (the last one too when the whole stream is in the peek). */
+static size_t peek_lines(struct input *in, struct line *ln, size_t max)
+{
+	const unsigned char *p;
+	size_t n = input_peek(in, &p), k = 0, i = 0;
+	if (n >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf)
+		i = 3;
+	bool whole = in->eof || n < INPUT_PEEK_MAX;
+	while (i < n && k < max) {
+		const unsigned char *nl = memchr(p + i, '\n', n - i);
+		if (!nl && !whole)
+			break;
+		size_t e = nl ? (size_t)(nl - p) : n;
+		size_t len = e - i;
+		if (len && p[i + len - 1] == '\r')
+			len--;
+		ln[k++] = (struct line){ p + i, len };
+		i = e + 1;
+	}
+	return k;
+}
+
+static bool has(const struct line *l, const char *s)
+{
+	return memmem(l->p, l->n, s, strlen(s)) != NULL;
+}
+
+static bool starts(const struct line *l, const char *s)
+{
+	size_t n = strlen(s);
+	return l->n >= n && memcmp(l->p, s, n) == 0;
+}
+
+/* Is the field named f present in a header line (delimiter d; names may be quoted)? */
+static bool header_has(const struct line *l, char d, const char *f)
+{
+	size_t fl = strlen(f), i = 0;
+	while (i <= l->n) {
+		size_t j = i;
+		while (j < l->n && l->p[j] != (unsigned char)d)
+			j++;
+		size_t a = i, b = j;
+		if (b - a >= 2 && l->p[a] == '"' && l->p[b - 1] == '"') {
+			a++;
+			b--;
+		}
+		while (a < b && l->p[a] == ' ')
+			a++;
+		while (b > a && l->p[b - 1] == ' ')
+			b--;
+		if (b - a == fl && memcmp(l->p + a, f, fl) == 0)
+			return true;
+		i = j + 1;
+	}
+	return false;
+}
+
+static bool is_digits(const unsigned char *p, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (p[i] < '0' || p[i] > '9')
+			return false;
+	return n > 0;
+}
+
+/* "yyyy-MM-dd HH:mm:ss[,SSS] LEVEL " or "yyyy/MM/dd HH:mm:ss LEVEL " at the start of a line. */
+static bool log_line(const struct line *l)
+{
+	const unsigned char *p = l->p;
+	if (l->n < 25 || !is_digits(p, 4) || (p[4] != '-' && p[4] != '/') || !is_digits(p + 5, 2) ||
+	    p[7] != p[4] || !is_digits(p + 8, 2) || p[10] != ' ' || !is_digits(p + 11, 2) ||
+	    p[13] != ':' || !is_digits(p + 14, 2) || p[16] != ':' || !is_digits(p + 17, 2))
+		return false;
+	size_t i = 19;
+	if (i < l->n && (p[i] == ',' || p[i] == '.')) {
+		i++;
+		while (i < l->n && p[i] >= '0' && p[i] <= '9')
+			i++;
+	}
+	if (i >= l->n || p[i] != ' ')
+		return false;
+	while (i < l->n && p[i] == ' ')
+		i++;
+	static const char *levels[] = { "TRACE ", "DEBUG ", "INFO ", "WARN ", "ERROR ", "FATAL " };
+	for (size_t k = 0; k < sizeof levels / sizeof *levels; k++) {
+		size_t n = strlen(levels[k]);
+		if (l->n - i >= n && memcmp(p + i, levels[k], n) == 0)
+			return true;
+	}
+	return false;
+}
+
+static bool gatling_line(const struct line *l)
+{
+	static const char *recs[] = { "RUN\t", "USER\t", "REQUEST\t", "GROUP\t", "ERROR\t", "ASSERTION\t" };
+	for (size_t k = 0; k < sizeof recs / sizeof *recs; k++)
+		if (starts(l, recs[k]))
+			return true;
+	return false;
+}
+
+static char guess_delim(const struct line *l)
+{
+	static const char cands[] = { ',', '\t', ';', '|' };
+	size_t best = 0;
+	char bd = ',';
+	for (size_t k = 0; k < sizeof cands; k++) {
+		size_t c = 0;
+		for (size_t i = 0; i < l->n; i++)
+			c += l->p[i] == (unsigned char)cands[k];
+		if (c > best) {
+			best = c;
+			bd = cands[k];
+		}
+	}
+	return bd;
+}
+
+static enum input_content identify_text(const struct line *ln, size_t nl, char d)
+{
+	size_t first = 0;
+	while (first < nl && ln[first].n == 0)
+		first++;
+	if (first == nl)
+		return INPUT_CONTENT_JTL;
+	const struct line *h = &ln[first];
+	if (!d)
+		d = guess_delim(h);
+	if (header_has(h, d, "metric_name") && header_has(h, d, "metric_value"))
+		return INPUT_CONTENT_K6_CSV;
+	if (header_has(h, d, "Request Count") || (header_has(h, d, "User Count") && header_has(h, d, "Requests/s")) ||
+	    (header_has(h, d, "Error") && header_has(h, d, "Occurrences")) || header_has(h, d, "Traceback"))
+		return INPUT_CONTENT_LOCUST_CSV;
+	if (header_has(h, d, "# Samples") || (header_has(h, d, "Label") && header_has(h, d, "90% Line")))
+		return INPUT_CONTENT_JMETER_TABLE;
+	size_t gat = 0, logs = 0, nonblank = 0;
+	bool jmeter = false;
+	for (size_t i = first; i < nl; i++) {
+		if (!ln[i].n)
+			continue;
+		nonblank++;
+		gat += gatling_line(&ln[i]);
+		if (log_line(&ln[i])) {
+			logs++;
+			jmeter |= has(&ln[i], " o.a.j.") || has(&ln[i], "org.apache.jmeter") || has(&ln[i], "jmeter.");
+		}
+	}
+	if (gatling_line(h) && gat * 2 >= nonblank)
+		return INPUT_CONTENT_GATLING_LOG;
+	if (log_line(h) && logs * 2 >= nonblank)
+		return jmeter ? INPUT_CONTENT_JMETER_LOG : INPUT_CONTENT_LOG;
+	/* Markdown: an ATX heading or a code fence at the start of the first line */
+	if ((h->n >= 2 && h->p[0] == '#' && (h->p[1] == ' ' || h->p[1] == '#')) || starts(h, "```"))
+		return INPUT_CONTENT_MARKDOWN;
+	/* ... or a setext heading (a line of '=' or '-' under the first one) */
+	if (first + 1 < nl && ln[first + 1].n >= 3) {
+		const struct line *u = &ln[first + 1];
+		bool all = true;
+		for (size_t i = 0; i < u->n && all; i++)
+			all = u->p[i] == u->p[0];
+		if (all && (u->p[0] == '=' || u->p[0] == '-') && !memchr(h->p, d, h->n))
+			return INPUT_CONTENT_MARKDOWN;
+	}
+	return INPUT_CONTENT_JTL;
+}
+
+static enum input_content identify_markup(const struct line *ln, size_t nl)
+{
+	for (size_t i = 0; i < nl && i < 4; i++) {
+		const struct line *l = &ln[i];
+		/* case-insensitive for HTML */
+		for (size_t k = 0; k + 5 <= l->n; k++) {
+			if (l->p[k] != '<')
+				continue;
+			if (k + 14 <= l->n && strncasecmp((const char *)l->p + k, "<!DOCTYPE html", 14) == 0)
+				return INPUT_CONTENT_HTML;
+			if (strncasecmp((const char *)l->p + k, "<html", 5) == 0)
+				return INPUT_CONTENT_HTML;
+			if (k + 15 <= l->n && memcmp(l->p + k, "<jmeterTestPlan", 15) == 0)
+				return INPUT_CONTENT_JMETER_PLAN;
+			if (k + 12 <= l->n && memcmp(l->p + k, "<testResults", 12) == 0)
+				return INPUT_CONTENT_JTL;
+		}
+	}
+	return INPUT_CONTENT_JTL;
+}
+
+enum input_content input_identify(struct input *in, enum input_format fmt, char delim)
+{
+	struct line ln[IDENT_LINES];
+	size_t nl = peek_lines(in, ln, IDENT_LINES);
+	switch (fmt) {
+	case INPUT_FMT_CSV:
+		return identify_text(ln, nl, delim);
+	case INPUT_FMT_XML:
+		return identify_markup(ln, nl);
+	case INPUT_FMT_JSON:
+		for (size_t i = 0; i < nl && i < 4; i++)
+			if ((has(&ln[i], "\"type\":\"Point\"") || has(&ln[i], "\"type\":\"Metric\"")) &&
+			    has(&ln[i], "\"metric\":"))
+				return INPUT_CONTENT_K6_JSON;
+		return INPUT_CONTENT_JTL;
+	default:
+		return INPUT_CONTENT_JTL;
+	}
+}
+
+const char *input_content_name(enum input_content c)
+{
+	switch (c) {
+	case INPUT_CONTENT_JTL: return "a JMeter JTL";
+	case INPUT_CONTENT_K6_CSV: return "a k6 CSV";
+	case INPUT_CONTENT_K6_JSON: return "a k6 JSON output";
+	case INPUT_CONTENT_GATLING_LOG: return "a Gatling simulation.log";
+	case INPUT_CONTENT_LOCUST_CSV: return "a Locust CSV";
+	case INPUT_CONTENT_JMETER_TABLE: return "a JMeter listener table (Aggregate/Summary Report saved as CSV)";
+	case INPUT_CONTENT_JMETER_LOG: return "a JMeter log (jmeter.log)";
+	case INPUT_CONTENT_LOG: return "a log file";
+	case INPUT_CONTENT_JMETER_PLAN: return "a JMeter test plan (.jmx)";
+	case INPUT_CONTENT_HTML: return "an HTML page";
+	case INPUT_CONTENT_MARKDOWN: return "a Markdown text";
+	case INPUT_CONTENT_TEXT: return "a plain text";
+	case INPUT_CONTENT_OTHER_CSV: return "a CSV file without JMeter columns";
+	}
+	return "an unknown format";
 }

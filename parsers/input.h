@@ -46,6 +46,32 @@ size_t input_peek(struct input *in, const unsigned char **p);
 enum input_format input_sniff(struct input *in);
 const char *input_format_name(enum input_format f);
 
+/* What a stream that input_sniff calls CSV, XML or JSON really holds, judged from its first
+ * lines: a JMeter result file, or the output of another tool named so that the message can say
+ * so ("this is a k6 CSV, not a JMeter JTL").  INPUT_CONTENT_JTL also stands for "nothing
+ * against it": the readers have the last word.  The patterns are in input.c, with where each
+ * format is documented. */
+enum input_content {
+	INPUT_CONTENT_JTL = 0,
+	INPUT_CONTENT_K6_CSV,          /* k6 --out csv: metric_name,timestamp,metric_value,... */
+	INPUT_CONTENT_K6_JSON,         /* k6 --out json: {"type":"Point","metric":...} lines */
+	INPUT_CONTENT_GATLING_LOG,     /* Gatling simulation.log: RUN/USER/REQUEST tab records */
+	INPUT_CONTENT_LOCUST_CSV,      /* Locust --csv: Type,Name,Request Count,... */
+	INPUT_CONTENT_JMETER_TABLE,    /* a listener's table saved as CSV: Label,# Samples,Average,... */
+	INPUT_CONTENT_JMETER_LOG,      /* jmeter.log: "2024-01-15 10:23:45,123 INFO o.a.j..." */
+	INPUT_CONTENT_LOG,             /* another log4j/logback-style log */
+	INPUT_CONTENT_JMETER_PLAN,     /* a .jmx test plan (<jmeterTestPlan>) */
+	INPUT_CONTENT_HTML,            /* an HTML page (JMeter's dashboard index.html...) */
+	INPUT_CONTENT_MARKDOWN,        /* README.md and friends */
+	INPUT_CONTENT_TEXT,            /* prose, not delimited values */
+	INPUT_CONTENT_OTHER_CSV,       /* a CSV whose header names no JMeter column */
+};
+/* Judge the start of the stream (input_peek; nothing consumed).  fmt is input_sniff's answer;
+ * delim the CSV delimiter when known (0 = guess). */
+enum input_content input_identify(struct input *in, enum input_format fmt, char delim);
+/* "a k6 CSV", "a Gatling simulation.log", ... for "this is X, not a JMeter JTL". */
+const char *input_content_name(enum input_content c);
+
 bool input_is_gzip(const struct input *in);
 const char *input_path(const struct input *in);
 const char *input_error(const struct input *in);

@@ -17,12 +17,34 @@ struct jtl_reader {
 	char err[600];
 };
 
+const char *jtl_content_hint(enum input_content c)
+{
+	switch (c) {
+	case INPUT_CONTENT_JMETER_PLAN:
+		return " (run it with 'jmeter -n -t PLAN.jmx -l results.jtl' and give results.jtl)";
+	case INPUT_CONTENT_JMETER_LOG:
+		return " (give the results file JMeter wrote with -l, not its log)";
+	case INPUT_CONTENT_JMETER_TABLE:
+		return " (give the results file JMeter wrote with -l, not a listener's saved table)";
+	default:
+		return "";
+	}
+}
+
 struct jtl_reader *jtl_open(struct input *in, enum input_format fmt, const struct jtl_options *o,
 			    struct diag *d, char *err, size_t errlen)
 {
 	static const struct jtl_options defaults;
 	if (!o)
 		o = &defaults;
+	if ((fmt == INPUT_FMT_CSV || fmt == INPUT_FMT_XML) && !o->columns) {
+		enum input_content c = input_identify(in, fmt, o->delimiter);
+		if (c != INPUT_CONTENT_JTL) {
+			snprintf(err, errlen, "'%s': this is %s, not a JMeter JTL%s", input_path(in),
+				 input_content_name(c), jtl_content_hint(c));
+			return NULL;
+		}
+	}
 	struct jtl_reader *r = xcalloc(1, sizeof *r);
 	r->fmt = fmt;
 	if (fmt == INPUT_FMT_CSV) {
@@ -74,6 +96,25 @@ bool jtl_truncated_tail(const struct jtl_reader *r)
 {
 	return r->csv ? jtl_csv_truncated_tail(r->csv) : jtl_xml_truncated(r->xml);
 }
+
+const char *jtl_first_skip(const struct jtl_reader *r, uint64_t *line)
+{
+	return r->csv ? jtl_csv_first_skip(r->csv, line) : jtl_xml_first_skip(r->xml, line);
+}
+
+const char *jtl_hint(const struct jtl_reader *r)
+{
+	return r->csv ? jtl_csv_hint(r->csv) : NULL;
+}
+
+uint64_t jtl_unknown_elements(const struct jtl_reader *r, char *desc, size_t len)
+{
+	if (len)
+		desc[0] = '\0';
+	return r->xml ? jtl_xml_unknown(r->xml, desc, len) : 0;
+}
+
+bool jtl_is_xml(const struct jtl_reader *r) { return r->xml != NULL; }
 
 void jtl_close(struct jtl_reader *r)
 {

@@ -50,6 +50,8 @@ struct jtl_reader;
 
 struct jtl_reader *jtl_open(struct input *in, enum input_format fmt, const struct jtl_options *o,
 			    struct diag *d, char *err, size_t errlen);
+/* A parenthesised hint after "this is X, not a JMeter JTL" (where to find the JTL), or "". */
+const char *jtl_content_hint(enum input_content c);
 enum jtl_status jtl_next(struct jtl_reader *r, struct sample *s);
 /* After JTL_FATAL: the message (already including path and line). */
 const char *jtl_error(const struct jtl_reader *r);
@@ -58,6 +60,13 @@ uint64_t jtl_skipped(const struct jtl_reader *r);   /* records skipped */
 /* Non-fatal oddities worth a line in the report: repeated headers, truncated last line... */
 uint64_t jtl_headers_repeated(const struct jtl_reader *r);
 bool jtl_truncated_tail(const struct jtl_reader *r);
+/* The first skipped record's line and reason, or NULL when none was skipped. */
+const char *jtl_first_skip(const struct jtl_reader *r, uint64_t *line);
+/* What the user can do about skipped records (a timestamp pattern to give), or NULL. */
+const char *jtl_hint(const struct jtl_reader *r);
+/* XML: children of <testResults> that are not samples, described in desc; 0 for CSV. */
+uint64_t jtl_unknown_elements(const struct jtl_reader *r, char *desc, size_t len);
+bool jtl_is_xml(const struct jtl_reader *r);
 void jtl_close(struct jtl_reader *r);
 
 /* Parse a timestamp field: epoch ms, or formatted per fmt (NULL = auto-detect the common JMeter

@@ -8,6 +8,7 @@
  */
 #include "parsers/jtl_csv.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,11 @@ struct jtl_csv {
 
 	uint64_t headers_repeated;
 	bool truncated_tail;
+	uint64_t first_skip_line;   /* line of the first skipped record, 0 if none */
+	char first_skip[512];       /* and why it was skipped */
+	bool ts_tried;              /* timestamp pattern detection ran (once, at the first bad stamp) */
+	const char *ts_detected;    /* the pattern it found, or NULL */
+	char hint[300];             /* what to do when no record could be read, or "" */
 	bool pending_first;         /* header-less: first record was used for detection */
 };
 
@@ -574,6 +580,45 @@ static bool is_header_record(const struct field *f, size_t n)
 	return known >= 2 || (n == 1 && known == 1);
 }
 
+/* A header-less JTL's first record holds numbers (timeStamp, elapsed, bytes...) or JMeter's
+ * true/false; a first line of words only is a header naming no JMeter column, or prose. */
+static bool jmeter_values(const struct field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		enum vtype t = value_type(f[i].p, f[i].n);
+		if (t == V_INT || t == V_BOOL || t == V_STAMP)
+			return true;
+	}
+	return false;
+}
+
+static void not_jmeter(struct jtl_csv *c, uint64_t line)
+{
+	size_t spaces = 0, chars = 0;
+	for (size_t i = 0; i < c->nf; i++) {
+		chars += c->f[i].n;
+		for (size_t k = 0; k < c->f[i].n; k++)
+			spaces += c->f[i].p[k] == ' ';
+	}
+	/* prose: one field, or words rather than names (a space every few characters) */
+	bool prose = c->nf == 1 || spaces * 12 >= chars;
+	char ex[200];
+	size_t n = 0;
+	const char *p = c->f[0].p;
+	/* the first line as written (fields are contiguous in the buffer unless unescaped) */
+	if (c->nfix == 0 && c->nf)
+		n = (size_t)(c->f[c->nf - 1].p + c->f[c->nf - 1].n - p);
+	else if (c->nf)
+		n = c->f[0].n;
+	diag_excerpt(ex, sizeof ex, p, n, 60);
+	(void)line;
+	snprintf(c->err, sizeof c->err, "'%s': this is %s, not a JMeter JTL (first line '%s' is "
+		 "neither a JMeter CSV header nor a sample%s)", input_path(c->in),
+		 prose ? "a plain text" : "a CSV file without JMeter columns", ex,
+		 prose ? "" : "; a header-less JTL with other columns needs --columns");
+	c->failed = true;
+}
+
 /* --- open ------------------------------------------------------------------------------- */
 
 struct jtl_csv *jtl_csv_open(struct input *in, const struct jtl_options *o, struct diag *d,
@@ -630,6 +675,113 @@ static inline bool num(const struct field *f, int64_t *out, int64_t min, int64_t
 	return parse_i64(p, n, min, max, out);
 }
 
+/* Warn about a skipped record ("REASON" + tail) and keep the first reason for the "no sample"
+ * message. */
+static void skip_note(struct jtl_csv *c, uint64_t line, const char *reason, const char *tail)
+{
+	if (!c->first_skip_line) {
+		c->first_skip_line = line;
+		snprintf(c->first_skip, sizeof c->first_skip, "%s", reason);
+	}
+	diag_warn(c->d, line, 0, "%s%s", reason, tail);
+}
+
+/* Formatted stamps JMeter users set with jmeter.save.saveservice.timestamp_format, beyond the
+ * ISO-like forms jtl_parse_timestamp reads by itself.  Day-first and month-first forms are both
+ * here: the values decide, and when they fit both, nobody guesses. */
+static const char *const ts_candidates[] = {
+	"dd.MM.yyyy HH:mm:ss", "dd.MM.yyyy HH:mm:ss.SSS", "dd.MM.yyyy HH:mm:ss,SSS", "dd.MM.yyyy HH:mm",
+	"dd.MM.yy HH:mm:ss",
+	"dd/MM/yyyy HH:mm:ss", "MM/dd/yyyy HH:mm:ss", "dd/MM/yyyy HH:mm:ss.SSS", "MM/dd/yyyy HH:mm:ss.SSS",
+	"dd/MM/yyyy HH:mm", "MM/dd/yyyy HH:mm", "MM/dd/yyyy hh:mm:ss a", "dd-MM-yyyy HH:mm:ss",
+	"dd-MM-yyyy HH:mm:ss.SSS", "yyyy-MM-dd HH:mm", "yyyy/MM/dd HH:mm", "yyyyMMddHHmmss",
+	"yyyyMMdd HHmmss", "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+};
+#define TS_SAMPLE_LINES 5000   /* lines after the first bad stamp the candidates are tried on */
+
+/* Field k of one line (naive split: a line with a quote before field k is not used). */
+static bool line_field(const char *p, size_t n, char d, size_t k, const char **fp, size_t *fn)
+{
+	size_t i = 0;
+	for (size_t f = 0; f < k; f++) {
+		while (i < n && p[i] != d) {
+			if (p[i] == '"')
+				return false;
+			i++;
+		}
+		if (i >= n)
+			return false;
+		i++;
+	}
+	size_t e = i;
+	while (e < n && p[e] != d)
+		e++;
+	if (memchr(p + i, '"', e - i))
+		return false;
+	*fp = p + i;
+	*fn = e - i;
+	return true;
+}
+
+/* The first timestamp no known form reads (field k of the record at c->pos): find the pattern
+ * that reads it and every stamp in the next TS_SAMPLE_LINES buffered lines.  One pattern: it is
+ * used from here on (and said so once).  None or several: c->hint says what to do. */
+static void detect_ts(struct jtl_csv *c, const struct field *f, size_t k, uint64_t line)
+{
+	c->ts_tried = true;
+	bool alive[sizeof ts_candidates / sizeof *ts_candidates];
+	size_t nalive = 0;
+	int64_t ms;
+	for (size_t i = 0; i < ARRAY_LEN(ts_candidates); i++) {
+		alive[i] = jtl_parse_timestamp(f->p, f->n, ts_candidates[i], c->o.tz_offset_min, &ms);
+		nalive += alive[i];
+	}
+	/* the lines after this record, as far as the buffer holds them */
+	const char *b = c->buf + c->pos, *end = c->buf + c->len;
+	const char *nl = memchr(b, '\n', (size_t)(end - b));
+	for (size_t ln = 0; nl && ln < TS_SAMPLE_LINES && nalive; ln++) {
+		const char *p = nl + 1;
+		nl = memchr(p, '\n', (size_t)(end - p));
+		if (!nl)
+			break;
+		size_t n = (size_t)(nl - p);
+		if (n && p[n - 1] == '\r')
+			n--;
+		const char *fp;
+		size_t fn;
+		if (!n || !line_field(p, n, c->delim, k, &fp, &fn) || !fn ||
+		    jtl_parse_timestamp(fp, fn, NULL, c->o.tz_offset_min, &ms))
+			continue;  /* not a stamp field, or one the built-in forms read anyway */
+		for (size_t i = 0; i < ARRAY_LEN(ts_candidates); i++)
+			if (alive[i] && !jtl_parse_timestamp(fp, fn, ts_candidates[i], c->o.tz_offset_min, &ms)) {
+				alive[i] = false;
+				nalive--;
+			}
+	}
+	char ex[120];
+	diag_excerpt(ex, sizeof ex, f->p, f->n, 40);
+	if (nalive == 1) {
+		for (size_t i = 0; i < ARRAY_LEN(ts_candidates); i++)
+			if (alive[i])
+				c->ts_detected = ts_candidates[i];
+		diag_warn(c->d, line, 0, "timeStamp '%s' read with the pattern '%s' (detected from the values; "
+			  "--timestamp-format sets another)", ex, c->ts_detected);
+		return;
+	}
+	if (nalive > 1) {
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < ARRAY_LEN(ts_candidates); i++)
+			if (alive[i])
+				strbuf_addf(&sb, "%s'%s'", sb.len ? " or " : "", ts_candidates[i]);
+		snprintf(c->hint, sizeof c->hint, "the timestamps fit %s: say which with --timestamp-format",
+			 strbuf_cstr(&sb));
+		strbuf_release(&sb);
+		return;
+	}
+	snprintf(c->hint, sizeof c->hint, "the timestamps are neither epoch milliseconds nor a known date "
+		 "form: give their pattern with --timestamp-format (SimpleDateFormat, e.g. 'dd.MM.yyyy HH:mm:ss')");
+}
+
 static const char *bad_value(struct jtl_csv *c, const char *col, const struct field *f)
 {
 	char ex[200];
@@ -651,11 +803,21 @@ static const char *to_sample(struct jtl_csv *c, struct sample *s)
 		int64_t x;
 		switch (c->map[i]) {
 		case C_TS:
-			if (!num(f, &s->ts_ms, 0, INT64_MAX / 2) &&
-			    !jtl_parse_timestamp(f->p, f->n, c->o.ts_format, c->o.tz_offset_min, &s->ts_ms))
-				return bad_value(c, "timeStamp", f);
-			s->has |= SH_TS;
-			break;
+			if (num(f, &s->ts_ms, 0, INT64_MAX / 2) ||
+			    jtl_parse_timestamp(f->p, f->n, c->o.ts_format ? c->o.ts_format : c->ts_detected,
+						c->o.tz_offset_min, &s->ts_ms)) {
+				s->has |= SH_TS;
+				break;
+			}
+			if (!c->o.ts_format && !c->ts_tried && f->n) {
+				detect_ts(c, f, i, c->line);
+				if (c->ts_detected &&
+				    jtl_parse_timestamp(f->p, f->n, c->ts_detected, c->o.tz_offset_min, &s->ts_ms)) {
+					s->has |= SH_TS;
+					break;
+				}
+			}
+			return bad_value(c, "timeStamp", f);
 		case C_ELAPSED:
 			if (!num(f, &s->elapsed_ms, INT64_MIN / 4, INT64_MAX / 4))
 				return bad_value(c, "elapsed", f);
@@ -745,7 +907,9 @@ enum jtl_status jtl_csv_next(struct jtl_csv *c, struct sample *s)
 				if (!skip_huge(c, &lines))
 					return JTL_FATAL;
 				c->line += lines;
-				diag_warn(c->d, rec_line, 0, "record longer than %u bytes skipped", JTL_MAX_RECORD);
+				char r2[64];
+				snprintf(r2, sizeof r2, "record longer than %u bytes", JTL_MAX_RECORD);
+				skip_note(c, rec_line, r2, " skipped");
 				return JTL_SKIPPED;
 			}
 			if (!refill(c))
@@ -761,14 +925,16 @@ enum jtl_status jtl_csv_next(struct jtl_csv *c, struct sample *s)
 				c->line += c->buf[i] == '\n';
 			c->pos = c->len;
 			c->truncated_tail = true;
-			diag_warn(c->d, rec_line, 0, "unterminated quoted field at end of input; record skipped");
+			skip_note(c, rec_line, "unterminated quoted field at end of input", "; record skipped");
 			return JTL_SKIPPED;
 		}
 		if (r == SCAN_TOO_MANY) {
 			if (!skip_huge(c, &lines))
 				return JTL_FATAL;
 			c->line += lines;
-			diag_warn(c->d, rec_line, 0, "more than %u fields; record skipped", JTL_MAX_COLUMNS);
+			char r2[64];
+			snprintf(r2, sizeof r2, "more than %u fields", JTL_MAX_COLUMNS);
+			skip_note(c, rec_line, r2, "; record skipped");
 			return JTL_SKIPPED;
 		}
 		bool at_eof_unterminated = c->eof && end == c->len &&
@@ -787,8 +953,13 @@ enum jtl_status jtl_csv_next(struct jtl_csv *c, struct sample *s)
 				c->line += lines;
 				continue;
 			}
-			if (!c->o.columns)
+			if (!c->o.columns) {
+				if (!jmeter_values(c->f, c->nf)) {
+					not_jmeter(c, rec_line);
+					return JTL_FATAL;
+				}
 				map_by_inference(c, c->f, c->nf);
+			}
 		} else if (same_as_header(c)) {
 			c->headers_repeated++;
 			c->pos = end;
@@ -802,9 +973,13 @@ enum jtl_status jtl_csv_next(struct jtl_csv *c, struct sample *s)
 		if (why) {
 			if (at_eof_unterminated) {
 				c->truncated_tail = true;
-				diag_warn(c->d, rec_line, 0, "truncated last record (%s); skipped", why);
+				{
+				char r2[sizeof c->why + 32];
+				snprintf(r2, sizeof r2, "truncated last record (%s)", why);
+				skip_note(c, rec_line, r2, "; skipped");
+			}
 			} else {
-				diag_warn(c->d, rec_line, 0, "%s; record skipped", why);
+				skip_note(c, rec_line, why, "; record skipped");
 			}
 			return JTL_SKIPPED;
 		}
@@ -813,6 +988,14 @@ enum jtl_status jtl_csv_next(struct jtl_csv *c, struct sample *s)
 }
 
 const char *jtl_csv_error(const struct jtl_csv *c) { return c->err; }
+
+const char *jtl_csv_first_skip(const struct jtl_csv *c, uint64_t *line)
+{
+	*line = c->first_skip_line;
+	return c->first_skip_line ? c->first_skip : NULL;
+}
+
+const char *jtl_csv_hint(const struct jtl_csv *c) { return c->hint[0] ? c->hint : NULL; }
 uint64_t jtl_csv_headers_repeated(const struct jtl_csv *c) { return c->headers_repeated; }
 bool jtl_csv_truncated_tail(const struct jtl_csv *c) { return c->truncated_tail; }
 

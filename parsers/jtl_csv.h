@@ -10,6 +10,10 @@ struct jtl_csv *jtl_csv_open(struct input *in, const struct jtl_options *o, stru
 			     char *err, size_t errlen);
 enum jtl_status jtl_csv_next(struct jtl_csv *c, struct sample *s);
 const char *jtl_csv_error(const struct jtl_csv *c);
+/* The first skipped record's line and reason, or NULL. */
+const char *jtl_csv_first_skip(const struct jtl_csv *c, uint64_t *line);
+/* What to do when records were skipped for a reason the user can fix (timestamp pattern), or NULL. */
+const char *jtl_csv_hint(const struct jtl_csv *c);
 uint64_t jtl_csv_headers_repeated(const struct jtl_csv *c);
 bool jtl_csv_truncated_tail(const struct jtl_csv *c);
 void jtl_csv_close(struct jtl_csv *c);

@@ -41,6 +41,8 @@
 #define XML_FLAG_KEEP 16u          /* <failure>/<error> text kept */
 #define XML_REF_CARRY 16u          /* longest character reference examined for repair */
 #define XML_MSG_VALUE 40u          /* bytes of a bad attribute value quoted in a warning */
+#define XML_UNKNOWN_KEEP 4         /* distinct unknown element names named in the message */
+#define XML_UNKNOWN_NAME 100       /* bytes of each kept */
 
 enum kind {
 	K_NONE = 0,
@@ -128,6 +130,13 @@ struct jtl_xml {
 	char *err;
 	bool truncated;
 	uint64_t records, skipped;
+	uint64_t first_skip_line;          /* line of the first skipped sample, 0 if none */
+	char first_skip[200];
+
+	/* children of <testResults> that are not samples (other writers, plugins' own elements) */
+	uint64_t unknown;
+	struct { char name[XML_UNKNOWN_NAME]; uint64_t n; } unk[XML_UNKNOWN_KEEP];
+	size_t nunk;
 };
 
 /* ---- errors ---- */
@@ -272,6 +281,10 @@ static void bad_attr(struct jtl_xml *x, struct level *lv, const char *elem, cons
 	lv->bad = true;
 	char q[XML_MSG_VALUE + 8];
 	quote_value(q, sizeof q, v, n);
+	if (!x->first_skip_line) {
+		x->first_skip_line = XML_GetCurrentLineNumber(x->p);
+		snprintf(x->first_skip, sizeof x->first_skip, "%s attribute '%.32s' of <%.32s> ('%s')", why, name, elem, q);
+	}
 	diag_warn(x->d, XML_GetCurrentLineNumber(x->p), XML_GetCurrentColumnNumber(x->p) + 1,
 		  "%s attribute '%s' of <%s> ('%s'): sample skipped", why, name, elem, q);
 }
@@ -426,6 +439,29 @@ static enum kind sample_child(struct jtl_xml *x, const char *name, struct level 
 	return K_SKIP;
 }
 
+static void count_unknown(struct jtl_xml *x, const char *name)
+{
+	x->unknown++;
+	for (size_t i = 0; i < x->nunk; i++)
+		if (strcmp(x->unk[i].name, name) == 0) {
+			x->unk[i].n++;
+			return;
+		}
+	if (x->nunk < XML_UNKNOWN_KEEP) {
+		/* printable ASCII (element names are UTF-8; this is for a message), cut with "..." */
+		char *d = x->unk[x->nunk].name;
+		size_t k = 0, n = strlen(name);
+		for (size_t i = 0; i < n && k + 4 < XML_UNKNOWN_NAME; i++)
+			d[k++] = (unsigned char)name[i] < 0x20 || (unsigned char)name[i] >= 0x7f ? '?' : name[i];
+		if (k < n && k + 4 <= XML_UNKNOWN_NAME) {
+			memcpy(d + k, "...", 3);
+			k += 3;
+		}
+		d[k] = '\0';
+		x->unk[x->nunk++].n = 1;
+	}
+}
+
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)
 {
 	struct jtl_xml *x = ud;
@@ -454,6 +490,8 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 		if (is_sample(name)) {
 			start_sample(x, name, atts);
 			k = K_SAMPLE;
+		} else {
+			count_unknown(x, name);
 		}
 		break;
 	case K_SAMPLE:
@@ -799,6 +837,12 @@ static enum XML_Status feed(struct jtl_xml *x)
 
 static void finish_warnings(struct jtl_xml *x)
 {
+	if (x->unknown) {
+		char desc[300];
+		jtl_xml_unknown(x, desc, sizeof desc);
+		diag_warn(x->d, 0, 0, "%llu elements under <testResults> are not JMeter samples and were not "
+			  "read: %s", (unsigned long long)x->unknown, desc);
+	}
 	if (x->repaired)
 		diag_warn(x->d, 0, 0,
 			  "%llu character references to characters not allowed in XML 1.0 (binary "
@@ -907,6 +951,32 @@ bool jtl_xml_truncated(const struct jtl_xml *x)
 uint64_t jtl_xml_skipped(const struct jtl_xml *x)
 {
 	return x->skipped;
+}
+
+uint64_t jtl_xml_unknown(const struct jtl_xml *x, char *desc, size_t len)
+{
+	size_t o = 0;
+	if (len)
+		desc[0] = '\0';
+	for (size_t i = 0; i < x->nunk && o < len; i++) {
+		int w = snprintf(desc + o, len - o, "%s<%s> x%llu", i ? ", " : "", x->unk[i].name,
+				 (unsigned long long)x->unk[i].n);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+	}
+	uint64_t named = 0;
+	for (size_t i = 0; i < x->nunk; i++)
+		named += x->unk[i].n;
+	if (named < x->unknown && o < len)
+		snprintf(desc + o, len - o, ", %llu others", (unsigned long long)(x->unknown - named));
+	return x->unknown;
+}
+
+const char *jtl_xml_first_skip(const struct jtl_xml *x, uint64_t *line)
+{
+	*line = x->first_skip_line;
+	return x->first_skip_line ? x->first_skip : NULL;
 }
 
 uint64_t jtl_xml_repaired_refs(const struct jtl_xml *x)

@@ -26,6 +26,11 @@ uint64_t jtl_xml_skipped(const struct jtl_xml *x);
 /* Character references to characters XML 1.0 forbids (JMeter's binary response data, e.g.
  * "&#x1b;") that were read as blanks instead of stopping the parse. */
 uint64_t jtl_xml_repaired_refs(const struct jtl_xml *x);
+/* Children of <testResults> that are not samples (<httpSample>/<sample>): their count, and up
+ * to four of their names with counts in desc ("<webDriverSample> x12"). */
+uint64_t jtl_xml_unknown(const struct jtl_xml *x, char *desc, size_t len);
+/* The first skipped sample's line and reason, or NULL. */
+const char *jtl_xml_first_skip(const struct jtl_xml *x, uint64_t *line);
 void jtl_xml_close(struct jtl_xml *x);
 
 #endif

@@ -458,3 +458,115 @@ bool http_date_parse(const char *p, size_t n, int64_t *epoch_s)
 	*epoch_s = days_from_civil(y, mon, d) * 86400 + h * 3600 + mi * 60 + s;
 	return true;
 }
+
+/* ---- in-band hints (JSON message bodies) ---- */
+
+#define JSON_MAX_DEPTH 64u
+
+/* End of the string whose opening quote is at p[i] (index of the closing quote), or n. */
+static size_t json_string_end(const char *p, size_t n, size_t i)
+{
+	for (size_t k = i + 1; k < n; k++) {
+		if (p[k] == '\\')
+			k++;
+		else if (p[k] == '"')
+			return k;
+	}
+	return n;
+}
+
+static size_t json_ws(const char *p, size_t n, size_t i)
+{
+	while (i < n && (p[i] == ' ' || p[i] == '\t' || p[i] == '\r' || p[i] == '\n'))
+		i++;
+	return i;
+}
+
+bool json_member(const char *p, size_t len, const char *key, unsigned maxdepth,
+		 struct json_value *out)
+{
+	size_t klen = strlen(key);
+	uint64_t is_obj = 0;      /* bit d-1: container at depth d is an object */
+	unsigned depth = 0;
+	bool expect_key = false;
+	if (!p)
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		char c = p[i];
+		if (c == '"') {
+			size_t e = json_string_end(p, len, i);
+			if (e >= len)
+				return false;
+			if (expect_key && depth) {
+				size_t colon = json_ws(p, len, e + 1);
+				if (colon >= len || p[colon] != ':')
+					return false;
+				expect_key = false;
+				size_t v = json_ws(p, len, colon + 1);
+				if (v >= len)
+					return false;
+				if (depth <= maxdepth && e - i - 1 == klen && memcmp(p + i + 1, key, klen) == 0 &&
+				    p[v] != '{' && p[v] != '[') {
+					if (p[v] == '"') {
+						size_t ve = json_string_end(p, len, v);
+						if (ve >= len)
+							return false;
+						out->v = mkref(p + v + 1, ve - v - 1);
+						out->string = true;
+						return true;
+					}
+					size_t ve = v;
+					while (ve < len && p[ve] != ',' && p[ve] != '}' && p[ve] != ']' &&
+					       p[ve] != ' ' && p[ve] != '\t' && p[ve] != '\r' && p[ve] != '\n')
+						ve++;
+					out->v = mkref(p + v, ve - v);
+					out->string = false;
+					return ve > v;
+				}
+				i = colon;
+			} else {
+				i = e;
+			}
+		} else if (c == '{' || c == '[') {
+			if (depth >= JSON_MAX_DEPTH)
+				return false;
+			if (c == '{')
+				is_obj |= 1ull << depth;
+			else
+				is_obj &= ~(1ull << depth);
+			depth++;
+			expect_key = c == '{';
+		} else if (c == '}' || c == ']') {
+			if (depth)
+				depth--;
+			expect_key = false;
+		} else if (c == ',') {
+			expect_key = depth && (is_obj >> (depth - 1) & 1u);
+		}
+	}
+	return false;
+}
+
+bool ratelimit_inband(struct ratelimit *rl, const char *body, size_t len)
+{
+	static const struct {
+		const char *key;
+		double scale;
+	} keys[] = {
+		{ "retryAfter", 1 }, { "retry_after", 1 }, { "retry-after", 1 }, { "RetryAfter", 1 },
+		{ "retryAfterMs", 1e-3 }, { "retry_after_ms", 1e-3 },
+	};
+	if (!body || !len || !memchr(body, '{', len))
+		return false;
+	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
+		struct json_value v;
+		double s;
+		if (json_member(body, len, keys[k].key, JSON_MAX_DEPTH, &v) &&
+		    parse_seconds(v.v, &s) && s >= 0) {
+			rl->retry_after_s = s * keys[k].scale;
+			rl->flags |= RL_RETRY_AFTER | RL_INBAND;
+			return true;
+		}
+	}
+	return false;
+}

@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
+#include "common/util.h"
 
 enum rl_flag {
 	RL_RETRY_AFTER = 1u << 0,   /* retry_after_s valid */
@@ -23,6 +24,7 @@ enum rl_flag {
 	RL_ENVOY = 1u << 5,         /* x-envoy-ratelimited present */
 	RL_COUNT = 1u << 6,         /* inin-ratelimit-count valid (requests used) */
 	RL_RESET_EPOCH = 1u << 7,   /* the reset value was an absolute epoch time */
+	RL_INBAND = 1u << 8,        /* the retry hint came from a message body (WebSocket / JSON) */
 };
 
 struct ratelimit {
@@ -43,6 +45,23 @@ bool ratelimit_header(struct ratelimit *rl, const char *name, size_t nlen,
 
 /* Parse a block of "Name: value" lines separated by \n or \r\n (as JMeter stores them). */
 void ratelimit_headers_block(struct ratelimit *rl, const char *block, size_t len, int64_t now_ms);
+
+/* In-band retry hints in a message body (WebSocket answers, JSON error bodies): a JSON member
+ * "retryAfter" / "retry_after" / "retry-after" (seconds, at any depth: Genesys Web Messaging
+ * nests it in "body", Slack and Discord put it at the top) or "retryAfterMs" / "retry_after_ms"
+ * (milliseconds) sets RL_RETRY_AFTER | RL_INBAND.  True when a hint was found. */
+bool ratelimit_inband(struct ratelimit *rl, const char *body, size_t len);
+
+/* A JSON member's value: the first member named key (exact) at a nesting depth <= maxdepth
+ * (1 = top level of the outermost object).  Strings come without quotes (escapes left as
+ * they are); numbers, true/false/null as written.  Objects and arrays are not returned (false).
+ * Bounded by len; malformed JSON ends the scan (false). */
+struct json_value {
+	struct strref v;
+	bool string;
+};
+bool json_member(const char *p, size_t len, const char *key, unsigned maxdepth,
+		 struct json_value *out);
 
 /* Parse an HTTP-date (IMF-fixdate, RFC 850, asctime) into epoch seconds. */
 bool http_date_parse(const char *p, size_t n, int64_t *epoch_s);

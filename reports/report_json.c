@@ -114,6 +114,8 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 
 	cJSON *series = cJSON_AddArrayToObject(root, "series");
 	cJSON_AddNumberToObject(root, "bucket_ms", (double)a->series.width_ms);
+	if (a->series.width_ms != a->cfg.bucket_ms) /* widened: at most ANALYSIS_MAX_BUCKETS */
+		cJSON_AddNumberToObject(root, "bucket_requested_ms", (double)a->cfg.bucket_ms);
 	for (size_t i = 0; i < a->series.n; i++) {
 		const struct series_bucket *b = &a->series.b[i];
 		cJSON *o = cJSON_CreateObject();
@@ -147,6 +149,7 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		json_add_u64(o, "skipped", in->skipped);
 		json_add_u64(o, "headers_repeated", in->headers_repeated);
 		json_add_u64(o, "bytes", in->bytes);
+		json_add_u64(o, "unknown_elements", in->unknown_elements);
 		cJSON_AddBoolToObject(o, "truncated", in->truncated);
 		if (in->error)
 			json_add_str(o, "error", in->error);
@@ -165,7 +168,20 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		for (size_t i = 0; i < c->ncodes; i++)
 			json_add_u64(cc, c->codes[i].code, c->codes[i].count);
 		json_add_u64(co, "websocket_frames", c->websocket_frames);
+		json_add_u64(co, "websocket_exchanges", c->websocket_exchanges);
+		json_add_u64(co, "websocket_pushes", c->websocket_pushes);
 		json_add_u64(co, "tls_connections", c->tls_connections);
+		json_add_u64(co, "tls_encrypted", c->tls_encrypted);
+		json_add_u64(co, "tls_decrypted", c->tls_decrypted);
+		json_add_u64(co, "tls_exchanges", c->tls_exchanges);
+		cJSON_AddBoolToObject(co, "encrypted", c->tls_encrypted > 0);
+		cJSON *sz = cJSON_AddArrayToObject(co, "encrypted_response_sizes");
+		for (size_t i = 0; i < c->nsizes; i++) {
+			cJSON *o = cJSON_CreateObject();
+			json_add_str(o, "bytes", c->sizes[i].code);
+			json_add_u64(o, "exchanges", c->sizes[i].count);
+			cJSON_AddItemToArray(sz, o);
+		}
 		json_add_u64(co, "retransmissions", c->retransmissions);
 		json_add_u64(co, "incomplete", c->incomplete);
 	}
@@ -176,6 +192,7 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		cJSON *jo = cJSON_AddObjectToObject(root, "join");
 		json_add_u64(jo, "samples", j->samples);
 		json_add_u64(jo, "matched", j->matched);
+		json_add_u64(jo, "matched_encrypted", j->matched_tls);
 		json_add_u64(jo, "unmatched_samples", j->unmatched_samples);
 		json_add_u64(jo, "ambiguous", j->ambiguous);
 		json_add_u64(jo, "unmatched_exchanges", j->unmatched_exchanges);

@@ -359,6 +359,10 @@ static void table_inputs(struct report_table *t, const struct analysis *a)
 		put_s(t, in->error);
 	}
 	struct strbuf sb = STRBUF_INIT;
+	for (size_t i = 0; i < a->ninputs; i++)
+		if (a->inputs[i].unknown_elements)
+			strbuf_addf(&sb, "%s: %" PRIu64 " elements under <testResults> are not JMeter samples "
+				    "and were not read. ", a->inputs[i].path, a->inputs[i].unknown_elements);
 	if (a->no_timestamp)
 		strbuf_addf(&sb, "%" PRIu64 " samples had no timestamp (not in the time series). ", a->no_timestamp);
 	const struct throttle_result *r = report_throttle(a);

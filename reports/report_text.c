@@ -192,6 +192,8 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 			in->gzip ? "+gzip" : "", in->records, in->skipped);
 		if (in->headers_repeated)
 			fprintf(f, ", %" PRIu64 " repeated header lines", in->headers_repeated);
+		if (in->unknown_elements)
+			fprintf(f, ", %" PRIu64 " elements that are not samples", in->unknown_elements);
 		if (in->truncated)
 			fputs(", truncated at the end", f);
 		if (in->error) {
@@ -207,6 +209,26 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 			   " TLS connections, %" PRIu64 " retransmissions\n",
 			c->packets, c->connections, c->exchanges, c->incomplete, c->websocket_frames,
 			c->tls_connections, c->retransmissions);
+		if (c->websocket_exchanges || c->websocket_pushes)
+			fprintf(f, "  WebSocket: %" PRIu64 " message exchanges (client message + answer), %" PRIu64
+				   " server pushes answering nothing (not requests)\n",
+				c->websocket_exchanges, c->websocket_pushes);
+		if (c->tls_encrypted) {
+			fprintf(f, "  TLS: %" PRIu64 " connections stayed encrypted (%" PRIu64
+				   " exchanges from record runs): status codes are unknown, only timing and sizes"
+				   " are known; join the JTL of the run, or give --tls-keylog\n",
+				c->tls_encrypted, c->tls_exchanges);
+			if (c->nsizes) {
+				fputs("  encrypted response sizes (classes; a size is not a status):", f);
+				for (size_t i = 0; i < c->nsizes && i < 12; i++)
+					fprintf(f, "%s %s x%" PRIu64, i ? "," : "", c->sizes[i].code, c->sizes[i].count);
+				if (c->nsizes > 12)
+					fprintf(f, ", ... (%zu classes)", c->nsizes);
+				fputc('\n', f);
+			}
+		}
+		if (c->tls_decrypted)
+			fprintf(f, "  TLS: %" PRIu64 " connections decrypted with the key log\n", c->tls_decrypted);
 	}
 	if (a->no_timestamp)
 		fprintf(f, "  %" PRIu64 " samples had no timestamp column (not in the time series)\n", a->no_timestamp);

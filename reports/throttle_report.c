@@ -2,6 +2,7 @@
 #include "reports/throttle_report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -366,6 +367,19 @@ static void num_or_null(cJSON *o, const char *k, double v, int decimals)
 		cJSON_AddNullToObject(o, k);
 }
 
+/* An interval's bounds rounded outward, so the rounded interval still holds what the
+ * unrounded one held. */
+static void bound_or_null(cJSON *o, const char *k, double v, int decimals, bool upper)
+{
+	if (!(isfinite(v) && v >= 0)) {
+		cJSON_AddNullToObject(o, k);
+		return;
+	}
+	double m = pow(10, decimals);
+	double r = upper ? ceil(v * m - 1e-9) / m : floor(v * m + 1e-9) / m;
+	cJSON_AddNumberToObject(o, k, r);
+}
+
 static cJSON *onset_json(const struct throttle_onset *o)
 {
 	if (!o->detected)
@@ -466,16 +480,16 @@ static cJSON *limit_json(const struct throttle_limit *L)
 	/* intervals: the values the replay finds consistent with the observed decisions */
 	bool tb = L->model == THROTTLE_MODEL_TOKEN_BUCKET, cc = L->model == THROTTLE_MODEL_CONCURRENCY;
 	bool iv = L->replayed && known;
-	num_or_null(j, "rate_per_s_low", iv && rate && L->rate_hi > 0 ? L->rate_lo : -1, 2);
-	num_or_null(j, "rate_per_s_high", iv && rate && L->rate_hi > 0 ? L->rate_hi : -1, 2);
-	num_or_null(j, "burst_low", iv && tb ? L->burst_lo : -1, 0);
-	num_or_null(j, "burst_high", iv && tb ? L->burst_hi : -1, 0);
-	num_or_null(j, "limit_low", iv && win ? L->limit_lo : -1, 0);
-	num_or_null(j, "limit_high", iv && win ? L->limit_hi : -1, 0);
-	num_or_null(j, "window_s_low", iv && win ? L->window_lo : -1, 3);
-	num_or_null(j, "window_s_high", iv && win ? L->window_hi : -1, 3);
-	num_or_null(j, "concurrency_low", iv && cc ? L->concurrency_lo : -1, 0);
-	num_or_null(j, "concurrency_high", iv && cc ? L->concurrency_hi : -1, 0);
+	bound_or_null(j, "rate_per_s_low", iv && rate && L->rate_hi > 0 ? L->rate_lo : -1, 2, false);
+	bound_or_null(j, "rate_per_s_high", iv && rate && L->rate_hi > 0 ? L->rate_hi : -1, 2, true);
+	bound_or_null(j, "burst_low", iv && tb ? L->burst_lo : -1, 0, false);
+	bound_or_null(j, "burst_high", iv && tb ? L->burst_hi : -1, 0, true);
+	bound_or_null(j, "limit_low", iv && win ? L->limit_lo : -1, 0, false);
+	bound_or_null(j, "limit_high", iv && win ? L->limit_hi : -1, 0, true);
+	bound_or_null(j, "window_s_low", iv && win ? L->window_lo : -1, 3, false);
+	bound_or_null(j, "window_s_high", iv && win ? L->window_hi : -1, 3, true);
+	bound_or_null(j, "concurrency_low", iv && cc ? L->concurrency_lo : -1, 0, false);
+	bound_or_null(j, "concurrency_high", iv && cc ? L->concurrency_hi : -1, 0, true);
 	if (!known && L->replayed && L->burst_hi > 0)
 		num(j, "burst_only", L->burst, 0);
 	cJSON_AddStringToObject(j, "confidence", known ? throttle_confidence_name(L->confidence)
@@ -607,6 +621,61 @@ static cJSON *group_json(const struct throttle_group *g)
 	return j;
 }
 
+/* "25.6 s", "8.5 min", "7.0 d" */
+static void fmt_span(char *buf, size_t n, int64_t ms)
+{
+	double v = (double)ms;
+	if (ms < 1000)
+		snprintf(buf, n, "%lld ms", (long long)ms);
+	else if (v < 120e3)
+		snprintf(buf, n, "%.1f s", v / 1e3);
+	else if (v < 7200e3)
+		snprintf(buf, n, "%.1f min", v / 60e3);
+	else if (v < 172800e3)
+		snprintf(buf, n, "%.1f h", v / 3600e3);
+	else
+		snprintf(buf, n, "%.1f d", v / 86400e3);
+}
+
+static void resolution_note(cJSON *notes, const char *what, int64_t w, int64_t nominal, int cap,
+			    int64_t span_ms)
+{
+	char a[32], b[32], c[32], line[320];
+	fmt_span(a, sizeof a, w);
+	fmt_span(b, sizeof b, nominal);
+	fmt_span(c, sizeof c, span_ms);
+	snprintf(line, sizeof line, "%s on %s buckets instead of %s: the run spans %s and this grid "
+		 "keeps at most %d buckets", what, a, b, c, cap);
+	cJSON_AddItemToArray(notes, cJSON_CreateString(line));
+}
+
+/* The time grids of the analysis keep a bounded number of buckets: on a long run they widen
+ * (docs/design-notes.md, "Long runs").  Written only when one did, so what was lost is stated
+ * next to the results it affects. */
+static void resolution_json(cJSON *j, const struct throttle_result *r)
+{
+	const struct throttle_group *o = &r->overall;
+	bool wf = o->fine.width_ms > THROTTLE_FINE_MS, wk = o->keys.width_ms > THROTTLE_COARSE_MS,
+	     wl = o->lat.width_ms > THROTTLE_LAT_MS;
+	if (!wf && !wk && !wl)
+		return;
+	cJSON *res = cJSON_AddObjectToObject(j, "resolution");
+	cJSON_AddNumberToObject(res, "fine_ms", (double)o->fine.width_ms);
+	cJSON_AddNumberToObject(res, "keys_ms", (double)o->keys.width_ms);
+	cJSON_AddNumberToObject(res, "latency_ms", (double)o->lat.width_ms);
+	cJSON *notes = cJSON_AddArrayToObject(res, "notes");
+	int64_t span = r->end_ms - r->start_ms;
+	if (wf)
+		resolution_note(notes, "onset, episodes and limiter fit", o->fine.width_ms,
+				THROTTLE_FINE_MS, THROTTLE_FINE_MAX, span);
+	if (wk)
+		resolution_note(notes, "active threads/connections and scope", o->keys.width_ms,
+				THROTTLE_COARSE_MS, THROTTLE_COARSE_MAX, span);
+	if (wl)
+		resolution_note(notes, "latency before/after the onset", o->lat.width_ms,
+				THROTTLE_LAT_MS, THROTTLE_LAT_MAX, span);
+}
+
 void throttle_report_json(cJSON *root, const struct throttle *t)
 {
 	const struct throttle_result *r = throttle_result(t);
@@ -650,4 +719,5 @@ void throttle_report_json(cJSON *root, const struct throttle *t)
 	json_add_u64(j, "keys_over_limit", r->keys_over_limit);
 	json_add_u64(j, "replay_seen", r->replay_seen);
 	json_add_u64(j, "replay_kept", r->replay_kept);
+	resolution_json(j, r);
 }

@@ -59,12 +59,70 @@ expect "missing file" 3 "cannot open '$T/missing.csv': No such file or directory
 expect "directory" 3 "Is a directory" -- "$BIN" report "$T"
 expect "binary garbage" 3 "unknown format" -- "$BIN" report "$T/garbage.bin"
 expect "truncated gzip" 3 "truncated gzip" -- "$BIN" report "$T/trunc.csv.gz"
-expect "empty file" 0 "is empty" -- "$BIN" report "$T/empty.csv"
+expect "empty file" 3 "the file is empty: no JMeter samples" -- "$BIN" report "$T/empty.csv"
+[ ! -s "$T/out" ] && ok "empty file: no report on stdout" || bad "empty file printed a report"
+expect "missing file" 3 "No such file" -- "$BIN" report "$T/missing.csv"
+[ ! -s "$T/out" ] && ok "missing file: no empty report on stdout" || bad "missing file printed a report: $(head -c 200 "$T/out")"
+expect "missing file beside a good one" 3 "No such file" -- "$BIN" report "$T/missing.csv" "$T/good.csv"
+grep -q "3 samples" "$T/out" && ok "the good input is still reported" || bad "good input not reported beside a missing one"
 expect "malformed record warns with file:line" 0 "bad.csv:3: warning: bad timeStamp 'not-a-time'" -- "$BIN" report "$T/bad.csv"
 grep -q "1 skipped" "$T/out" && ok "skipped record shown in the report" || bad "skipped count missing from the report"
 expect "--strict fails on a malformed record" 4 "strict" -- "$BIN" report --strict "$T/bad.csv"
 expect "--quiet silences warnings" 0 "" -- "$BIN" report -q "$T/bad.csv"
 [ ! -s "$T/err" ] && ok "--quiet: nothing on stderr" || bad "--quiet printed: $(head -c 200 "$T/err")"
+
+# --- inputs that are not JMeter results: one line, exit 3, no report (tests/data/not-jmeter/) ---
+N=tests/data/not-jmeter
+# one_line NAME WANT_RC PATTERN -- command: like expect, and stderr is that one line, stdout empty
+one_line() {
+	name=$1
+	expect "$@"
+	if [ "$(wc -l <"$T/err")" -ne 1 ] || [ -s "$T/out" ]; then
+		bad "$name: want one line on stderr and nothing on stdout, got $(wc -l <"$T/err") lines: $(head -c 300 "$T/err")"
+	else
+		ok "$name: one line, no report"
+	fi
+}
+if [ -d "$N" ]; then
+	one_line "k6 CSV" 3 "'$N/k6.csv': this is a k6 CSV, not a JMeter JTL" -- "$BIN" report "$N/k6.csv"
+	gzip -c "$N/k6.csv" >"$T/k6.csv.gz"
+	one_line "gzipped k6 CSV" 3 "this is a k6 CSV, not a JMeter JTL" -- "$BIN" report "$T/k6.csv.gz"
+	one_line "k6 JSON" 3 "this is a k6 JSON output, not a JMeter JTL" -- "$BIN" report "$N/k6.json"
+	one_line "Gatling simulation.log" 3 "this is a Gatling simulation.log, not a JMeter JTL" -- "$BIN" report "$N/simulation.log"
+	one_line "Locust CSV" 3 "this is a Locust CSV, not a JMeter JTL" -- "$BIN" report "$N/locust_stats.csv"
+	one_line "jmeter.log" 3 "this is a JMeter log (jmeter.log), not a JMeter JTL" -- "$BIN" report "$N/jmeter.log"
+	one_line "README.md" 3 "this is a Markdown text, not a JMeter JTL" -- "$BIN" report "$N/README.md"
+	one_line "plain text" 3 "this is a plain text, not a JMeter JTL" -- "$BIN" report "$N/notes.txt"
+	one_line "CSV without JMeter columns" 3 "this is a CSV file without JMeter columns" -- "$BIN" report "$N/other.csv"
+	one_line "Aggregate Report table" 3 "this is a JMeter listener table" -- "$BIN" report "$N/aggregate.csv"
+	one_line "test plan" 3 "this is a JMeter test plan (.jmx)" -- "$BIN" report "$N/plan.jmx"
+	one_line "HTML dashboard page" 3 "this is an HTML page, not a JMeter JTL" -- "$BIN" report "$N/index.html"
+	one_line "header only" 3 "no samples: a JMeter CSV header and no records" -- "$BIN" report -q "$N/header-only.csv"
+	one_line "every record skipped" 3 "no sample could be read: all 5 records were skipped (line 2: bad elapsed 'fast')" -- "$BIN" report -q "$N/all-skipped.csv"
+	one_line "only unknown XML elements" 3 "holds 7 elements that are not JMeter samples (<webDriverSample> x6, <sampleResult> x1)" -- "$BIN" report -q "$N/unknown-elements.xml"
+	expect "unknown XML elements beside samples are counted" 0 "4 elements under <testResults> are not JMeter samples and were not read: <webDriverSample> x4" -- "$BIN" report --format json "$N/mixed-elements.xml"
+	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['samples']['total']==4 and r['inputs'][0]['unknown_elements']==4, r['inputs']" "$T/out" &&
+		ok "unknown XML elements in the JSON inputs" || bad "unknown_elements missing from the JSON"
+	expect "truncated XML" 0 "input ends inside an element" -- "$BIN" report "$N/truncated.xml"
+	expect "--strict on a truncated XML" 4 "truncated file) and --strict given" -- "$BIN" report --strict "$N/truncated.xml"
+	# dd.MM.yyyy HH:mm:ss stamps with ';': the pattern is found from the values, said once
+	expect "semicolon CSV with dd.MM.yyyy stamps" 0 "read with the pattern 'dd.MM.yyyy HH:mm:ss'" -- "$BIN" report --format json "$N/semicolon-dmy.csv"
+	[ "$(wc -l <"$T/err")" -eq 1 ] && ok "dd.MM.yyyy: one line on stderr, not one per record" || bad "dd.MM.yyyy: $(wc -l <"$T/err") lines on stderr"
+	python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['samples']; assert s['total']==40 and s['skipped']==0 and s['first_ts_ms']==1700000000000, s" "$T/out" &&
+		ok "dd.MM.yyyy stamps read as UTC" || bad "dd.MM.yyyy stamps: $(grep -m1 first_ts "$T/out")"
+	expect "day/month ambiguous stamps name --timestamp-format" 3 "fit 'dd/MM/yyyy HH:mm:ss' or 'MM/dd/yyyy HH:mm:ss': say which with --timestamp-format" -- "$BIN" report -q "$N/slash-ambiguous.csv"
+	expect "--timestamp-format resolves it" 0 "" -- "$BIN" report -q --format json --timestamp-format 'MM/dd/yyyy HH:mm:ss' "$N/slash-ambiguous.csv"
+	python3 -c "import json,sys; s=json.load(open(sys.argv[1]))['samples']; assert s['total']==12 and s['first_ts_ms']==1672740000000, s" "$T/out" &&
+		ok "MM/dd/yyyy stamps read" || bad "MM/dd/yyyy: $(grep -m1 first_ts "$T/out")"
+	# the gate fails, never passes, on a run without samples; JUnit says so
+	expect "gate on a k6 CSV" 3 "gate: FAIL errors>1%: the run has no samples" -- "$BIN" report -q --fail-on 'errors>1%' --fail-on 'p95>800ms' --junit "$T/j0.xml" "$N/k6.csv"
+	python3 -c "import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); assert r.get('failures')=='2' and r.get('tests')=='2', r.attrib" "$T/j0.xml" &&
+		ok "JUnit: both criteria failed on no samples" || bad "JUnit on no samples: $(cat "$T/j0.xml")"
+	expect "gate on a header-only CSV" 3 "gate: FAIL p95>800ms" -- "$BIN" report -q --fail-on 'p95>800ms' "$N/header-only.csv"
+fi
+touch "$T/afile"
+expect "-o naming an existing file" 5 "-o '$T/afile': a file of that name exists; -o takes a directory" -- "$BIN" report -o "$T/afile" "$T/good.csv"
+[ "$(wc -l <"$T/err")" -eq 1 ] && ok "-o file: one line" || bad "-o file: $(cat "$T/err")"
 
 expect "plain csv" 0 "" -- "$BIN" report --format json "$T/good.csv"
 cp "$T/out" "$T/plain.json"

@@ -88,10 +88,20 @@ static void test_ws_lengths_masking(void **state)
 	const struct pk_ev *b = pk_nth(e, m, CAP_EV_WS_FRAME, 1);
 	assert_true(b->masked);
 	assert_string_equal(b->payload, "{\"code\":429,\"msg\":\"slow down\"}");
-	assert_true(b->has_sample);
-	assert_string_equal(b->s_label, "WS ws.example.com/chat");
-	assert_string_equal(b->s_code, "WS");
-	assert_string_equal(b->s_url, "ws://ws.example.com/chat?room=1");
+	assert_false(b->has_sample);           /* frames are not samples; exchanges are */
+	/* "hi" came before any client message: a push.  The 300-byte binary answers the first
+	 * client message; the 70000-byte one waits, unanswered at close. */
+	assert_int_equal(pk_count(e, m, CAP_EV_WS_EXCHANGE), 2);
+	const struct pk_ev *x = pk_nth(e, m, CAP_EV_WS_EXCHANGE, 0);
+	assert_true(x->has_sample);
+	assert_true(x->fin);
+	assert_string_equal(x->s_label, "WS ws.example.com/chat");
+	assert_string_equal(x->s_code, "WS");
+	assert_string_equal(x->s_url, "ws://ws.example.com/chat?room=1");
+	assert_int_equal(x->resp_body, 300);
+	assert_false(pk_nth(e, m, CAP_EV_WS_EXCHANGE, 1)->fin);
+	assert_int_equal(capture_counters(c)->websocket_pushes, 1);
+	assert_int_equal(capture_counters(c)->websocket_unanswered, 1);
 	const struct pk_ev *d = pk_nth(e, m, CAP_EV_WS_FRAME, 2);
 	assert_int_equal(d->length, 300);
 	assert_int_equal(d->opcode, 2);
@@ -140,7 +150,9 @@ static void test_ws_fragments_close(void **state)
 	assert_int_equal(b->opcode, 0);
 	assert_int_equal(b->msg_opcode, 1);
 	assert_string_equal(b->message, "Hello");
-	assert_true(b->has_sample);
+	assert_false(b->has_sample);   /* a server message with nothing to answer: a push */
+	assert_int_equal(pk_count(e, m, CAP_EV_WS_EXCHANGE), 0);
+	assert_int_equal(capture_counters(c)->websocket_pushes, 1);
 	const struct pk_ev *cl = pk_nth(e, m, CAP_EV_WS_FRAME, 3);
 	assert_int_equal(cl->close_code, 1008);
 	assert_string_equal(cl->close_reason, "policy");

@@ -293,6 +293,94 @@ static void test_large_record_across_buffers(void **st)
 	free(t);
 }
 
+/* dd.MM.yyyy HH:mm:ss stamps (a German locale's timestamp_format): the pattern is found from
+ * the values at the first stamp no built-in form reads, and used for every record. */
+static void test_ts_detect(void **st)
+{
+	(void)st;
+	struct jtl_options o = { 0 };
+	struct run *x = open_str("timeStamp;elapsed;label;success\n"
+				 "14.11.2023 22:13:20;5;a;true\n"
+				 "14.11.2023 22:13:21;6;b;true\n"
+				 "1700000002000;7;c;true\n", &o);
+	struct sample s;
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_int_equal(s.ts_ms, 1700000000000LL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_int_equal(s.ts_ms, 1700000001000LL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);  /* epoch ms still read */
+	assert_int_equal(s.ts_ms, 1700000002000LL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_END);
+	assert_null(jtl_hint(x->r));
+	assert_int_equal(x->d.warnings, 1);   /* said once */
+	close_run(x);
+
+	/* a later day above 12 settles dd/MM against MM/dd */
+	x = open_str("timeStamp,elapsed,label,success\n"
+		     "01/03/2023 10:00:00,5,a,true\n"
+		     "25/03/2023 10:00:00,5,a,true\n", &o);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_int_equal(s.ts_ms, 1677664800000LL);   /* 2023-03-01 10:00 UTC */
+	close_run(x);
+
+	/* days and months all <= 12: nobody guesses; the hint names both and the option */
+	x = open_str("timeStamp,elapsed,label,success\n"
+		     "01/03/2023 10:00:00,5,a,true\n"
+		     "02/03/2023 10:00:00,5,a,true\n", &o);
+	assert_int_equal(jtl_next(x->r, &s), JTL_SKIPPED);
+	assert_int_equal(jtl_next(x->r, &s), JTL_SKIPPED);
+	assert_int_equal(jtl_next(x->r, &s), JTL_END);
+	assert_non_null(jtl_hint(x->r));
+	assert_non_null(strstr(jtl_hint(x->r), "'dd/MM/yyyy HH:mm:ss' or 'MM/dd/yyyy HH:mm:ss'"));
+	assert_non_null(strstr(jtl_hint(x->r), "--timestamp-format"));
+	uint64_t line;
+	assert_string_equal(jtl_first_skip(x->r, &line), "bad timeStamp '01/03/2023 10:00:00'");
+	assert_int_equal(line, 2);
+	close_run(x);
+
+	/* --timestamp-format given: no detection */
+	o.ts_format = "MM/dd/yyyy HH:mm:ss";
+	x = open_str("timeStamp,elapsed,label,success\n01/03/2023 10:00:00,5,a,true\n", &o);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_int_equal(s.ts_ms, 1672740000000LL);   /* 2023-01-03 10:00 UTC */
+	close_run(x);
+
+	/* a value no pattern reads: the hint asks for --timestamp-format */
+	x = open_str("timeStamp,elapsed,label,success\nyesterday noon,5,a,true\n", NULL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_SKIPPED);
+	assert_non_null(strstr(jtl_hint(x->r), "give their pattern with --timestamp-format"));
+	close_run(x);
+}
+
+/* A first line that is neither a JMeter header nor a record ends the file with one message. */
+static void test_not_jmeter(void **st)
+{
+	(void)st;
+	struct sample s;
+	struct run *x = open_str("name,value,unit\nusers,50,threads\n", NULL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_FATAL);
+	assert_non_null(strstr(jtl_error(x->r), "this is a CSV file without JMeter columns, not a JMeter JTL"));
+	close_run(x);
+	x = open_str("Notes from the load test on Tuesday.\nIt went fine.\n", NULL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_FATAL);
+	assert_non_null(strstr(jtl_error(x->r), "this is a plain text, not a JMeter JTL"));
+	close_run(x);
+	/* --columns: the user says what the columns are */
+	struct jtl_options o = { .columns = "label,responseCode,threadName" };
+	x = open_str("a,b,c\n", &o);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	close_run(x);
+	/* other tools' files are refused at open, named */
+	static const char k6[] = "metric_name,timestamp,metric_value\nvus,1700000000,1\n";
+	struct input *in = input_open_mem(k6, sizeof k6 - 1, "k6.csv");
+	struct diag d;
+	diag_init(&d, "k6.csv");
+	char err[300];
+	assert_null(jtl_open(in, INPUT_FMT_CSV, NULL, &d, err, sizeof err));
+	assert_string_equal(err, "'k6.csv': this is a k6 CSV, not a JMeter JTL");
+	input_close(in);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -308,6 +396,8 @@ int main(void)
 		cmocka_unit_test(test_tz_names),
 		cmocka_unit_test(test_cr_only),
 		cmocka_unit_test(test_large_record_across_buffers),
+		cmocka_unit_test(test_ts_detect),
+		cmocka_unit_test(test_not_jmeter),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -156,6 +156,42 @@ static void test_no_throttle_section(void **st)
 	gate_free(g);
 }
 
+/* No samples: every criterion fails, whatever it says (a CI must not go green on nothing). */
+static void test_no_samples(void **st)
+{
+	(void)st;
+	static const char empty[] = "{\"schema\":\"jtlscope-report/1\",\"samples\":{\"total\":0,"
+				    "\"errors\":0,\"skipped\":5},\"total\":{\"count\":0,\"errors\":0,"
+				    "\"error_pct\":0,\"p95_ms\":0},\"labels\":[]}";
+	struct gate *g = gate_new();
+	add_ok(g, "errors>1%");
+	add_ok(g, "p95>800ms");
+	add_ok(g, "samples<1");
+	add_ok(g, "label:Login:p95>1s");
+	cJSON *r = cJSON_Parse(empty);
+	assert_non_null(r);
+	assert_int_equal(gate_eval(g, r, NULL), 4);
+	assert_int_equal(gate_unavailable(g), 0);
+	cJSON_Delete(r);
+	char path[] = "/tmp/jtlscope-junit-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char err[256];
+	assert_int_equal(gate_write_junit(g, path, err, sizeof err), 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	assert_non_null(strstr(buf, "tests=\"4\" failures=\"4\""));
+	assert_non_null(strstr(buf, "the run has no samples"));
+	assert_non_null(strstr(buf, "met: actual none</failure>"));
+	gate_free(g);
+}
+
 static void test_junit(void **st)
 {
 	(void)st;
@@ -208,6 +244,7 @@ int main(void)
 		cmocka_unit_test(test_parse_ok),
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_no_throttle_section),
+		cmocka_unit_test(test_no_samples),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_too_many),
 	};

@@ -198,6 +198,59 @@ static void test_sniff(void **st)
 	}
 }
 
+/* Other tools' outputs are named from their first lines; JMeter files never are. */
+static void test_identify(void **st)
+{
+	(void)st;
+	static const struct {
+		const char *data;
+		enum input_format f;
+		enum input_content c;
+	} cases[] = {
+		{ "metric_name,timestamp,metric_value,check,error,error_code,expected_response,group,method\n"
+		  "http_reqs,1700000000,1.000000,,,,true,,GET\n", INPUT_FMT_CSV, INPUT_CONTENT_K6_CSV },
+		{ "{\"type\":\"Point\",\"data\":{\"time\":\"2023-11-14T22:13:20Z\",\"value\":1},\"metric\":\"vus\"}\n",
+		  INPUT_FMT_JSON, INPUT_CONTENT_K6_JSON },
+		{ "{\"schema\":\"jtlscope-report/1\"}\n", INPUT_FMT_JSON, INPUT_CONTENT_JTL },
+		{ "RUN\tsim.Basic\tbasic\t1700000000000\t \t3.9.5\nUSER\tUsers\t1\tSTART\t1\t1\n",
+		  INPUT_FMT_CSV, INPUT_CONTENT_GATLING_LOG },
+		{ "\"Type\",\"Name\",\"Request Count\",\"Failure Count\"\n\"GET\",\"/\",1,0\n", INPUT_FMT_CSV,
+		  INPUT_CONTENT_LOCUST_CSV },
+		{ "Timestamp,User Count,Type,Name,Requests/s\n1700000000,1,GET,/,2.0\n", INPUT_FMT_CSV,
+		  INPUT_CONTENT_LOCUST_CSV },
+		{ "Label,# Samples,Average,Median,90% Line\nLogin,1,2,2,2\n", INPUT_FMT_CSV, INPUT_CONTENT_JMETER_TABLE },
+		{ "2023-11-14 22:13:18,412 INFO o.a.j.u.JMeterUtils: Setting Locale to en_EN\n"
+		  "2023-11-14 22:13:18,431 INFO o.a.j.JMeter: Loading user properties\n", INPUT_FMT_CSV,
+		  INPUT_CONTENT_JMETER_LOG },
+		{ "2017/01/15 10:23:45 INFO  - jmeter.util.JMeterUtils: Setting Locale to en_EN\n", INPUT_FMT_CSV,
+		  INPUT_CONTENT_JMETER_LOG },
+		{ "2023-11-14 22:13:18.412 WARN com.example.App: started\n", INPUT_FMT_CSV, INPUT_CONTENT_LOG },
+		{ "# Title\n\ntext\n", INPUT_FMT_CSV, INPUT_CONTENT_MARKDOWN },
+		{ "Title\n=====\n\ntext\n", INPUT_FMT_CSV, INPUT_CONTENT_MARKDOWN },
+		{ "<?xml version=\"1.0\"?>\n<jmeterTestPlan version=\"1.2\">\n", INPUT_FMT_XML, INPUT_CONTENT_JMETER_PLAN },
+		{ "<!DOCTYPE html>\n<html>\n", INPUT_FMT_XML, INPUT_CONTENT_HTML },
+		/* JMeter files, with and without a header, formatted stamps with a comma included */
+		{ "timeStamp,elapsed,label,responseCode,success\n1700000000000,1,a,200,true\n", INPUT_FMT_CSV,
+		  INPUT_CONTENT_JTL },
+		{ "1700000000000,1,a,200,OK,T 1-1,text,true,,1\n", INPUT_FMT_CSV, INPUT_CONTENT_JTL },
+		{ "\"2023-11-14 22:13:18,412\",1,a,200,OK,T 1-1,text,true,,1\n", INPUT_FMT_CSV, INPUT_CONTENT_JTL },
+		{ "timeStamp\telapsed\tlabel\n1700000000000\t1\tRUN\n", INPUT_FMT_CSV, INPUT_CONTENT_JTL },
+		{ "<?xml version=\"1.0\"?>\n<testResults version=\"1.2\">\n", INPUT_FMT_XML, INPUT_CONTENT_JTL },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct input *in = input_open_mem(cases[i].data, strlen(cases[i].data), "s");
+		assert_int_equal(input_sniff(in), cases[i].f);
+		enum input_content c = input_identify(in, cases[i].f, 0);
+		if (c != cases[i].c) {
+			print_error("case %zu: %s, want %s\n", i, input_content_name(c), input_content_name(cases[i].c));
+			fail();
+		}
+		char buf[512];
+		assert_int_equal(slurp(in, buf, sizeof buf), (ptrdiff_t)strlen(cases[i].data));
+		input_close(in);
+	}
+}
+
 static void test_open_errors(void **st)
 {
 	(void)st;
@@ -218,6 +271,7 @@ int main(void)
 		cmocka_unit_test(test_truncated_gzip),
 		cmocka_unit_test(test_corrupt_gzip),
 		cmocka_unit_test(test_sniff),
+		cmocka_unit_test(test_identify),
 		cmocka_unit_test(test_open_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

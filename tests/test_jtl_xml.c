@@ -609,6 +609,32 @@ static void test_not_jtl(void **state)
 	assert_string_equal(st, "E");
 }
 
+/* Children of <testResults> that are not samples are counted and named, samples beside them
+ * still read. */
+static void test_unknown_elements(void **state)
+{
+	(void)state;
+	static const char doc[] =
+		"<testResults version=\"1.2\">"
+		"<webDriverSample t=\"1\" lb=\"a\"/><httpSample t=\"5\" ts=\"1700000000000\" lb=\"x\"/>"
+		"<webDriverSample t=\"2\" lb=\"b\"><label>in</label></webDriverSample>"
+		"<a/><b/><c/><d/><e/></testResults>";
+	struct run r;
+	run_open_mem(&r, doc, sizeof doc - 1, false);
+	struct sample s;
+	assert_int_equal(jtl_xml_next(r.x, &s), JTL_RECORD);
+	assert_sref(s.label, "x");
+	assert_int_equal(jtl_xml_next(r.x, &s), JTL_END);
+	char desc[300];
+	assert_int_equal(jtl_xml_unknown(r.x, desc, sizeof desc), 7);
+	assert_string_equal(desc, "<webDriverSample> x2, <a> x1, <b> x1, <c> x1, 2 others");
+	/* the first few names, not the whole list, whatever the buffer */
+	char small[12];
+	assert_int_equal(jtl_xml_unknown(r.x, small, sizeof small), 7);
+	assert_true(strlen(small) < sizeof small);
+	run_close(&r);
+}
+
 static void test_encodings(void **state)
 {
 	(void)state;
@@ -1238,6 +1264,7 @@ int main(void)
 		cmocka_unit_test(test_truncated),
 		cmocka_unit_test(test_syntax_errors),
 		cmocka_unit_test(test_not_jtl),
+		cmocka_unit_test(test_unknown_elements),
 		cmocka_unit_test(test_encodings),
 		cmocka_unit_test(test_repair_across_chunks),
 		cmocka_unit_test(test_every_prefix),

@@ -27,6 +27,7 @@
 #define MARGIN_HIGH_SHARE 0.15/* of the best's mismatches */
 #define MARGIN_MEDIUM 3.0
 #define REJECTS_HIGH 30u
+#define INTERVAL_FLOOR 0.01  /* relative */
 
 static enum throttle_model model_of(enum replay_model m)
 {
@@ -118,6 +119,8 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 			continue;
 		struct throttle_model_fit *o = &L->fits[tm];
 		double sk = f->null_miss ? 1.0 - (double)x->miss / (double)f->null_miss : 0;
+		if (sk < 0)
+			sk = 0; /* worse than knowing each second's throttled share */
 		if (o->scored && o->score >= sk)
 			continue;
 		o->scored = true;
@@ -165,6 +168,16 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 		break;
 	default:
 		break;
+	}
+	/* an interval is never narrower than the clock allows: millisecond stamps taken by the
+	 * client, not the limiter, over the replayed stretch (INTERVAL_FLOOR each side) */
+	if (L->rate_hi > 0) {
+		L->rate_lo = fmin(L->rate_lo, L->rate_per_s * (1 - INTERVAL_FLOOR));
+		L->rate_hi = fmax(L->rate_hi, L->rate_per_s * (1 + INTERVAL_FLOOR));
+	}
+	if (L->window_hi > 0) {
+		L->window_lo = fmin(L->window_lo, L->window_s * (1 - INTERVAL_FLOOR));
+		L->window_hi = fmax(L->window_hi, L->window_s * (1 + INTERVAL_FLOOR));
 	}
 	bool per_key;
 	enum throttle_scope sc = scope_of(f->key, &per_key);
@@ -284,10 +297,15 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 			(unsigned long long)c->miss,
 			f->runner_key == RK_SHARED ? "shared limiter" : runner, f->key_margin);
 	S->evidence = g->evidence_buf;
+	/* headerless 503s: a limiter decided them when a model explains which requests were
+	 * refused and the accepted requests' latency does not grow with the load; when it does
+	 * (a queue filling up), the service was shedding load: overload, not a rate limit */
+	bool slow_refusals = f->reject_el_p50_ms >= 0 && f->accept_el_p50_ms >= 0 &&
+			     f->reject_el_p50_ms > 2 * f->accept_el_p50_ms + 50;
 	if (t->is_shadow)
-		g->res.finding = (f->model == RM_CONCURRENCY || f->latency_tracks_load ||
-				  f->skill < SKILL_MIN) ? THROTTLE_FINDING_OVERLOAD :
-							  THROTTLE_FINDING_PROBABLE;
+		g->res.finding = (f->latency_tracks_load || f->skill < SKILL_MIN || slow_refusals) ?
+					 THROTTLE_FINDING_OVERLOAD :
+					 THROTTLE_FINDING_PROBABLE;
 	else
 		g->res.finding = THROTTLE_FINDING_RATE_LIMIT;
 }

@@ -251,6 +251,65 @@ void replay_add(struct replay *r, const struct sample *s, uint32_t group, bool r
 	r->ev[r->nev++] = e;
 }
 
+bool replay_active_senders(const struct replay *r, uint32_t group, int64_t from_ms, int64_t to_ms,
+			   uint32_t *out)
+{
+	/* the kept stretch must reach back past from_ms: the oldest kept request is older */
+	int64_t oldest = INT64_MAX;
+	for (size_t i = 0; i < r->npre; i++)
+		if (r->pre[i].ts < oldest)
+			oldest = r->pre[i].ts;
+	for (size_t i = 0; i < r->nev; i++)
+		if (r->ev[i].ts < oldest)
+			oldest = r->ev[i].ts;
+	bool dropped_before = r->seen > r->npre + r->nev && r->npre == REPLAY_PRE_MAX;
+	if (oldest == INT64_MAX || (dropped_before && oldest > from_ms) || r->overflow[RK_THREAD])
+		return false;
+	size_t nv = r->vals[RK_THREAD].n + 1;
+	unsigned char *seen = xcalloc(nv, 1);
+	uint32_t n = 0;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct rev *ev = pass ? r->ev : r->pre;
+		size_t cnt = pass ? r->nev : r->npre;
+		for (size_t i = 0; i < cnt; i++) {
+			const struct rev *e = &ev[i];
+			if (e->ts <= from_ms || e->ts > to_ms)
+				continue;
+			if (group != UINT32_MAX && e->group != group)
+				continue;
+			uint16_t k = e->key[RK_THREAD];
+			if (k && !seen[k]) {
+				seen[k] = 1;
+				n++;
+			}
+		}
+	}
+	free(seen);
+	*out = n;
+	return true;
+}
+
+bool replay_first_reject(const struct replay *r, uint32_t group, int64_t from_ms, int64_t to_ms,
+			 bool use_503, int64_t *out)
+{
+	uint8_t flag = use_503 ? RF_P503 : RF_REJECT;
+	int64_t best = INT64_MAX;
+	for (int pass = 0; pass < 2; pass++) {
+		const struct rev *ev = pass ? r->ev : r->pre;
+		size_t cnt = pass ? r->nev : r->npre;
+		for (size_t i = 0; i < cnt; i++) {
+			const struct rev *e = &ev[i];
+			if ((e->flags & flag) && e->ts >= from_ms && e->ts < to_ms && e->ts < best &&
+			    (group == UINT32_MAX || e->group == group))
+				best = e->ts;
+		}
+	}
+	if (best == INT64_MAX)
+		return false;
+	*out = best;
+	return true;
+}
+
 /* ---- the replayed window ---------------------------------------------------------------- */
 
 struct win {
@@ -1126,16 +1185,23 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 		if (out->key_used[k] && nps[k] > maxp)
 			maxp = nps[k];
 	}
-	/* equivalent keys: only the first (simplest) of a set is fitted */
+	/* equivalent keys: only one of a set is fitted, named by the most structural key (a
+	 * header that merely carries the thread name is reported as "thread") */
+	static const unsigned pref[RK_COUNT] = { RK_SHARED, RK_CONN, RK_THREAD, RK_HOST, RK_TGROUP,
+						 RK_HDR0, RK_HDR0 + 1, RK_HDR0 + 2, RK_HDR0 + 3,
+						 RK_LABEL };
 	unsigned alias_of[RK_COUNT];
-	for (size_t k = 0; k < RK_COUNT; k++) {
+	for (size_t k = 0; k < RK_COUNT; k++)
 		alias_of[k] = (unsigned)k;
+	for (size_t a = 0; a < RK_COUNT; a++) {
+		unsigned k = pref[a];
 		if (!out->key_used[k])
 			continue;
-		for (size_t j = 0; j < k; j++) {
+		for (size_t b = 0; b < a; b++) {
+			unsigned j = pref[b];
 			if (out->key_used[j] && alias_of[j] == j &&
 			    same_partition(parts[j], nps[j], parts[k], nps[k], w.n)) {
-				alias_of[k] = (unsigned)j;
+				alias_of[k] = j;
 				break;
 			}
 		}

@@ -72,6 +72,17 @@ void replay_add(struct replay *r, const struct sample *s, uint32_t group, bool r
 uint64_t replay_seen(const struct replay *r);
 uint64_t replay_kept(const struct replay *r);
 
+/* Distinct senders (threads, or connections in a capture) of a group (UINT32_MAX: any) with a
+ * request started in (from_ms, to_ms]; false when the kept requests may not cover that
+ * stretch (then the caller counts another way). */
+bool replay_active_senders(const struct replay *r, uint32_t group, int64_t from_ms, int64_t to_ms,
+			   uint32_t *out);
+
+/* Start of the earliest rejected request of a group (UINT32_MAX: any) in [from_ms, to_ms)
+ * (rejections = throttle signals, or the plain 503s when use_503); false if none was kept. */
+bool replay_first_reject(const struct replay *r, uint32_t group, int64_t from_ms, int64_t to_ms,
+			 bool use_503, int64_t *out);
+
 struct replay_in {
 	uint32_t group;             /* UINT32_MAX: every group */
 	bool use_503;               /* rejections are the plain 503s (headerless probable case) */

@@ -146,6 +146,10 @@ struct cap_ws_dir {
 	bool fin, masked, rsv1, incomplete;
 	unsigned opcode, msg_opcode;
 	bool msg_rsv1;
+	int64_t msg_first_ts; /* first byte of the message's first frame */
+	int64_t last_ts;      /* last byte of the message (set on its final frame) */
+	uint64_t msg_len;     /* payload bytes of the message so far */
+	bool msg_incomplete;
 	uint8_t mask[4];
 	uint64_t len, got;
 	int64_t first_ts;
@@ -166,6 +170,16 @@ struct cap_tls_dir {
 	bool ccs;             /* ChangeCipherSpec sent */
 	bool after_ccs_record;
 	bool appdata_seen;
+	int64_t rec_first_ts;  /* packet time of the record's first byte */
+};
+
+/* The exchange being assembled from record runs (tls.c). */
+struct cap_tls_run {
+	int64_t c_first, c_last, s_first, s_last;
+	uint32_t c_records, s_records;
+	uint64_t c_bytes, s_bytes;
+	uint32_t lead_len[4];  /* the first server records of the run: length, first byte time */
+	int64_t lead_first[4];
 };
 
 struct cap_dir {
@@ -213,6 +227,18 @@ struct cap_exch {
 	struct ratelimit rl;
 };
 
+/* A client WebSocket message waiting for its answer (websocket.c). */
+struct cap_wsq {
+	struct cap_wsq *next;
+	uint64_t seq;
+	int64_t first_ns, last_ns;
+	uint64_t length;
+	unsigned opcode;
+	bool compressed, incomplete;
+	char *id;                 /* correlation id (NUL-terminated), NULL when none */
+	struct strbuf msg;        /* message prefix */
+};
+
 struct cap_tls_conn {
 	char sni[CAPTURE_MAX_HOST + 1];
 	char alpn[96];        /* offered, comma-separated (truncated) */
@@ -220,6 +246,9 @@ struct cap_tls_conn {
 	unsigned client_version, version;
 	int64_t ch_ts, sh_ts, done_ts;
 	bool seen, done, emitted;
+	struct cap_tls_run run;
+	uint64_t xseq;
+	bool decrypted;       /* a key log opened this connection (tls_decrypt.c) */
 };
 
 struct cap_conn {
@@ -243,6 +272,10 @@ struct cap_conn {
 	uint64_t exch_seq;
 	bool first_exchange_done;
 	char *ws_host, *ws_path;             /* from the upgrade request */
+	struct cap_wsq *wsq, *wsq_tail;      /* client messages awaiting an answer, oldest first */
+	unsigned wsq_n;
+	uint64_t wsx_seq;
+	bool ws_by_id;                       /* an answer was paired by correlation id */
 	struct cap_tls_conn tls;
 	uint64_t ev_seq;
 };
@@ -276,6 +309,10 @@ struct capture {
 	size_t qn, qcap, qready, qhead;
 	struct cap_qev *cur;
 	uint64_t ev_serial;
+	/* encrypted response sizes (tls.c) */
+	struct { uint64_t size, count; } *tls_sizes;
+	size_t ntls_sizes;
+	bool tls_sizes_sorted;
 };
 
 /* conn.c */

@@ -177,6 +177,7 @@ void capture_close(struct capture *c)
 		return;
 	cap_ev_free_all(c);
 	cap_conn_free_all(c);
+	free(c->tls_sizes);
 	if (c->pcap)
 		pcap_close(c->pcap);   /* also closes the FILE from input_fopen */
 	free(c);
@@ -231,7 +232,7 @@ const char *capture_limit_name(enum capture_limit l)
 const char *capture_event_kind_name(enum capture_event_kind k)
 {
 	static const char *const n[] = { "open", "close", "http", "ws", "tls-handshake",
-					 "tls-appdata", "tcp" };
+					 "tls-appdata", "tcp", "ws-exchange", "tls-exchange" };
 	return (size_t)k < ARRAY_LEN(n) ? n[k] : "?";
 }
 

@@ -43,7 +43,9 @@
 #define CAPTURE_MAX_RAW_HEADER 128u         /* Retry-After raw value bytes kept */
 #define CAPTURE_BODY_KEEP 4096u             /* response body prefix kept (identity encoding) */
 #define CAPTURE_WS_PAYLOAD_KEEP 4096u       /* WebSocket payload prefix kept per frame/message */
+#define CAPTURE_WS_MAX_PENDING 256u         /* client messages awaiting an answer on one conn */
 #define CAPTURE_MAX_TLS_HELLO (64u << 10)   /* ClientHello/ServerHello bytes reassembled */
+#define CAPTURE_MAX_TLS_SIZES 4096u         /* distinct encrypted response sizes kept */
 #define CAPTURE_MAX_IPV6_EXT 8u             /* IPv6 extension headers walked */
 #define CAPTURE_MAX_VLAN_TAGS 4u            /* stacked 802.1Q/802.1ad tags */
 #define CAPTURE_IDLE_TIMEOUT_S 300          /* an open connection silent this long is evicted */
@@ -63,6 +65,8 @@ enum capture_event_kind {
 	CAP_EV_TLS_HANDSHAKE,   /* TLS hellos seen; at handshake end, or at close if unfinished */
 	CAP_EV_TLS_APPDATA,     /* one application_data record after the handshake */
 	CAP_EV_TCP,             /* packet-level note; only with capture_set_tcp_events() */
+	CAP_EV_WS_EXCHANGE,     /* a client WebSocket message and the server message answering it */
+	CAP_EV_TLS_EXCHANGE,    /* encrypted: a run of client records and the server run after it */
 	CAP_EV__COUNT
 };
 
@@ -204,6 +208,25 @@ struct capture_ws {
 	bool incomplete;             /* bytes of the frame were not captured */
 };
 
+/* A WebSocket message exchange: a client data message (the request) and the server data
+ * message that answers it (see docs/captures.md, "WebSocket message exchanges").  Server
+ * messages that answer nothing are pushes: counted, never exchanges. */
+struct capture_ws_exchange {
+	uint64_t seq;                /* 1-based index of the exchange on its connection */
+	bool answered;               /* false: no answer before the connection or capture ended */
+	bool by_id;                  /* paired by a correlation id present in both messages */
+	bool compressed;             /* either message had RSV1 set (payload not inflated) */
+	bool incomplete;             /* bytes of either message were not captured */
+	unsigned req_opcode, resp_opcode; /* 1 text, 2 binary */
+	int status;                  /* in-band status of the answer (JSON "code"/"status"), 0 none */
+	uint64_t req_length, resp_length;
+	int64_t req_first_ns, req_last_ns, resp_first_ns, resp_last_ns;
+	struct strref request, response; /* message prefixes (<= CAPTURE_WS_PAYLOAD_KEEP) */
+	struct strref code;          /* "WS" (in-band status is in .status and the text) */
+	struct strref host, path, label, url;
+	struct ratelimit rl;         /* in-band retry hint of the answer (RL_INBAND) */
+};
+
 struct capture_tls {
 	struct strref sni, alpn;     /* alpn: offered list "h2,http/1.1"; selected in alpn_selected */
 	struct strref alpn_selected;
@@ -211,6 +234,22 @@ struct capture_tls {
 	unsigned version;            /* negotiated, 0 if no ServerHello */
 	int64_t client_hello_ns, server_hello_ns, done_ns; /* done = handshake end, 0 if not seen */
 	bool complete;
+};
+
+/* An exchange rebuilt from encrypted records (no key): a run of client application_data records
+ * followed by the server's run.  Strictly alternating HTTP/1.1 keep-alive gives one per request;
+ * see docs/captures.md for where this cannot hold (HTTP/2, pipelining, TLS 1.3 tickets). */
+struct capture_tls_exchange {
+	uint64_t seq;                /* 1-based index on its connection */
+	bool answered;               /* a server run followed */
+	bool h2;                     /* ALPN selected h2: runs are not requests */
+	unsigned version;            /* negotiated TLS version, 0 if unknown */
+	int64_t req_first_ns, req_last_ns, resp_first_ns, resp_last_ns;
+	uint32_t req_records, resp_records;
+	uint64_t req_bytes, resp_bytes; /* record payload bytes (ciphertext, with tags) */
+	int64_t connect_ns;          /* TCP + TLS handshake (SYN -> handshake end), first exchange */
+	struct strref sni;           /* empty when the client sent none */
+	struct strref label, url;    /* "TLS host:port", "https://host:port/" (host = SNI or address) */
 };
 
 struct capture_tls_record {
@@ -236,7 +275,9 @@ struct capture_event {
 	union {
 		struct capture_http http;
 		struct capture_ws ws;
+		struct capture_ws_exchange wsx;
 		struct capture_tls tls;
+		struct capture_tls_exchange tlsx;
 		struct capture_tls_record rec;
 		struct capture_tcp tcp;
 	} u;
@@ -253,7 +294,17 @@ struct capture_counters {
 	uint64_t connections, connections_no_syn;
 	uint64_t exchanges, requests, responses, interim_responses, incomplete_exchanges;
 	uint64_t websocket_frames, websocket_messages;
+	uint64_t websocket_exchanges;      /* client messages (answered or not) */
+	uint64_t websocket_unanswered;     /* of those, never answered in the capture */
+	uint64_t websocket_pushes;         /* server messages that answered no client message */
 	uint64_t tls_connections, tls_appdata_records;
+	uint64_t tls_exchanges;            /* encrypted exchanges from record runs */
+	uint64_t tls_encrypted;            /* TLS connections whose content was not decrypted */
+	uint64_t tls_server_first;         /* server records before any client record (tickets...) */
+	uint64_t tls_close_alerts;         /* a last alert-sized client record (close_notify) */
+	uint64_t tls_tickets;              /* TLS 1.3 ticket-like records dropped from a first answer */
+	uint64_t tls_decrypted;            /* TLS connections decrypted with a key log */
+	uint64_t tls_sizes_dropped;        /* response sizes beyond CAPTURE_MAX_TLS_SIZES */
 	uint64_t retransmissions, out_of_order, overlaps, holes, hole_bytes, zero_windows;
 	uint64_t resets, idle_evictions, stray_packets;
 	uint64_t limit[CAP_LIM__COUNT];
@@ -276,6 +327,10 @@ void capture_set_tcp_events(struct capture *c, bool on);
 const struct capture_counters *capture_counters(const struct capture *c);
 /* Iterate final status codes seen in ascending order: *iter starts at 0; false at the end. */
 bool capture_code_next(const struct capture *c, unsigned *iter, int *status, uint64_t *count);
+/* Size classes of encrypted responses (bytes of the server run): sizes within 2 % (at least 16
+ * bytes) of their neighbour form one class.  *iter starts at 0; false at the end. */
+bool capture_tls_size_next(struct capture *c, unsigned *iter, uint64_t *lo, uint64_t *hi,
+			   uint64_t *count);
 /* Time of the first packet (epoch ns), 0 before any packet. */
 int64_t capture_start_ns(const struct capture *c);
 /* Link type name ("EN10MB", "LINUX_SLL2", ...). */

@@ -181,22 +181,48 @@ bool capture_event_to_sample(const struct capture_event *ev, struct sample *s)
 		s->req_host = h->host;
 		s->rl = h->rl;
 		s->body = h->body;
-	} else if (ev->kind == CAP_EV_WS_FRAME) {
-		const struct capture_ws *w = &ev->u.ws;
-		if (!w->fin || w->msg_opcode != 1 || w->opcode >= 8)
-			return false;   /* only complete text messages */
-		s->ts_ms = ns_to_ms(w->first_ns);
-		s->elapsed_ms = ns_to_ms(w->last_ns - w->first_ns);
-		s->latency_ms = 0;
-		s->bytes = (int64_t)w->length;
-		s->has |= SH_TS | SH_ELAPSED | SH_BYTES | SH_SUCCESS;
-		s->label = w->label;
-		s->code = (struct strref){ "WS", 2 };
-		s->data_type = (struct strref){ "text", 4 };
+	} else if (ev->kind == CAP_EV_WS_EXCHANGE) {
+		/* one sample per client message: timed from its first byte to the answer's last */
+		const struct capture_ws_exchange *x = &ev->u.wsx;
+		s->ts_ms = ns_to_ms(x->req_first_ns);
+		s->has |= SH_TS | SH_BYTES | SH_SENT_BYTES | SH_SUCCESS;
+		if (x->answered && x->resp_last_ns >= x->req_first_ns) {
+			s->elapsed_ms = ns_to_ms(x->resp_last_ns - x->req_first_ns);
+			s->latency_ms = ns_to_ms(x->resp_first_ns - x->req_first_ns);
+			s->has |= SH_ELAPSED | SH_LATENCY;
+		}
+		s->bytes = (int64_t)x->resp_length;
+		s->sent_bytes = (int64_t)x->req_length;
+		s->label = x->label;
+		s->code = x->code;
+		s->data_type = x->resp_opcode == 2 ? (struct strref){ "bin", 3 } : (struct strref){ "text", 4 };
+		s->success = x->answered && (x->status == 0 || x->status < 400);
+		if (!x->answered)
+			s->message = (struct strref){ "no answer captured", 18 };
+		s->url = x->url;
+		s->req_host = x->host;
+		s->rl = x->rl;
+		s->body = x->response;
+	} else if (ev->kind == CAP_EV_TLS_EXCHANGE && !ev->u.tlsx.h2) {
+		/* encrypted: timing and sizes only; the status is unknown */
+		const struct capture_tls_exchange *x = &ev->u.tlsx;
+		s->ts_ms = ns_to_ms(x->req_first_ns);
+		s->has |= SH_TS | SH_BYTES | SH_SENT_BYTES | SH_SUCCESS | SH_CONNECT;
+		if (x->answered && x->resp_last_ns >= x->req_first_ns) {
+			s->elapsed_ms = ns_to_ms(x->resp_last_ns - x->req_first_ns);
+			s->latency_ms = ns_to_ms(x->resp_first_ns - x->req_first_ns);
+			s->has |= SH_ELAPSED | SH_LATENCY;
+		}
+		s->connect_ms = ns_to_ms(x->connect_ns);
+		s->bytes = (int64_t)x->resp_bytes;
+		s->sent_bytes = (int64_t)x->req_bytes;
+		s->label = x->label;
+		s->code = (struct strref){ "TLS", 3 };
+		s->message = x->answered ? (struct strref){ "encrypted", 9 }
+					 : (struct strref){ "encrypted, no answer captured", 29 };
 		s->success = true;
-		s->url = w->url;
-		s->req_host = w->host;
-		s->body = w->message;
+		s->url = x->url;
+		s->req_host = x->sni;
 	} else {
 		return false;
 	}

@@ -13,6 +13,7 @@
 #include "parsers/capture/cap_int.h"
 #include "parsers/capture/cursor.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #define TLS_MAX_RECORD (16384u + 2048u)
@@ -20,6 +21,8 @@
 #define TLS_ALERT 21
 #define TLS_HANDSHAKE 22
 #define TLS_APPDATA 23
+#define TLS_TICKET_MAX 512u /* a NewSessionTicket record is smaller than this */
+#define TLS_ALERT_MAX 40u  /* an encrypted alert: 2 bytes + type + 16-byte tag (19; Java pads to 35) */
 
 enum cap_verdict cap_tls_verdict(const uint8_t *p, size_t n, bool midstream, int *hello)
 {
@@ -219,6 +222,148 @@ static void hello_bytes(struct cap_conn *cn, int dir, const uint8_t *p, size_t n
 	strbuf_release(&t->hs);
 }
 
+/* ---- exchanges from record runs ---- */
+
+static void tls_size_add(struct capture *c, uint64_t size)
+{
+	for (size_t i = 0; i < c->ntls_sizes; i++)
+		if (c->tls_sizes[i].size == size) {
+			c->tls_sizes[i].count++;
+			return;
+		}
+	if (c->ntls_sizes >= CAPTURE_MAX_TLS_SIZES) {
+		c->cnt.tls_sizes_dropped++;
+		return;
+	}
+	c->tls_sizes = xrealloc(c->tls_sizes, (c->ntls_sizes + 1) * sizeof *c->tls_sizes);
+	c->tls_sizes[c->ntls_sizes].size = size;
+	c->tls_sizes[c->ntls_sizes].count = 1;
+	c->ntls_sizes++;
+	c->tls_sizes_sorted = false;
+}
+
+/* Emit the exchange in cn->tls.run (a client run, maybe a server run) and start a new one. */
+static void run_emit(struct cap_conn *cn, bool closing)
+{
+	struct cap_tls_run *r = &cn->tls.run;
+	struct capture *c = cn->cap;
+	/* a last unanswered record of alert size (TLS 1.3 close_notify: 2 + 1 + 16-byte tag) */
+	if (closing && r->c_records == 1 && !r->s_records && r->c_bytes <= TLS_ALERT_MAX) {
+		c->cnt.tls_close_alerts++;
+		memset(r, 0, sizeof *r);
+		return;
+	}
+	if (!r->c_records) {
+		memset(r, 0, sizeof *r);
+		return;
+	}
+	/* TLS 1.3 NewSessionTickets sent after the client's Finished can land in the first
+	 * answer: two or more leading records of one small length, then other records. */
+	if (cn->tls.version == 0x0304 && !cn->tls.xseq && r->s_records > 2) {
+		unsigned k = 1;
+		while (k < 3 && k < r->s_records && r->lead_len[k] == r->lead_len[0])
+			k++;
+		if (k >= 2 && k < r->s_records && k < 4 && r->lead_len[0] <= TLS_TICKET_MAX &&
+		    r->lead_len[k] != r->lead_len[0]) {
+			r->s_records -= k;
+			r->s_bytes -= (uint64_t)k * r->lead_len[0];
+			r->s_first = r->lead_first[k];
+			c->cnt.tls_tickets += k;
+		}
+	}
+	c->cnt.tls_exchanges++;
+	cn->st.exchanges++;
+	struct cap_qev *q = cap_ev_new(cn, CAP_EV_TLS_EXCHANGE);
+	struct capture_tls_exchange *x = &cap_ev_get(q)->u.tlsx;
+	x->seq = ++cn->tls.xseq;
+	x->answered = r->s_records > 0;
+	x->h2 = strcmp(cn->tls.alpn_sel, "h2") == 0;
+	x->version = cn->tls.version;
+	x->req_first_ns = r->c_first;
+	x->req_last_ns = r->c_last;
+	x->resp_first_ns = r->s_first;
+	x->resp_last_ns = r->s_last;
+	x->req_records = r->c_records;
+	x->resp_records = r->s_records;
+	x->req_bytes = r->c_bytes;
+	x->resp_bytes = r->s_bytes;
+	if (x->seq == 1 && cn->saw_syn && cn->st.syn_ns && cn->tls.done_ts > cn->st.syn_ns)
+		x->connect_ns = cn->tls.done_ts - cn->st.syn_ns;
+	if (x->answered && !x->h2)
+		tls_size_add(c, r->s_bytes);
+	const char *sni = cn->tls.sni;
+	cap_ev_str(q, &x->sni, sni, strlen(sni));
+	bool v6 = !sni[0] && cn->addr[1].len == 16;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "TLS %s%s%s:%u", v6 ? "[" : "", sni[0] ? sni : cn->astr[1], v6 ? "]" : "",
+		    cn->port[1]);
+	cap_ev_str(q, &x->label, sb.buf, sb.len);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "https://%s%s%s:%u/", v6 ? "[" : "", sni[0] ? sni : cn->astr[1],
+		    v6 ? "]" : "", cn->port[1]);
+	cap_ev_str(q, &x->url, sb.buf, sb.len);
+	strbuf_release(&sb);
+	cap_ev_push(c, q);
+	memset(r, 0, sizeof *r);
+}
+
+/* One application_data record (not decrypted) joins the current run. */
+static void run_record(struct cap_conn *cn, int dir, int64_t first, int64_t last, uint32_t len)
+{
+	struct cap_tls_run *r = &cn->tls.run;
+	if (dir == CAP_C2S) {
+		if (r->s_records)
+			run_emit(cn, false);
+		if (!r->c_records)
+			r->c_first = first;
+		r->c_last = last;
+		r->c_records++;
+		r->c_bytes += len;
+	} else if (!r->c_records) {
+		cn->cap->cnt.tls_server_first++;   /* tickets, pushes: before any request */
+	} else {
+		if (!r->s_records)
+			r->s_first = first;
+		if (r->s_records < 4) {
+			r->lead_len[r->s_records] = len;
+			r->lead_first[r->s_records] = first;
+		}
+		r->s_last = last;
+		r->s_records++;
+		r->s_bytes += len;
+	}
+}
+
+static int size_cmp(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+bool capture_tls_size_next(struct capture *c, unsigned *iter, uint64_t *lo, uint64_t *hi,
+			   uint64_t *count)
+{
+	if (!c->tls_sizes_sorted) {
+		if (c->ntls_sizes)
+			qsort(c->tls_sizes, c->ntls_sizes, sizeof *c->tls_sizes, size_cmp);
+		c->tls_sizes_sorted = true;
+	}
+	size_t i = *iter;
+	if (i >= c->ntls_sizes)
+		return false;
+	*lo = *hi = c->tls_sizes[i].size;
+	*count = c->tls_sizes[i].count;
+	for (i++; i < c->ntls_sizes; i++) {
+		uint64_t gap = c->tls_sizes[i].size - *hi, tol = *hi / 50;
+		if (gap > (tol > 16 ? tol : 16))
+			break;
+		*hi = c->tls_sizes[i].size;
+		*count += c->tls_sizes[i].count;
+	}
+	*iter = (unsigned)i;
+	return true;
+}
+
 static void record_done(struct cap_conn *cn, int dir, int64_t ts)
 {
 	struct cap_tls_dir *t = &cn->d[dir].t;
@@ -242,6 +387,8 @@ static void record_done(struct cap_conn *cn, int dir, int64_t ts)
 			}
 		}
 		cn->cap->cnt.tls_appdata_records++;
+		if (!cn->tls.decrypted)
+			run_record(cn, dir, t->rec_first_ts ? t->rec_first_ts : ts, ts, t->len);
 		{
 			struct cap_qev *q = cap_ev_new(cn, CAP_EV_TLS_APPDATA);
 			struct capture_tls_record *r = &cap_ev_get(q)->u.rec;
@@ -269,6 +416,8 @@ void cap_tls_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 	size_t i = 0;
 	while (i < n && !t->lost) {
 		if (t->hlen < 5) {
+			if (t->hlen == 0)
+				t->rec_first_ts = si->ts;
 			t->hdr[t->hlen++] = p[i++];
 			if (t->hlen < 5)
 				continue;
@@ -321,6 +470,10 @@ void cap_tls_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_segi
 void cap_tls_close(struct cap_conn *cn)
 {
 	emit_handshake(cn);
+	if (cn->tls.seen || cn->tls.run.c_records)
+		run_emit(cn, true);
+	if (cn->d[0].mode == CAP_M_TLS && !cn->tls.decrypted && (cn->tls.xseq || cn->tls.seen))
+		cn->cap->cnt.tls_encrypted++;
 }
 
 void cap_tls_free(struct cap_conn *cn)

@@ -15,6 +15,7 @@
  */
 #include "parsers/capture/cap_int.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static unsigned header_need(const struct cap_ws_dir *w)
@@ -32,6 +33,201 @@ static void strref_from_path(const char *path, struct strref *p)
 	p->n = 0;
 	while (path[p->n] && path[p->n] != '?' && path[p->n] != '#')
 		p->n++;
+}
+
+/* Host, path, label ("WS host/path") and url ("ws://host/path?query") of the connection's
+ * upgrade, into q. */
+static void ws_names(struct cap_conn *cn, struct cap_qev *q, struct strref *host_f,
+		     struct strref *path_f, struct strref *label_f, struct strref *url_f)
+{
+	const char *path = cn->ws_path ? cn->ws_path : "";
+	const char *wh = cn->ws_host ? cn->ws_host : "";
+	cap_ev_str(q, host_f, wh, strlen(wh));
+	cap_ev_str(q, path_f, path, strlen(path));
+	struct strbuf sb = STRBUF_INIT;
+	struct strref pp;
+	strref_from_path(path, &pp);
+	bool v6 = cn->addr[1].len == 16;
+	struct strbuf host = STRBUF_INIT;
+	if (wh[0])
+		strbuf_addstr(&host, wh);
+	else
+		strbuf_addf(&host, "%s%s%s:%u", v6 ? "[" : "", cn->astr[1], v6 ? "]" : "",
+			    cn->port[1]);
+	strbuf_addf(&sb, "WS %s", strbuf_cstr(&host));
+	if (!pp.n || pp.p[0] != '/')
+		strbuf_addch(&sb, '/');
+	strbuf_add(&sb, pp.p, pp.n);
+	cap_ev_str(q, label_f, sb.buf, sb.len);
+	strbuf_reset(&sb);
+	strbuf_addf(&sb, "ws://%s", strbuf_cstr(&host));
+	if (!path[0] || path[0] != '/')
+		strbuf_addch(&sb, '/');
+	strbuf_addstr(&sb, path);
+	cap_ev_str(q, url_f, sb.buf, sb.len);
+	strbuf_release(&sb);
+	strbuf_release(&host);
+}
+
+/* ---- message exchanges ----
+ *
+ * A client data message is a request; the server data message that answers it ends the
+ * exchange.  Answers are found by a correlation id when both messages carry one at the top
+ * level of a JSON object (client: requestId, request_id, correlationId, correlation_id,
+ * tracingId, reqId, id; server: the same or Slack's reply_to), otherwise in order: the oldest
+ * unanswered client message takes the next server message.  Once an answer on a connection was
+ * paired by id, only ids pair there.  A server message with an id that matches no waiting
+ * message, while the oldest waiting one has an id, is a push; so is any server message when
+ * nothing waits. */
+
+static const char *const client_id_keys[] = { "requestId", "request_id", "correlationId",
+					      "correlation_id", "tracingId", "reqId", "id" };
+static const char *const server_id_keys[] = { "reply_to", "requestId", "request_id",
+					      "correlationId", "correlation_id", "tracingId",
+					      "reqId", "id" };
+
+/* The correlation id of a message as an owned string, NULL when none. */
+static char *message_id(const struct strbuf *m, const char *const *keys, size_t nkeys)
+{
+	if (!m->len || m->buf[0] != '{')
+		return NULL;
+	for (size_t k = 0; k < nkeys; k++) {
+		struct json_value v;
+		if (json_member(m->buf, m->len, keys[k], 1, &v) && v.v.n && v.v.n <= 128 &&
+		    !strref_eq(v.v, "null"))
+			return xstrndup(v.v.p, v.v.n);
+	}
+	return NULL;
+}
+
+/* In-band status of an answer: a top-level "code"/"status"/"statusCode" of 100..599. */
+static int message_status(const struct strbuf *m)
+{
+	static const char *const keys[] = { "code", "status", "statusCode" };
+	if (!m->len)
+		return 0;
+	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
+		struct json_value v;
+		int64_t st;
+		if (json_member(m->buf, m->len, keys[k], 1, &v) &&
+		    parse_i64(v.v.p, v.v.n, 100, 599, &st))
+			return (int)st;
+	}
+	return 0;
+}
+
+static void wsq_free(struct cap_wsq *e)
+{
+	free(e->id);
+	strbuf_release(&e->msg);
+	free(e);
+}
+
+/* Emit the exchange of waiting message e (answered by the current server message when a). */
+static void exchange_done(struct cap_conn *cn, struct cap_wsq *e, const struct cap_ws_dir *a,
+			  int64_t a_last, bool by_id)
+{
+	struct capture *c = cn->cap;
+	c->cnt.websocket_exchanges++;
+	if (!a)
+		c->cnt.websocket_unanswered++;
+	struct cap_qev *q = cap_ev_new(cn, CAP_EV_WS_EXCHANGE);
+	struct capture_ws_exchange *x = &cap_ev_get(q)->u.wsx;
+	x->seq = e->seq;
+	x->answered = a != NULL;
+	x->by_id = by_id;
+	x->req_opcode = e->opcode;
+	x->req_length = e->length;
+	x->req_first_ns = e->first_ns;
+	x->req_last_ns = e->last_ns;
+	x->compressed = e->compressed;
+	x->incomplete = e->incomplete;
+	cap_ev_str(q, &x->request, e->msg.buf ? e->msg.buf : "", e->msg.len);
+	cap_ev_str(q, &x->code, "WS", 2);
+	if (a) {
+		x->resp_opcode = a->msg_opcode;
+		x->resp_length = a->msg_len;
+		x->resp_first_ns = a->msg_first_ts;
+		x->resp_last_ns = a_last;
+		x->compressed |= a->msg_rsv1;
+		x->incomplete |= a->msg_incomplete;
+		x->status = message_status(&a->msg);
+		ratelimit_inband(&x->rl, a->msg.buf, a->msg.len);
+		cap_ev_str(q, &x->response, a->msg.buf ? a->msg.buf : "", a->msg.len);
+	}
+	ws_names(cn, q, &x->host, &x->path, &x->label, &x->url);
+	cap_ev_push(c, q);
+	wsq_free(e);
+}
+
+static void client_message(struct cap_conn *cn, const struct cap_ws_dir *w)
+{
+	if (cn->wsq_n >= CAPTURE_WS_MAX_PENDING) {
+		/* the oldest waiting message is given up: reported unanswered */
+		struct cap_wsq *old = cn->wsq;
+		cn->wsq = old->next;
+		if (!cn->wsq)
+			cn->wsq_tail = NULL;
+		cn->wsq_n--;
+		cn->cap->cnt.limit[CAP_LIM_PENDING]++;
+		exchange_done(cn, old, NULL, 0, false);
+	}
+	struct cap_wsq *e = xcalloc(1, sizeof *e);
+	e->seq = ++cn->wsx_seq;
+	e->first_ns = w->msg_first_ts;
+	e->last_ns = w->last_ts;
+	e->length = w->msg_len;
+	e->opcode = w->msg_opcode;
+	e->compressed = w->msg_rsv1;
+	e->incomplete = w->msg_incomplete;
+	strbuf_add(&e->msg, w->msg.buf ? w->msg.buf : "", w->msg.len);
+	e->id = message_id(&w->msg, client_id_keys, ARRAY_LEN(client_id_keys));
+	if (cn->wsq_tail)
+		cn->wsq_tail->next = e;
+	else
+		cn->wsq = e;
+	cn->wsq_tail = e;
+	cn->wsq_n++;
+}
+
+static void server_message(struct cap_conn *cn, const struct cap_ws_dir *w, int64_t ts)
+{
+	if (!cn->wsq) {
+		cn->cap->cnt.websocket_pushes++;
+		return;
+	}
+	char *id = message_id(&w->msg, server_id_keys, ARRAY_LEN(server_id_keys));
+	struct cap_wsq *prev = NULL, *e = NULL;
+	bool by_id = false;
+	if (id) {
+		for (struct cap_wsq *k = cn->wsq; k; prev = k, k = k->next)
+			if (k->id && strcmp(k->id, id) == 0) {
+				e = k;
+				by_id = true;
+				break;
+			}
+	}
+	if (!e) {
+		/* once answers on this connection were paired by id, only an id pairs */
+		prev = NULL;
+		if (!cn->ws_by_id && !(id && cn->wsq->id))
+			e = cn->wsq;
+	}
+	if (by_id)
+		cn->ws_by_id = true;
+	free(id);
+	if (!e) {
+		cn->cap->cnt.websocket_pushes++;
+		return;
+	}
+	if (prev)
+		prev->next = e->next;
+	else
+		cn->wsq = e->next;
+	if (cn->wsq_tail == e)
+		cn->wsq_tail = prev;
+	cn->wsq_n--;
+	exchange_done(cn, e, w, ts, by_id);
 }
 
 static void frame_done(struct cap_conn *cn, int dir, int64_t ts)
@@ -67,34 +263,20 @@ static void frame_done(struct cap_conn *cn, int dir, int64_t ts)
 		e->close_code = (int)((unsigned)b[0] << 8 | b[1]);
 		cap_ev_str(q, &e->close_reason, w->pay.buf + 2, w->pay.len - 2);
 	}
-	const char *path = cn->ws_path ? cn->ws_path : "";
-	const char *wh = cn->ws_host ? cn->ws_host : "";
-	cap_ev_str(q, &e->host, wh, strlen(wh));
-	cap_ev_str(q, &e->path, path, strlen(path));
-	struct strbuf sb = STRBUF_INIT;
-	struct strref pp;
-	strref_from_path(path, &pp);
-	bool v6 = cn->addr[1].len == 16;
-	struct strbuf host = STRBUF_INIT;
-	if (wh[0])
-		strbuf_addstr(&host, wh);
-	else
-		strbuf_addf(&host, "%s%s%s:%u", v6 ? "[" : "", cn->astr[1], v6 ? "]" : "",
-			    cn->port[1]);
-	strbuf_addf(&sb, "WS %s", strbuf_cstr(&host));
-	if (!pp.n || pp.p[0] != '/')
-		strbuf_addch(&sb, '/');
-	strbuf_add(&sb, pp.p, pp.n);
-	cap_ev_str(q, &e->label, sb.buf, sb.len);
-	strbuf_reset(&sb);
-	strbuf_addf(&sb, "ws://%s", strbuf_cstr(&host));
-	if (!path[0] || path[0] != '/')
-		strbuf_addch(&sb, '/');
-	strbuf_addstr(&sb, path);
-	cap_ev_str(q, &e->url, sb.buf, sb.len);
-	strbuf_release(&sb);
-	strbuf_release(&host);
+	ws_names(cn, q, &e->host, &e->path, &e->label, &e->url);
 	cap_ev_push(c, q);
+
+	if (!control) {
+		w->msg_len += w->len;
+		w->msg_incomplete |= w->incomplete;
+	}
+	if (data_msg && w->fin) {
+		w->last_ts = ts;
+		if (dir == CAP_C2S)
+			client_message(cn, w);
+		else
+			server_message(cn, w, ts);
+	}
 
 	w->in_payload = false;
 	w->hlen = 0;
@@ -138,6 +320,9 @@ static bool header_done(struct cap_conn *cn, struct cap_ws_dir *w)
 	if (w->opcode == 1 || w->opcode == 2) {
 		w->msg_opcode = w->opcode;
 		w->msg_rsv1 = w->rsv1;
+		w->msg_first_ts = w->first_ts;
+		w->msg_len = 0;
+		w->msg_incomplete = false;
 		strbuf_reset(&w->msg);
 		w->msg_truncated = false;
 	}
@@ -226,10 +411,24 @@ void cap_ws_close(struct cap_conn *cn)
 			frame_done(cn, dir, cn->st.last_ns);
 		}
 	}
+	while (cn->wsq) {
+		struct cap_wsq *e = cn->wsq;
+		cn->wsq = e->next;
+		exchange_done(cn, e, NULL, 0, false);
+	}
+	cn->wsq_tail = NULL;
+	cn->wsq_n = 0;
 }
 
 void cap_ws_free(struct cap_conn *cn)
 {
+	while (cn->wsq) {
+		struct cap_wsq *e = cn->wsq;
+		cn->wsq = e->next;
+		wsq_free(e);
+	}
+	cn->wsq_tail = NULL;
+	cn->wsq_n = 0;
 	for (int dir = 0; dir < 2; dir++) {
 		strbuf_release(&cn->d[dir].w.pay);
 		strbuf_release(&cn->d[dir].w.msg);

@@ -149,7 +149,7 @@ need(tr.get("status") == "failed" and tr.get("exit") == 3 and "truncated gzip" i
 ga = runs.get("archive/broken/garbage.jtl", {})
 need(ga.get("status") == "failed" and "unknown format" in (ga.get("error") or ""), "garbage: %s" % ga)
 em = runs.get("archive/broken/empty.jtl", {})
-need(em.get("exit") == 0 and em.get("samples") == 0, "empty: %s" % em)
+need(em.get("status") == "failed" and em.get("exit") == 3 and "empty" in (em.get("error") or ""), "empty: %s" % em)
 need("archive/broken/cut-short.xml" in runs, "cut-short.xml not listed")
 need(idx["totals"]["runs"] == want_runs and idx["totals"]["failed"] >= 2, "totals %s" % idx["totals"])
 if have_pcap:

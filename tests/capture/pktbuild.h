@@ -267,6 +267,24 @@ static inline void pk_copy_event(struct pk_ev *e, const struct capture_event *ev
 		pk_cp(e->message, sizeof e->message, w->message, &e->message_n);
 		pk_cp(e->close_reason, sizeof e->close_reason, w->close_reason, NULL);
 		pk_cp(e->label, sizeof e->label, w->label, NULL);
+	} else if (ev->kind == CAP_EV_WS_EXCHANGE) {
+		/* request text in payload, answer text in message */
+		const struct capture_ws_exchange *x = &ev->u.wsx;
+		e->status = x->status;
+		e->fin = x->answered;
+		e->masked = x->by_id;
+		e->incomplete = x->incomplete;
+		e->length = x->req_length;
+		e->rl = x->rl;
+		e->req_first = x->req_first_ns;
+		e->req_last = x->req_last_ns;
+		e->resp_first = x->resp_first_ns;
+		e->resp_last = x->resp_last_ns;
+		e->resp_body = x->resp_length;
+		pk_cp(e->payload, sizeof e->payload, x->request, &e->payload_n);
+		pk_cp(e->message, sizeof e->message, x->response, &e->message_n);
+		pk_cp(e->label, sizeof e->label, x->label, NULL);
+		pk_cp(e->url, sizeof e->url, x->url, NULL);
 	} else if (ev->kind == CAP_EV_TLS_HANDSHAKE) {
 		pk_cp(e->sni, sizeof e->sni, ev->u.tls.sni, NULL);
 		pk_cp(e->alpn, sizeof e->alpn, ev->u.tls.alpn, NULL);

@@ -154,7 +154,14 @@ def f_nginx_req(s, d, key, rate=None, burst=None, over=None):
 
 
 def f_nginx_shared(s, d):
-    return f_nginx_req(s, d, "server-name")
+    s = f_nginx_req(s, d, "server-name")
+    if d.p(0.35):
+        # one Constant Throughput Timer over all active threads instead of one per thread
+        g = s["client"]["groups"][0]
+        total = g["threads"] * g["timer"]["per_thread_rps"]
+        g["timer"] = {"mode": "ctt-all", "total_rps": r2(total)}
+        g["loops"] = int(total / g["threads"] * g["duration_s"] * 2) + 5
+    return s
 
 
 def f_nginx_small_burst(s, d):
@@ -586,6 +593,8 @@ def normalise(s):
             t = grp["timer"]
             if t["mode"] == "ctt":
                 pacing.append(1.0 / t["per_thread_rps"])
+            elif t["mode"] == "ctt-all":
+                pacing.append(grp["threads"] / t["total_rps"])
             elif t["mode"] == "think":
                 pacing.append(t["think_ms"] / 1000.0)
     c["pacing_s"] = r2(max(pacing)) if pacing else 0.0
@@ -603,6 +612,8 @@ def est_samples(s):
             per = len(gr["samplers"])
             if t["mode"] == "ctt":
                 n += gr["threads"] * per * min(gr["loops"], t["per_thread_rps"] * max(1, gr["duration_s"] - gr["ramp_s"] / 2.0))
+            elif t["mode"] == "ctt-all":
+                n += per * t["total_rps"] * max(1, gr["duration_s"] - gr["ramp_s"] / 2.0)
             else:
                 n += gr["threads"] * per * gr["loops"]
     return n

@@ -1,9 +1,9 @@
 #!/usr/bin/env python3
 """Compute a lab scenario's truth.json from the limiter's own log (python3 stdlib only).
 
-usage: truth.py SCENARIO_DIR            recompute SCENARIO_DIR/truth.json from its scenario.json and
-                                        limiter.log.gz, print it (--write replaces the file,
-                                        --check exits 1 when the committed one differs)
+usage: truth.py [--write|--check] SCENARIO_DIR...
+        recompute each SCENARIO_DIR/truth.json from its scenario.json and limiter.log.gz and
+        print it; --write replaces the files, --check exits 1 when a committed one differs
 Used by run_scenario.py on every run.  Never looks at JMeter's output or at jtlscope: what the
 limiter decided (status, arrival and answer time, key, thread, Retry-After) and the configured
 parameters are the truth.  Definitions are in tests/lab/TRUTH.md.
@@ -234,12 +234,21 @@ def compute(s, recs, inputs):
             observed["latency_ms_last_fifth_median"] = round(statistics.median(lat[-n:]), 1)
 
     threads_at_onset = None
+    threads_extra = {}
     if onset is not None:
         w = max(6000.0, 3000.0 * pacing)
-        threads_at_onset = len({r["th"] for r in recs if onset - w < r["t_in"] <= onset})
+        trailing = [r for r in recs if onset - w < r["t_in"] <= onset]
+        threads_at_onset = len({r["th"] for r in trailing})
+        if lim.get("unlimited_listen"):
+            # one region throttled: the top level answers for the throttled region's threads
+            threads_extra["threads_at_onset_all_groups"] = threads_at_onset
+            threads_at_onset = len({r["th"] for r in trailing if r["key"] != "(unlimited)"})
 
     ks = key_stats(recs, t_first, t_last)
     throttled_vals = sorted(k for k, v in ks.items() if v["throttled"] and k != "(unlimited)")
+    if onset is not None and lim["key"] not in ("server-name", "shared"):
+        hot = set(throttled_vals)
+        threads_extra["threads_at_onset_throttled_keys"] = len({r["th"] for r in trailing if r["key"] in hot})
     lockstep = cl["kind"] == "ws" and any(r["mode"] == "lockstep" for r in cl["runs"])
 
     # model, parameters
@@ -286,14 +295,15 @@ def compute(s, recs, inputs):
         scope, key = "per-connection", "connection"
         scope_accept = ["per-connection"] + (["per-thread"] if one2one or cl["kind"] == "ws" else [])
         key_accept = ["connection"] + (["thread"] if one2one or cl["kind"] == "ws" else [])
+        # name each connection as the inputs show it: the JMeter thread that used it (one
+        # keep-alive connection per thread), or the WebSocket connection's client ip:port
         if cl["kind"] == "jmeter":
-            conn_th = {}
-            for r in recs:
-                conn_th[r["key"]] = r["th"]
-            throttled_vals = sorted({conn_th[v] for v in throttled_vals})
+            name = {r["key"]: r["th"] for r in recs}
         else:
-            conn_peer = {str(r["key"]): r["peer"] for r in recs}
-            throttled_vals = sorted({conn_peer[v] for v in throttled_vals})
+            name = {r["key"]: r["peer"] for r in recs}
+        throttled_vals = sorted({name[v] for v in throttled_vals})
+        if one2one or cl["kind"] != "jmeter":
+            ks = {name[k2]: v for k2, v in ks.items()}
     elif k == "client-host":
         scope, key = "per-client-host", "client-host"
         scope_accept = ["per-client-host"]
@@ -318,7 +328,7 @@ def compute(s, recs, inputs):
         group = next(g for g, v in s["regions"].items() if v == "throttled")
         key = "thread-group"
         key_accept = ["thread-group", "url-host", "region"]
-        throttled_vals = [group] if "*" in throttled_vals else []
+        throttled_vals = [group] if ks.get("*", {}).get("throttled") else []
 
     identifiable = True
     why = None
@@ -403,6 +413,7 @@ def compute(s, recs, inputs):
         "throttled_keys": throttled_vals,
         "retry_after": ra,
     }
+    expect.update(threads_extra)
     if group:
         expect["throttled_group"] = group
     if k == "client-host":
@@ -422,26 +433,28 @@ def compute(s, recs, inputs):
 
 
 def main(argv):
-    if len(argv) < 2:
+    dirs = [a for a in argv[1:] if not a.startswith("--")]
+    if not dirs:
         sys.stderr.write(__doc__)
         return 2
-    d = argv[1]
-    with open(os.path.join(d, "scenario.json")) as f:
-        s = json.load(f)
-    with open(os.path.join(d, "truth.json")) as f:
-        old = json.load(f)
-    t = compute(s, read_log(os.path.join(d, "limiter.log.gz"), s), old["inputs"])
-    text = json.dumps(t, indent=1) + "\n"
-    if "--write" in argv:
-        with open(os.path.join(d, "truth.json"), "w") as f:
-            f.write(text)
-    elif "--check" in argv:
-        if json.loads(text) != old:
-            sys.stderr.write("%s: truth.json differs from what limiter.log.gz gives\n" % d)
-            return 1
-    else:
-        sys.stdout.write(text)
-    return 0
+    status = 0
+    for d in dirs:
+        with open(os.path.join(d, "scenario.json")) as f:
+            s = json.load(f)
+        with open(os.path.join(d, "truth.json")) as f:
+            old = json.load(f)
+        t = compute(s, read_log(os.path.join(d, "limiter.log.gz"), s), old["inputs"])
+        text = json.dumps(t, indent=1) + "\n"
+        if "--write" in argv:
+            with open(os.path.join(d, "truth.json"), "w") as f:
+                f.write(text)
+        elif "--check" in argv:
+            if json.loads(text) != old:
+                sys.stderr.write("%s: truth.json differs from what limiter.log.gz gives\n" % d)
+                status = 1
+        else:
+            sys.stdout.write(text)
+    return status
 
 
 if __name__ == "__main__":

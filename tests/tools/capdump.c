@@ -84,6 +84,26 @@ static void event(const struct capture *c, const struct capture_event *ev)
 		str(p);
 		break;
 	}
+	case CAP_EV_WS_EXCHANGE: {
+		const struct capture_ws_exchange *x = &ev->u.wsx;
+		printf(" #%" PRIu64 " %s%s status=%d req=%.3f/%.3f resp=%.3f/%.3f len=%" PRIu64 "/%" PRIu64,
+		       x->seq, x->answered ? "answered" : "unanswered", x->by_id ? " by-id" : "",
+		       x->status, ms(x->req_first_ns, t0), ms(x->req_last_ns, t0),
+		       ms(x->resp_first_ns, t0), ms(x->resp_last_ns, t0), x->req_length,
+		       x->resp_length);
+		if (x->rl.flags & RL_RETRY_AFTER)
+			printf(" retry-after=%g", x->rl.retry_after_s);
+		break;
+	}
+	case CAP_EV_TLS_EXCHANGE: {
+		const struct capture_tls_exchange *x = &ev->u.tlsx;
+		printf(" #%" PRIu64 " %s%s req=%.3f/%.3f resp=%.3f/%.3f records=%u/%u bytes=%" PRIu64
+		       "/%" PRIu64, x->seq, x->answered ? "answered" : "unanswered", x->h2 ? " h2" : "",
+		       ms(x->req_first_ns, t0), ms(x->req_last_ns, t0), ms(x->resp_first_ns, t0),
+		       ms(x->resp_last_ns, t0), x->req_records, x->resp_records, x->req_bytes,
+		       x->resp_bytes);
+		break;
+	}
 	case CAP_EV_TLS_HANDSHAKE: {
 		const struct capture_tls *t = &ev->u.tls;
 		fputs(" sni=", stdout);
@@ -168,8 +188,16 @@ int main(int argc, char **argv)
 			printf("code %d %" PRIu64 "\n", status, n);
 		put("ws_frames", k->websocket_frames);
 		put("ws_messages", k->websocket_messages);
+		put("ws_exchanges", k->websocket_exchanges);
+		put("ws_unanswered", k->websocket_unanswered);
+		put("ws_pushes", k->websocket_pushes);
 		put("tls_connections", k->tls_connections);
 		put("tls_appdata", k->tls_appdata_records);
+		put("tls_exchanges", k->tls_exchanges);
+		put("tls_encrypted", k->tls_encrypted);
+		put("tls_server_first", k->tls_server_first);
+		put("tls_close_alerts", k->tls_close_alerts);
+		put("tls_tickets", k->tls_tickets);
 		put("retransmissions", k->retransmissions);
 		put("out_of_order", k->out_of_order);
 		put("holes", k->holes);
