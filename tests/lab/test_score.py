@@ -20,7 +20,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 SCORE = os.path.join(HERE, "score.py")
 sys.path.insert(0, HERE)
-import score  # noqa: E402
+sys.dont_write_bytecode = True   # no __pycache__ in the source tree
+import score  # noqa: E402,F401  (imported so that a syntax error fails every test run)
 
 FAKE = """#!/usr/bin/env python3
 import shutil, sys, os
@@ -173,10 +174,19 @@ class TestComparisons(unittest.TestCase):
         self.assertEqual(c["rate_per_s"], "wrong")
 
     def test_rate_interval_excludes_truth(self):
-        # the point (15.5) would pass +-10 %, but the reported interval says 16..18: wrong
-        c = self.one(expect(), report(limit=limit(rate_per_s=15.5, rate_per_s_low=16.0,
-                                                  rate_per_s_high=18.0)))
-        self.assertEqual(c["rate_per_s"], "wrong")
+        # the point (15.5) passes +-10 % (TRUTH.md: tolerance OR interval); the interval 16..18
+        # misses the truth, which the interval table counts
+        self.env.add("near", expect(), report(limit=limit(rate_per_s=15.5, rate_per_s_low=16.0,
+                                                          rate_per_s_high=18.0)))
+        self.env.add("far", expect(), report(limit=limit(rate_per_s=17.0, rate_per_s_low=16.0,
+                                                         rate_per_s_high=18.0)))
+        self.env.add("hit", expect(), report(limit=limit(rate_per_s=17.0, rate_per_s_low=14.0,
+                                                         rate_per_s_high=18.0)))
+        rc, doc = self.env.score()
+        self.assertEqual(checks_of(doc, "near")["rate_per_s"], "right")
+        self.assertEqual(checks_of(doc, "far")["rate_per_s"], "wrong")
+        self.assertEqual(doc["total"]["intervals"]["rate_per_s"],
+                         {"reported": 3, "covers": 1, "too_wide": 0, "pct": 33.3})
 
     def test_rate_interval_too_wide_falls_back_to_point(self):
         wide = limit(rate_per_s=17.0, rate_per_s_low=5.0, rate_per_s_high=30.0)
@@ -205,7 +215,7 @@ class TestComparisons(unittest.TestCase):
         self.env.add("b5", expect(), report(limit=limit(burst=None)))
         rc, doc = self.env.score()
         self.assertEqual(checks_of(doc, "b1")["burst"], "right")   # 6 in 3..5 +-1
-        self.assertEqual(checks_of(doc, "b2")["burst"], "wrong")   # 6 not in 2..4 +-1
+        self.assertEqual(checks_of(doc, "b2")["burst"], "wrong")   # 6 not in 2..4 +-1, 3 != 6+-1
         self.assertEqual(checks_of(doc, "b3")["burst"], "right")   # no interval: +-1
         self.assertEqual(checks_of(doc, "b4")["burst"], "wrong")
         self.assertEqual(checks_of(doc, "b5")["burst"], "wrong")   # not reported
@@ -474,6 +484,10 @@ class TestScorecard(unittest.TestCase):
         rc, out, err = self.env.run("--floor", high, "--tap")
         self.assertEqual(rc, 1)
         self.assertIn("not ok - accuracy: corpus (default floor) high-confidence", out)
+        moved = self.floor({"sets": {"corpus": {"scenarios": 3, "overall_pct": 0.0}}})
+        rc, out, err = self.env.run("--floor", moved, "--tap")
+        self.assertEqual(rc, 0)
+        self.assertIn("floor measured on 3 scenarios, the folder has 4", out)
         few = self.floor({"default": {"high": {"min_answers": 6, "pct": 99.0}}})
         rc, out, err = self.env.run("--floor", few, "--tap")
         self.assertEqual(rc, 0)
@@ -483,6 +497,7 @@ class TestScorecard(unittest.TestCase):
         rc, out, err = self.env.run("--measure-floor")
         self.assertEqual(rc, 0, err)
         f = json.loads(out)["corpus"]
+        self.assertEqual(f["scenarios"], 4)
         self.assertEqual(f["high"]["pct"], 80.0)
         self.assertEqual(f["checks"]["model"], 66.6)   # rounded down
 
