@@ -120,6 +120,8 @@ static void add_capture_totals(struct analysis *a, struct capture *c)
 		.tls_exchanges = k->tls_exchanges,
 		.tls_encrypted = k->tls_encrypted,
 		.tls_decrypted = k->tls_decrypted,
+		.tls_no_keys = k->tls_no_keys,
+		.tls_decrypt_failed = k->tls_decrypt_failed,
 	};
 	analysis_add_capture(a, &t);
 	unsigned it = 0;
