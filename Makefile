@@ -1,7 +1,7 @@
 # jtlscope - GNU make with pkg-config.  `make help` lists the targets.
 CC ?= cc
 PKG_CONFIG ?= pkg-config
-PKGS := zlib libpcap libpcre2-8 libcjson expat
+PKGS := zlib libpcap libpcre2-8 libcjson expat libcrypto
 
 # ISA-L (igzip) is the fast gzip path when present; zlib stays the portable fallback.
 ifneq ($(NO_ISAL),1)

@@ -124,6 +124,8 @@ static void add_capture_totals(struct analysis *a, struct capture *c)
 		.tls_exchanges = k->tls_exchanges,
 		.tls_encrypted = k->tls_encrypted,
 		.tls_decrypted = k->tls_decrypted,
+		.tls_no_keys = k->tls_no_keys,
+		.tls_decrypt_failed = k->tls_decrypt_failed,
 	};
 	analysis_add_capture(a, &t);
 	unsigned it = 0;
@@ -210,6 +212,8 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 		rc = EXIT_INPUT;
 	} else if (fmt == INPUT_FMT_PCAP || fmt == INPUT_FMT_PCAPNG) {
 		struct capture *c = o->captures ? capture_open(in, &d, err, sizeof err) : NULL;
+		if (c && o->keylog)
+			capture_set_keylog(c, o->keylog);
 		if (!o->captures) {
 			snprintf(err, sizeof err, "%s", o->no_capture_why ? o->no_capture_why : "captures are not read here");
 			rc = EXIT_INPUT;
@@ -303,7 +307,20 @@ enum input_format read_sniff(const char *path)
 	return f;
 }
 
-bool join_source_open(struct join_source *js, const char *path, bool quiet)
+void keylog_note(const struct capture_keylog *k, const char *path, bool quiet)
+{
+	const struct capture_keylog_stats *st = capture_keylog_stats(k);
+	if (quiet && !st->bad)
+		return;
+	diag_note("key log '%s': %" PRIu64 " lines, %" PRIu64 " used, %" PRIu64 " other labels, %" PRIu64
+		  " bad (skipped)%s, %" PRIu64 " TLS sessions with keys%s",
+		  path, st->lines, st->used, st->other, st->bad,
+		  st->dropped ? ", some beyond the entry limit" : "", st->randoms,
+		  st->truncated ? "; the last line has no newline (truncated?)" : "");
+}
+
+bool join_source_open(struct join_source *js, const char *path, bool quiet,
+		      const struct capture_keylog *keylog)
 {
 	char err[600];
 	memset(js, 0, sizeof *js);
@@ -324,6 +341,8 @@ bool join_source_open(struct join_source *js, const char *path, bool quiet)
 		input_close(js->in);
 		return false;
 	}
+	if (keylog)
+		capture_set_keylog(js->cap, keylog);
 	join_init(&js->join, js->cap);
 	return true;
 }

@@ -6,6 +6,7 @@
 #include <stdbool.h>
 #include "analyzer/analysis.h"
 #include "analyzer/join.h"
+#include "parsers/capture/capture.h"
 #include "parsers/jtl.h"
 
 struct read_opts {
@@ -16,6 +17,7 @@ struct read_opts {
 	const char *no_capture_why; /* message when captures is false */
 	bool capture_totals_only;   /* captures: count what they hold, add no samples */
 	struct join *join;          /* JTL samples are also matched against this capture */
+	const struct capture_keylog *keylog; /* --tls-keylog: decrypt TLS in captures (or NULL) */
 };
 
 /* The capture a JTL is joined with: opened before, closed after the JTL is read. */
@@ -31,7 +33,10 @@ struct join_source {
 /* Sniff a path's format without reading it ('-' is INPUT_FMT_UNKNOWN: it cannot be read twice). */
 enum input_format read_sniff(const char *path);
 /* Open path as the capture to join with; false (message printed) if it cannot be read. */
-bool join_source_open(struct join_source *js, const char *path, bool quiet);
+bool join_source_open(struct join_source *js, const char *path, bool quiet,
+		      const struct capture_keylog *keylog);
+/* One line on stderr about a loaded key log (bad lines counted, a truncated last line). */
+void keylog_note(const struct capture_keylog *k, const char *path, bool quiet);
 /* Read the rest of the capture, add its totals and input line to a; returns an exit code. */
 int join_source_close(struct join_source *js, struct analysis *a);
 

@@ -36,6 +36,7 @@ struct report_opts {
 	bool stamp;
 	struct gate *gate;
 	const char *junit;
+	const char *tls_keylog;
 };
 
 void report_usage(FILE *f)
@@ -69,6 +70,7 @@ void report_usage(FILE *f)
 	      "                             or a zone name such as Asia/Singapore (daylight saving applied)\n"
 	      "      --sub-results          analyse XML sub-results as samples of their own\n"
 	      "      --strict               fail (exit 4) at the first malformed record\n"
+	      "      --tls-keylog FILE      NSS key log (SSLKEYLOGFILE) to decrypt TLS in captures\n"
 	      "gate:\n"
 	      GATE_USAGE
 	      "  -h, --help                 this text\n"
@@ -236,7 +238,7 @@ static int run_gate(const struct report_opts *o, const struct analysis *a, const
 	return met > 0 ? EXIT_GATE : EXIT_OK;
 }
 
-enum { R_STAMP = OPT_COMMON_END, R_CHARTS, R_FAIL_ON, R_JUNIT };
+enum { R_STAMP = OPT_COMMON_END, R_CHARTS, R_FAIL_ON, R_JUNIT, R_KEYLOG };
 
 int cmd_report(int argc, char **argv)
 {
@@ -254,6 +256,7 @@ int cmd_report(int argc, char **argv)
 		{ "charts", required_argument, NULL, R_CHARTS },
 		{ "fail-on", required_argument, NULL, R_FAIL_ON },
 		{ "junit", required_argument, NULL, R_JUNIT },
+		{ "tls-keylog", required_argument, NULL, R_KEYLOG },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -295,6 +298,7 @@ int cmd_report(int argc, char **argv)
 			break;
 		}
 		case R_JUNIT: o.junit = optarg; break;
+		case R_KEYLOG: o.tls_keylog = optarg; break;
 		case ':':
 			diag_error("option '%s' needs a value", argv[optind - 1]);
 			gate_free(o.gate);
@@ -354,12 +358,25 @@ int cmd_report(int argc, char **argv)
 		else
 			njtl++;
 	}
+	struct capture_keylog *keylog = NULL;
+	if (o.tls_keylog) {
+		char kerr[600];
+		keylog = capture_keylog_load(o.tls_keylog, kerr, sizeof kerr);
+		if (!keylog) {
+			diag_error("%s", kerr);
+			free(fmts);
+			analysis_free(a);
+			gate_free(o.gate);
+			return EXIT_INPUT;
+		}
+		keylog_note(keylog, o.tls_keylog, o.c.quiet);
+	}
 	struct join_source js;
 	bool joining = false;
 	if (ncap && njtl == 1) {
 		for (int i = optind; i < argc && !joining; i++) {
 			enum input_format f = fmts[i - optind];
-			if ((f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG) && join_source_open(&js, argv[i], o.c.quiet)) {
+			if ((f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG) && join_source_open(&js, argv[i], o.c.quiet, keylog)) {
 				joining = true;
 				fmts[i - optind] = INPUT_FMT_EMPTY; /* read by the join */
 			}
@@ -374,11 +391,12 @@ int cmd_report(int argc, char **argv)
 		bool is_cap = f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG;
 		struct read_opts ro = { .jtl = o.c.jtl, .strict = o.c.strict, .quiet = o.c.quiet, .captures = true,
 					.capture_totals_only = is_cap && njtl > 0,
-					.join = joining && !is_cap ? &js.join : NULL };
+					.join = joining && !is_cap ? &js.join : NULL, .keylog = keylog };
 		int r = read_input(a, argv[i], &ro);
 		if (r == EXIT_STRICT) {
 			if (joining)
 				join_source_close(&js, a);
+			capture_keylog_free(keylog);
 			free(fmts);
 			analysis_free(a);
 			gate_free(o.gate);
@@ -424,5 +442,6 @@ int cmd_report(int argc, char **argv)
 	analysis_free(a);
 	if (joining)
 		join_free(&js.join);
+	capture_keylog_free(keylog);
 	return rc != EXIT_OK ? rc : wrc;
 }

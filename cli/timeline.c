@@ -7,6 +7,7 @@
  * cells in CSV.
  */
 #include "cli/timeline.h"
+#include "cli/read_input.h"
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
@@ -64,6 +65,7 @@ struct tl {
 void timeline_usage(FILE *f)
 {
 	fputs("usage: jtlscope timeline CAPTURE [--format text|json|csv] [--connection FILTER]\n"
+	      "                                [--tls-keylog FILE]\n"
 	      "\n"
 	      "Per-connection timelines of a packet capture (pcap, pcapng, gzipped): SYN, SYN-ACK,\n"
 	      "established, requests and responses, WebSocket frames, TLS handshake and records,\n"
@@ -72,6 +74,7 @@ void timeline_usage(FILE *f)
 	      "\n"
 	      "  --format F         text (default), json or csv\n"
 	      "  --connection F     only connections whose name contains F, or number F (3, c3)\n"
+	      "  --tls-keylog FILE  NSS key log (SSLKEYLOGFILE): decrypt TLS, show the HTTP inside\n"
 	      "\n"
 	      "Exit codes: 0 ok, 2 usage, 3 input error.\n", f);
 }
@@ -658,7 +661,7 @@ int cmd_timeline(int argc, char **argv)
 	struct tl t;
 	memset(&t, 0, sizeof t);
 	t.out = stdout;
-	const char *path = NULL, *fmt = "text";
+	const char *path = NULL, *fmt = "text", *keylog_path = NULL;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *val = NULL;
@@ -666,7 +669,8 @@ int cmd_timeline(int argc, char **argv)
 			timeline_usage(stdout);
 			return TL_EXIT_OK;
 		}
-		if (!strncmp(a, "--format", 8) || !strncmp(a, "--connection", 12)) {
+		if (!strncmp(a, "--format", 8) || !strncmp(a, "--connection", 12) ||
+		    !strncmp(a, "--tls-keylog", 12)) {
 			const char *eq = strchr(a, '=');
 			size_t klen = eq ? (size_t)(eq - a) : strlen(a);
 			if (eq)
@@ -680,6 +684,8 @@ int cmd_timeline(int argc, char **argv)
 			}
 			if (klen == 8 && !strncmp(a, "--format", 8)) {
 				fmt = val;
+			} else if (klen == 12 && !strncmp(a, "--tls-keylog", 12)) {
+				keylog_path = val;
 			} else if (klen == 12 && !strncmp(a, "--connection", 12)) {
 				if (!parse_filter(&t, val)) {
 					fprintf(stderr, "jtlscope: error: empty --connection filter\n");
@@ -735,6 +741,18 @@ int cmd_timeline(int argc, char **argv)
 		return TL_EXIT_INPUT;
 	}
 	capture_set_tcp_events(t.cap, true);
+	struct capture_keylog *kl = NULL;
+	if (keylog_path) {
+		kl = capture_keylog_load(keylog_path, err, sizeof err);
+		if (!kl) {
+			fprintf(stderr, "jtlscope: error: %s\n", err);
+			capture_close(t.cap);
+			input_close(in);
+			return TL_EXIT_INPUT;
+		}
+		keylog_note(kl, keylog_path, false);
+		capture_set_keylog(t.cap, kl);
+	}
 	if (t.fmt == TL_CSV)
 		fputs("connection_id,connection,t_ms,utc,event,dir,detail\n", t.out);
 	struct capture_event ev;
@@ -754,6 +772,7 @@ int cmd_timeline(int argc, char **argv)
 		while (t.bucket[b])
 			conn_drop(&t, t.bucket[b]);
 	capture_close(t.cap);
+	capture_keylog_free(kl);
 	diag_summary(&d);
 	input_close(in);
 	if (fflush(t.out) != 0 && rc == TL_EXIT_OK)

@@ -173,6 +173,8 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		json_add_u64(co, "tls_connections", c->tls_connections);
 		json_add_u64(co, "tls_encrypted", c->tls_encrypted);
 		json_add_u64(co, "tls_decrypted", c->tls_decrypted);
+		json_add_u64(co, "tls_no_keys", c->tls_no_keys);
+		json_add_u64(co, "tls_decrypt_failed", c->tls_decrypt_failed);
 		json_add_u64(co, "tls_exchanges", c->tls_exchanges);
 		cJSON_AddBoolToObject(co, "encrypted", c->tls_encrypted > 0);
 		cJSON *sz = cJSON_AddArrayToObject(co, "encrypted_response_sizes");

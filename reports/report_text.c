@@ -227,8 +227,11 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 				fputc('\n', f);
 			}
 		}
-		if (c->tls_decrypted)
-			fprintf(f, "  TLS: %" PRIu64 " connections decrypted with the key log\n", c->tls_decrypted);
+		if (c->tls_decrypted || c->tls_no_keys || c->tls_decrypt_failed)
+			fprintf(f, "  TLS key log: %" PRIu64 " connections decrypted, %" PRIu64
+				   " handshakes without keys in the log, %" PRIu64
+				   " records failed to decrypt (wrong keys or damaged; skipped)\n",
+				c->tls_decrypted, c->tls_no_keys, c->tls_decrypt_failed);
 	}
 	if (a->no_timestamp)
 		fprintf(f, "  %" PRIu64 " samples had no timestamp column (not in the time series)\n", a->no_timestamp);

@@ -3,7 +3,7 @@
 # As root: installs what is missing.  Otherwise: prints the exact apt-get line and fails.
 set -eu
 what=${1:-build}
-build="build-essential pkg-config zlib1g-dev libpcap-dev libpcre2-dev libcjson-dev libexpat1-dev libisal-dev tzdata"
+build="build-essential pkg-config zlib1g-dev libpcap-dev libpcre2-dev libcjson-dev libexpat1-dev libisal-dev libssl-dev tzdata"
 case "$what" in
 build) pkgs="$build" ;;
 demo) pkgs="$build gnuplot-nox" ;;

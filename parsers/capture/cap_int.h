@@ -171,6 +171,8 @@ struct cap_tls_dir {
 	bool after_ccs_record;
 	bool appdata_seen;
 	int64_t rec_first_ts;  /* packet time of the record's first byte */
+	struct strbuf rec;     /* payload of the record being decrypted */
+	bool rec_broken;       /* a hole inside it */
 };
 
 /* The exchange being assembled from record runs (tls.c). */
@@ -193,6 +195,8 @@ struct cap_dir {
 	bool eof;             /* FIN delivered in order */
 	struct cap_seg *ooo;  /* buffered out-of-order segments, sorted by offset */
 	/* protocol (conn.c) */
+	bool tls_outer;       /* bytes are TLS records decrypted with a key log; mode is the inner one */
+	uint64_t plain_off;   /* decrypted bytes delivered so far (the inner stream's offset) */
 	enum cap_mode mode;
 	struct strbuf det;    /* detection bytes */
 	uint64_t det_off;     /* stream offset of det[0] */
@@ -248,7 +252,11 @@ struct cap_tls_conn {
 	bool seen, done, emitted;
 	struct cap_tls_run run;
 	uint64_t xseq;
-	bool decrypted;       /* a key log opened this connection (tls_decrypt.c) */
+	uint8_t client_random[32], server_random[32];
+	bool has_client_random, has_server_random;
+	unsigned cipher;      /* selected cipher suite (ServerHello) */
+	bool decrypted;       /* at least one record decrypted with the key log (tls_decrypt.c) */
+	struct cap_tls_keys *keys; /* per-direction decryption state, NULL when none */
 };
 
 struct cap_conn {
@@ -309,6 +317,7 @@ struct capture {
 	size_t qn, qcap, qready, qhead;
 	struct cap_qev *cur;
 	uint64_t ev_serial;
+	const struct capture_keylog *keylog;  /* borrowed; NULL: no decryption */
 	/* encrypted response sizes (tls.c) */
 	struct { uint64_t size, count; } *tls_sizes;
 	size_t ntls_sizes;
@@ -328,6 +337,13 @@ void cap_app_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 		  const struct cap_seginfo *si);
 void cap_app_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_seginfo *si);
 void cap_app_eof(struct cap_conn *cn, int dir, const struct cap_seginfo *si);
+/* From tcp.c: routes through TLS decryption when the direction is tls_outer. */
+void cap_stream_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
+		     const struct cap_seginfo *si);
+void cap_stream_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_seginfo *si);
+void cap_stream_eof(struct cap_conn *cn, int dir, const struct cap_seginfo *si);
+/* Keys found: from now on both directions are decrypted and the plaintext detected anew. */
+void cap_conn_plain_start(struct cap_conn *cn);
 /* Address as text ("10.0.0.1", "::1"). */
 void cap_addr_str(const struct cap_addr *a, char *out, size_t outlen);
 
@@ -365,6 +381,21 @@ void cap_tls_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 void cap_tls_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_seginfo *si);
 void cap_tls_close(struct cap_conn *cn);
 void cap_tls_free(struct cap_conn *cn);
+
+/* tls_decrypt.c (OpenSSL libcrypto): keys from an NSS key log, AEAD record decryption. */
+struct cap_tls_keys;
+/* After the ServerHello: look the client random up in the key log and derive both
+ * directions' keys.  False (and nothing allocated) without keys or for an unsupported suite. */
+bool cap_tls_keys_setup(struct cap_conn *cn);
+/* Decrypt one whole record of direction dir (hdr = its 5-byte header).  Returns true and
+ * delivers the application data to cap_app_data when it decrypted. */
+bool cap_tls_decrypt_record(struct cap_conn *cn, int dir, const uint8_t *hdr, const uint8_t *p,
+			    size_t n, int64_t ts);
+/* The direction counts one more record under its keys without decrypting it (TLS 1.2 Finished
+ * after ChangeCipherSpec, a record cut by a hole). */
+void cap_tls_skip_record(struct cap_conn *cn, int dir, size_t n, int64_t ts);
+bool cap_tls_keys_active(const struct cap_conn *cn, int dir);
+void cap_tls_keys_free(struct cap_conn *cn);
 /* Parse a ClientHello (hs_type 1) or ServerHello (2) handshake message body into t. */
 bool cap_tls_parse_hello(struct cap_tls_conn *t, unsigned hs_type, const uint8_t *p, size_t n);
 

@@ -304,6 +304,9 @@ struct capture_counters {
 	uint64_t tls_close_alerts;         /* a last alert-sized client record (close_notify) */
 	uint64_t tls_tickets;              /* TLS 1.3 ticket-like records dropped from a first answer */
 	uint64_t tls_decrypted;            /* TLS connections decrypted with a key log */
+	uint64_t tls_no_keys;              /* TLS handshakes whose client random is not in the key log */
+	uint64_t tls_unsupported;          /* keys found, cipher suite not supported (listed in docs) */
+	uint64_t tls_decrypt_failed;       /* records that failed authentication (wrong keys, damage) */
 	uint64_t tls_sizes_dropped;        /* response sizes beyond CAPTURE_MAX_TLS_SIZES */
 	uint64_t retransmissions, out_of_order, overlaps, holes, hole_bytes, zero_windows;
 	uint64_t resets, idle_evictions, stray_packets;
@@ -345,6 +348,30 @@ const char *capture_close_reason_name(enum capture_close_reason r);
 /* Map an HTTP exchange or a complete WebSocket text message to a sample (see docs/captures.md
  * for each field).  Strings are borrowed from the event.  False for other events. */
 bool capture_event_to_sample(const struct capture_event *ev, struct sample *s);
+
+/* NSS key log (SSLKEYLOGFILE): "LABEL <64 hex client random> <hex secret>" lines; comments and
+ * blank lines skipped; CLIENT_RANDOM (TLS 1.2 master secret) and CLIENT_/SERVER_TRAFFIC_SECRET_0
+ * (TLS 1.3) are used, other labels counted.  Bounded: CAPTURE_KEYLOG_MAX_LINE bytes per line,
+ * CAPTURE_KEYLOG_MAX_ENTRIES client randoms; a bad or overlong line is counted and skipped. */
+#define CAPTURE_KEYLOG_MAX_LINE 1024u
+#define CAPTURE_KEYLOG_MAX_ENTRIES (1u << 20)
+struct capture_keylog;
+struct capture_keylog_stats {
+	uint64_t lines;              /* non-blank, non-comment lines */
+	uint64_t used;               /* lines with a label that decryption uses */
+	uint64_t other;              /* well-formed lines with other labels (handshake secrets...) */
+	uint64_t bad;                /* malformed: wrong field count, bad hex, bad lengths, too long */
+	uint64_t dropped;            /* beyond CAPTURE_KEYLOG_MAX_ENTRIES */
+	uint64_t randoms;            /* distinct client randoms with a usable secret */
+	bool truncated;              /* the last line had no newline (a key log still being written) */
+};
+/* NULL and a message naming the file when it cannot be read. */
+struct capture_keylog *capture_keylog_load(const char *path, char *err, size_t errlen);
+struct capture_keylog *capture_keylog_parse(const char *buf, size_t n);
+const struct capture_keylog_stats *capture_keylog_stats(const struct capture_keylog *k);
+void capture_keylog_free(struct capture_keylog *k);
+/* Decrypt TLS connections whose keys are in k (borrowed; set before the first capture_next). */
+void capture_set_keylog(struct capture *c, const struct capture_keylog *k);
 
 /* Packet-injection interface (tests, fuzzing): a capture with no file, fed one link-layer frame
  * at a time; capture_finish() ends the input so capture_next() can flush and report CAP_END. */

@@ -264,6 +264,8 @@ void cap_conn_open_event(struct cap_conn *cn)
 
 void cap_conn_set_proto(struct cap_conn *cn, enum capture_proto p)
 {
+	if (cn->d[0].tls_outer && p != CAP_PROTO_WEBSOCKET)
+		return;   /* decrypted TLS stays TLS (HTTP inside is in the events) */
 	if (p == CAP_PROTO_TLS && cn->proto != CAP_PROTO_TLS)
 		cn->cap->cnt.tls_connections++;
 	cn->proto = p;
@@ -555,6 +557,49 @@ void cap_app_eof(struct cap_conn *cn, int dir, const struct cap_seginfo *si)
 		cap_http_eof(cn, dir, si);
 }
 
+/* Reassembled TCP bytes: TLS records being decrypted go to tls.c, which hands the plaintext
+ * to cap_app_data; everything else goes to cap_app_data directly. */
+void cap_stream_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
+		     const struct cap_seginfo *si)
+{
+	if (cn->d[dir].tls_outer)
+		cap_tls_data(cn, dir, p, n, si);
+	else
+		cap_app_data(cn, dir, p, n, si);
+}
+
+void cap_stream_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_seginfo *si)
+{
+	if (cn->d[dir].tls_outer)
+		cap_tls_gap(cn, dir, n, si);
+	else
+		cap_app_gap(cn, dir, n, si);
+}
+
+void cap_stream_eof(struct cap_conn *cn, int dir, const struct cap_seginfo *si)
+{
+	if (cn->d[dir].tls_outer) {
+		struct cap_seginfo ps = *si;
+		ps.off = cn->d[dir].plain_off;
+		ps.ack_valid = false;
+		cap_app_eof(cn, dir, &ps);
+	} else {
+		cap_app_eof(cn, dir, si);
+	}
+}
+
+void cap_conn_plain_start(struct cap_conn *cn)
+{
+	for (int i = 0; i < 2; i++) {
+		struct cap_dir *d = &cn->d[i];
+		d->tls_outer = true;
+		d->mode = CAP_M_DETECT;
+		d->plain_off = 0;
+		det_reset(d, 0);
+	}
+	cn->detect_scan = false;
+}
+
 /* ---- lifecycle ---- */
 
 void cap_conn_close(struct cap_conn *cn, enum capture_close_reason why)
@@ -563,7 +608,8 @@ void cap_conn_close(struct cap_conn *cn, enum capture_close_reason why)
 		return;
 	for (int i = 0; i < 2; i++)
 		cap_tcp_flush(cn, i);
-	bool undecided = cn->d[0].mode == CAP_M_DETECT && cn->d[1].mode == CAP_M_DETECT;
+	bool undecided = cn->d[0].mode == CAP_M_DETECT && cn->d[1].mode == CAP_M_DETECT &&
+			 !cn->d[0].tls_outer;
 	if (undecided && (cn->d[0].det.len || cn->d[1].det.len || cn->st.bytes[0] ||
 			  cn->st.bytes[1]))
 		cap_conn_set_proto(cn, CAP_PROTO_OTHER);

@@ -240,7 +240,7 @@ static void emit(struct cap_conn *cn, struct cap_exch *e)
 	if (th.p) {
 		strbuf_add(&sb, e->target, e->target_n);
 	} else {
-		strbuf_addstr(&sb, "http://");
+		strbuf_addstr(&sb, cn->d[0].tls_outer ? "https://" : "http://");
 		label_host(cn, e, &sb);
 		if (!e->target_n || e->target[0] != '/')
 			strbuf_addch(&sb, '/');

@@ -68,13 +68,13 @@ static void deliver(struct cap_conn *cn, int dir, const uint8_t *p, size_t cap, 
 	struct cap_seginfo si = *si0;
 	si.off = d->next;
 	if (cap)
-		cap_app_data(cn, dir, p, cap, &si);
+		cap_stream_data(cn, dir, p, cap, &si);
 	if (wire > cap) {
 		uint64_t miss = wire - cap;
 		cn->st.bytes_missing += miss;
 		cn->cap->cnt.bytes_missing += miss;
 		si.off = d->next + cap;
-		cap_app_gap(cn, dir, miss, &si);
+		cap_stream_gap(cn, dir, miss, &si);
 	}
 	d->next += wire;
 }
@@ -89,7 +89,7 @@ static void gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_segin
 	cn->cap->cnt.holes++;
 	cn->cap->cnt.hole_bytes += n;
 	cap_ev_tcp(cn, CAP_TCP_HOLE, dir, n, si.ts);
-	cap_app_gap(cn, dir, n, &si);
+	cap_stream_gap(cn, dir, n, &si);
 	d->next += n;
 }
 
@@ -99,7 +99,7 @@ static void check_eof(struct cap_conn *cn, int dir, int64_t ts)
 	if (d->fin && !d->eof && d->next >= d->fin_off) {
 		d->eof = true;
 		struct cap_seginfo si = { ts, d->next, 0, false };
-		cap_app_eof(cn, dir, &si);
+		cap_stream_eof(cn, dir, &si);
 	}
 }
 

@@ -132,16 +132,21 @@ bool cap_tls_parse_hello(struct cap_tls_conn *t, unsigned hs_type, const uint8_t
 	bool client = hs_type == 1;
 	uint16_t legacy, l16;
 	uint8_t l8;
-	if (!cur_be16(&c, &legacy) || !cur_skip(&c, 32) || !cur_u8(&c, &l8) || !cur_skip(&c, l8))
+	const uint8_t *rnd;
+	if (!cur_be16(&c, &legacy) || !cur_bytes(&c, 32, &rnd) || !cur_u8(&c, &l8) || !cur_skip(&c, l8))
 		return false;
+	memcpy(client ? t->client_random : t->server_random, rnd, 32);
 	if (client) {
+		t->has_client_random = true;
 		if (!cur_be16(&c, &l16) || !cur_skip(&c, l16) || !cur_u8(&c, &l8) || !cur_skip(&c, l8))
 			return false;
 		if (legacy > t->client_version)
 			t->client_version = legacy;
 	} else {
-		if (!cur_skip(&c, 3))
+		t->has_server_random = true;
+		if (!cur_be16(&c, &l16) || !cur_skip(&c, 1))
 			return false;
+		t->cipher = l16;
 		t->version = legacy;
 	}
 	if (!cur_left(&c))
@@ -218,6 +223,8 @@ static void hello_bytes(struct cap_conn *cn, int dir, const uint8_t *p, size_t n
 			cn->tls.ch_ts = ts;
 		if (type == 2 && !cn->tls.sh_ts)
 			cn->tls.sh_ts = ts;
+		if (type == 2 && cn->cap->keylog)
+			cap_tls_keys_setup(cn);
 	}
 	strbuf_release(&t->hs);
 }
@@ -364,11 +371,29 @@ bool capture_tls_size_next(struct capture *c, unsigned *iter, uint64_t *lo, uint
 	return true;
 }
 
+/* Records under the traffic keys: TLS 1.3 application_data; TLS 1.2 everything after this
+ * direction's ChangeCipherSpec. */
+static void record_decrypt(struct cap_conn *cn, int dir, int64_t ts)
+{
+	struct cap_tls_dir *t = &cn->d[dir].t;
+	bool tls13 = cn->tls.version == 0x0304;
+	if (!cap_tls_keys_active(cn, dir) || t->type == TLS_CCS ||
+	    (tls13 ? t->type != TLS_APPDATA : !t->ccs))
+		return;
+	if (t->rec_broken || t->rec.len != t->len)
+		cap_tls_skip_record(cn, dir, t->len, ts);
+	else
+		cap_tls_decrypt_record(cn, dir, t->hdr, (const uint8_t *)t->rec.buf, t->rec.len, ts);
+}
+
 static void record_done(struct cap_conn *cn, int dir, int64_t ts)
 {
 	struct cap_tls_dir *t = &cn->d[dir].t;
 	struct cap_tls_dir *o = &cn->d[!dir].t;
 	cn->st.tls_records++;
+	record_decrypt(cn, dir, ts);
+	strbuf_reset(&t->rec);
+	t->rec_broken = false;
 	switch (t->type) {
 	case TLS_CCS:
 		t->ccs = true;
@@ -437,6 +462,8 @@ void cap_tls_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 		size_t take = n - i < left ? n - i : left;
 		if (t->type == TLS_HANDSHAKE && !t->ccs)
 			hello_bytes(cn, dir, p + i, take, si->ts);
+		if (cn->tls.keys && t->type != TLS_CCS)
+			strbuf_add(&t->rec, p + i, take);
 		t->got += (uint32_t)take;
 		i += take;
 		if (t->got == t->len)
@@ -454,6 +481,7 @@ void cap_tls_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_segi
 		return;
 	}
 	uint32_t left = t->len - t->got;
+	t->rec_broken = true;
 	if (t->type == TLS_HANDSHAKE && !t->hello_done) {
 		t->hello_done = true;
 		strbuf_release(&t->hs);
@@ -472,12 +500,16 @@ void cap_tls_close(struct cap_conn *cn)
 	emit_handshake(cn);
 	if (cn->tls.seen || cn->tls.run.c_records)
 		run_emit(cn, true);
-	if (cn->d[0].mode == CAP_M_TLS && !cn->tls.decrypted && (cn->tls.xseq || cn->tls.seen))
+	if ((cn->d[0].mode == CAP_M_TLS || cn->d[0].tls_outer) && !cn->tls.decrypted &&
+	    (cn->tls.xseq || cn->tls.seen))
 		cn->cap->cnt.tls_encrypted++;
 }
 
 void cap_tls_free(struct cap_conn *cn)
 {
-	for (int i = 0; i < 2; i++)
+	for (int i = 0; i < 2; i++) {
 		strbuf_release(&cn->d[i].t.hs);
+		strbuf_release(&cn->d[i].t.rec);
+	}
+	cap_tls_keys_free(cn);
 }

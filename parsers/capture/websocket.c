@@ -60,7 +60,7 @@ static void ws_names(struct cap_conn *cn, struct cap_qev *q, struct strref *host
 	strbuf_add(&sb, pp.p, pp.n);
 	cap_ev_str(q, label_f, sb.buf, sb.len);
 	strbuf_reset(&sb);
-	strbuf_addf(&sb, "ws://%s", strbuf_cstr(&host));
+	strbuf_addf(&sb, "%s://%s", cn->d[0].tls_outer ? "wss" : "ws", strbuf_cstr(&host));
 	if (!path[0] || path[0] != '/')
 		strbuf_addch(&sb, '/');
 	strbuf_addstr(&sb, path);

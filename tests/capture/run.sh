@@ -304,5 +304,47 @@ else
 	echo "# ./jtlscope timeline not available: timeline checks skipped"
 fi
 
+# Real TLS captures (tests/data/tls, made by tests/capture/tls/make_fixtures.sh; see its
+# README).  JMeter over HTTPS without keys: one encrypted exchange per JTL sample, and the
+# type-23 record count tshark saw.  Python with a key log: decrypted requests and codes equal
+# tshark's with the same key log (saved in keylog.tshark.txt, and live when tshark is here).
+TLSD=tests/data/tls
+tls_saved() { awk -v k="$1" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "$2"; }
+if [ -f "$TLSD/jmeter-https.pcap.gz" ] && [ -f "$TLSD/keylog.pcap.gz" ]; then
+	"$CAPDUMP" "$TLSD/jmeter-https.pcap.gz" >"$tmp/tls-j.txt" 2>&1
+	saved="$TLSD/jmeter-https.tshark.txt"
+	check "tls jmeter-https: encrypted exchanges = JTL samples" "$(val tls_exchanges "$tmp/tls-j.txt")" \
+		"$(tls_saved jtl_samples "$saved")"
+	check "tls jmeter-https: TCP connections vs tshark" "$(val connections "$tmp/tls-j.txt")" \
+		"$(tls_saved tcp_streams "$saved")"
+	# tshark's type-23 records include the TLS 1.3 encrypted handshake (4 server, 1 client
+	# per connection); jtlscope's tls_appdata counts records after the handshake
+	nconn=$(val connections "$tmp/tls-j.txt")
+	check "tls jmeter-https: application records vs tshark (handshake records removed)" \
+		"$(val tls_appdata "$tmp/tls-j.txt")" \
+		"$(( $(tls_saved records23_dst "$saved") + $(tls_saved records23_src "$saved") - 5 * nconn ))"
+	"$CAPDUMP" -k "$TLSD/keylog.keys" "$TLSD/keylog.pcap.gz" >"$tmp/tls-k.txt" 2>&1
+	saved="$TLSD/keylog.tshark.txt"
+	check "tls keylog: decrypted requests vs tshark" "$(val requests "$tmp/tls-k.txt")" \
+		"$(tls_saved requests "$saved")"
+	check "tls keylog: codes vs tshark" "$(our_codes "$tmp/tls-k.txt")" \
+		"$(norm_codes "$(tls_saved codes "$saved")")"
+	check "tls keylog: connections decrypted" "$(val tls_decrypted "$tmp/tls-k.txt")" \
+		"$(val connections "$tmp/tls-k.txt")"
+	check "tls keylog: records failing authentication" "$(val tls_decrypt_failed "$tmp/tls-k.txt")" 0
+	if command -v tshark >/dev/null 2>&1; then
+		gzip -dc "$TLSD/keylog.pcap.gz" >"$tmp/keylog.pcap"
+		t=$(norm_codes "$(tshark -r "$tmp/keylog.pcap" -o "tls.keylog_file:$TLSD/keylog.keys" \
+			-Y http.response -T fields -e http.response.code 2>/dev/null | sort -n | uniq -c |
+			awk '{ print $2 "x" $1 }')")
+		check "tls keylog: codes vs live tshark" "$(our_codes "$tmp/tls-k.txt")" "$t"
+	fi
+	"$CAPDUMP" "$TLSD/keylog.pcap.gz" >"$tmp/tls-k0.txt" 2>&1
+	check "tls keylog without the key log: encrypted exchanges = requests" \
+		"$(val tls_exchanges "$tmp/tls-k0.txt")" "$(tls_saved requests "$saved")"
+else
+	not_ok "TLS captures missing in $TLSD"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -1,7 +1,8 @@
 /* capdump - print what the capture parser sees in a capture: counters (default), or events (-e).
  * Used by tests/capture/run.sh to compare with tshark.
  *
- *   capdump [-e] [-t] CAPTURE      -e: one line per event; -t: include TCP notes
+ *   capdump [-e] [-t] [-k KEYLOG] CAPTURE   -e: one line per event; -t: include TCP notes;
+ *                                           -k: decrypt TLS with an NSS key log
  * Exit: 0 ok, 3 input error.
  */
 #include <inttypes.h>
@@ -130,19 +131,22 @@ static void event(const struct capture *c, const struct capture_event *ev)
 int main(int argc, char **argv)
 {
 	bool events = false, tcp = false;
+	const char *keylog_path = NULL;
 	int i = 1;
 	for (; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
-		if (!strcmp(argv[i], "-e"))
+		if (!strcmp(argv[i], "-k") && i + 1 < argc)
+			keylog_path = argv[++i];
+		else if (!strcmp(argv[i], "-e"))
 			events = true;
 		else if (!strcmp(argv[i], "-t"))
 			tcp = events = true;
 		else {
-			fprintf(stderr, "usage: capdump [-e] [-t] CAPTURE\n");
+			fprintf(stderr, "usage: capdump [-e] [-t] [-k KEYLOG] CAPTURE\n");
 			return 2;
 		}
 	}
 	if (i != argc - 1) {
-		fprintf(stderr, "usage: capdump [-e] [-t] CAPTURE\n");
+		fprintf(stderr, "usage: capdump [-e] [-t] [-k KEYLOG] CAPTURE\n");
 		return 2;
 	}
 	char err[512];
@@ -160,6 +164,17 @@ int main(int argc, char **argv)
 		return 3;
 	}
 	capture_set_tcp_events(c, tcp);
+	struct capture_keylog *kl = NULL;
+	if (keylog_path) {
+		kl = capture_keylog_load(keylog_path, err, sizeof err);
+		if (!kl) {
+			fprintf(stderr, "capdump: %s\n", err);
+			capture_close(c);
+			input_close(in);
+			return 3;
+		}
+		capture_set_keylog(c, kl);
+	}
 	struct capture_event ev;
 	enum capture_status st;
 	while ((st = capture_next(c, &ev)) == CAP_EVENT)
@@ -198,6 +213,17 @@ int main(int argc, char **argv)
 		put("tls_server_first", k->tls_server_first);
 		put("tls_close_alerts", k->tls_close_alerts);
 		put("tls_tickets", k->tls_tickets);
+		put("tls_decrypted", k->tls_decrypted);
+		put("tls_no_keys", k->tls_no_keys);
+		put("tls_unsupported", k->tls_unsupported);
+		put("tls_decrypt_failed", k->tls_decrypt_failed);
+		if (kl) {
+			const struct capture_keylog_stats *ks = capture_keylog_stats(kl);
+			put("keylog_lines", ks->lines);
+			put("keylog_used", ks->used);
+			put("keylog_bad", ks->bad);
+			put("keylog_sessions", ks->randoms);
+		}
 		put("retransmissions", k->retransmissions);
 		put("out_of_order", k->out_of_order);
 		put("holes", k->holes);
@@ -218,6 +244,7 @@ int main(int argc, char **argv)
 				       k->limit[l]);
 	}
 	capture_close(c);
+	capture_keylog_free(kl);
 	diag_summary(&d);
 	input_close(in);
 	return rc;
