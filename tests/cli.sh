@@ -120,6 +120,56 @@ if [ -d "$N" ]; then
 		ok "JUnit: both criteria failed on no samples" || bad "JUnit on no samples: $(cat "$T/j0.xml")"
 	expect "gate on a header-only CSV" 3 "gate: FAIL p95>800ms" -- "$BIN" report -q --fail-on 'p95>800ms' "$N/header-only.csv"
 fi
+# JMeter's Errors table: assertion failures (200 + failureMessage) are explained, not hidden
+E=tests/data/errors/assertions.csv
+if [ -f "$E" ]; then
+	expect "errors table on assertion failures" 0 "" -- "$BIN" report -q --format json "$E"
+	if python3 - "$T/out" "$E" <<'PY'
+import csv, json, re, sys
+r = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+failed = [x for x in rows if x["success"] == "false"]
+def key(x):  # JMeter's ErrorsSummaryConsumer key, numbers folded
+    code = x["responseCode"]
+    ok = code.isdigit() and 200 <= int(code) <= 399
+    if ok or (not code and x["failureMessage"]):
+        k = x["failureMessage"] or "Assertion failed"
+    else:
+        k = code + ("/" + x["responseMessage"] if x["responseMessage"] else "")
+        return k if not x["responseMessage"] else code + "/" + re.sub(r"[0-9]+(?:[.,][0-9]+)*", "N", x["responseMessage"])
+    return re.sub(r"[0-9]+(?:[.,][0-9]+)*", "N", k)
+want = {}
+for x in failed:
+    want[key(x)] = want.get(key(x), 0) + 1
+e = r["errors"]
+got = {t["type"]: t["count"] for t in e["types"]}
+assert got == want, (got, want)
+assert e["total"] == len(failed) == r["samples"]["errors"], e["total"]
+top = max(want, key=want.get)
+d = e["dominant_failure"]
+assert d["type"] == top and d["count"] == want[top], d
+assert abs(d["share"] - want[top] / len(failed)) < 1e-4, d
+assert top.startswith("The operation lasted too long: It took N milliseconds"), top
+t0 = e["types"][0]
+assert abs(t0["pct_of_samples"] - 100.0 * t0["count"] / len(rows)) < 1e-3, t0
+for l in e["by_label"]:
+    mine = [x for x in failed if x["label"] == l["label"]]
+    assert l["errors"] == len(mine) and l["top"][0]["count"] <= len(mine), l
+    assert [t["count"] for t in l["top"]] == sorted([t["count"] for t in l["top"]], reverse=True), l
+PY
+	then ok "error types, counts, shares and the dominant failure match the CSV"; else bad "errors section wrong"; fi
+	expect "errors table in text" 0 "" -- "$BIN" report -q "$E"
+	grep -q "^TOP 5 ERRORS BY SAMPLER" "$T/out" && grep -q "104    85.95%   26.00%  The operation lasted too long" "$T/out" &&
+		ok "text: Errors and Top 5 by sampler" || bad "text errors tables: $(grep -A3 '^ERRORS' "$T/out")"
+	expect "errors table in md" 0 "" -- "$BIN" report -q --format md --charts none "$E"
+	grep -q "^## Errors" "$T/out" && grep -q "^## Top 5 errors by sampler" "$T/out" &&
+		ok "md: Errors and Top 5 by sampler" || bad "md errors tables missing"
+	"$BIN" summarize -q "$E" -o "$T/part.json" && "$BIN" merge -q --format json "$T/part.json" >"$T/merged.json" &&
+		"$BIN" report -q --format json "$E" >"$T/single.json"
+	python3 -c "import json,sys; a,b=(json.load(open(p))['errors'] for p in sys.argv[1:]); assert a==b and a['types'], (a, b)" "$T/merged.json" "$T/single.json" &&
+		ok "merged summary keeps the errors table" || bad "merge lost the errors table"
+fi
+
 touch "$T/afile"
 expect "-o naming an existing file" 5 "-o '$T/afile': a file of that name exists; -o takes a directory" -- "$BIN" report -o "$T/afile" "$T/good.csv"
 [ "$(wc -l <"$T/err")" -eq 1 ] && ok "-o file: one line" || bad "-o file: $(cat "$T/err")"
