@@ -369,36 +369,40 @@ static void table_error_types(struct report_table *t, const struct analysis *a)
 	strbuf_release(&sb);
 }
 
-static void top_errors_row(struct report_table *t, const struct analysis *a, const char *name,
-			   uint64_t samples, uint64_t errors, const struct label_error *le, size_t n)
+/* One label's rows: the label and its counts on the first row only, then one row per error. */
+static void top_errors_rows(struct report_table *t, const struct analysis *a, const char *name,
+			    uint64_t samples, uint64_t errors, const struct label_error *le, size_t n)
 {
-	put_s(t, name);
-	put_f(t, "%" PRIu64, samples);
-	put_f(t, "%" PRIu64, errors);
-	for (size_t i = 0; i < ANALYSIS_TOP_LABEL_ERRORS; i++) {
-		if (i < n) {
-			put_s(t, le[i].type == SIZE_MAX ? ANALYSIS_OTHER_ERRORS : a->errors[le[i].type].type);
-			put_f(t, "%" PRIu64, le[i].count);
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0) {
+			put_s(t, name);
+			put_f(t, "%" PRIu64, samples);
+			put_f(t, "%" PRIu64, errors);
 		} else {
 			put_s(t, "");
 			put_s(t, "");
+			put_s(t, "");
 		}
+		put_s(t, le[i].type == SIZE_MAX ? ANALYSIS_OTHER_ERRORS : a->errors[le[i].type].type);
+		put_f(t, "%" PRIu64, le[i].count);
+		put_f(t, "%.2f", pct(le[i].count, errors));
 	}
 }
 
-/* JMeter's dashboard "Top 5 Errors by sampler": Total first, then every label with errors. */
+/* JMeter's dashboard "Top 5 Errors by sampler", one row per (sampler, error) so that long
+ * messages stay readable: Total first, then every label with errors. */
 static void table_errors_by_label(struct report_table *t, const struct analysis *a)
 {
-	static const char *const head[] = { "Sample", "#Samples", "#Errors", "Error", "#Errors", "Error",
-					    "#Errors", "Error", "#Errors", "Error", "#Errors", "Error", "#Errors" };
-	table_init(t, "Top 5 errors by sampler", ARRAY_LEN(head), head, "lrrlrlrlrlrlr");
+	static const char *const head[] = { "Sample", "#Samples", "#Errors", "Error (top 5)", "Count",
+					    "% of its errors" };
+	table_init(t, "Top 5 errors by sampler", ARRAY_LEN(head), head, "lrrlrr");
 	if (!a->nerrors)
 		return;
 	struct label_error top[ANALYSIS_TOP_LABEL_ERRORS];
 	size_t n = 0;
 	for (; n < a->nerrors && n < ANALYSIS_TOP_LABEL_ERRORS; n++)
 		top[n] = (struct label_error){ n, a->errors[n].count };
-	top_errors_row(t, a, "Total", a->overall.count, a->overall.errors, top, n);
+	top_errors_rows(t, a, "Total", a->overall.count, a->overall.errors, top, n);
 	size_t rows = 0, more = 0;
 	for (size_t l = 0; l < a->nlabels; l++) {
 		const struct stats *st = &a->labels[l];
@@ -408,8 +412,8 @@ static void table_errors_by_label(struct report_table *t, const struct analysis 
 			more++;
 			continue;
 		}
-		top_errors_row(t, a, st->name, st->count, st->errors, st->errs,
-			       st->nerrs < ANALYSIS_TOP_LABEL_ERRORS ? st->nerrs : ANALYSIS_TOP_LABEL_ERRORS);
+		top_errors_rows(t, a, st->name, st->count, st->errors, st->errs,
+				st->nerrs < ANALYSIS_TOP_LABEL_ERRORS ? st->nerrs : ANALYSIS_TOP_LABEL_ERRORS);
 	}
 	if (more)
 		t->note = xasprintf("%zu more labels with errors in report.json.", more);
