@@ -234,6 +234,21 @@ expect "--fail-on met exits 6" 6 "FAIL errors>10%" -- "$BIN" report -q --fail-on
 python3 -c "import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); assert r.get('failures')=='1', r.attrib" "$T/junit.xml" && ok "JUnit XML parses, one failure" || bad "JUnit XML wrong"
 expect "--fail-on not met exits 0" 0 "pass p95>10s" -- "$BIN" report -q --fail-on 'p95>10s' "$T/good.csv"
 expect "bad --fail-on is a usage error" 2 "expected a number" -- "$BIN" report --fail-on 'p95>>8' "$T/good.csv"
+# per-code criteria, sustained windows, unknown labels (good.csv: 3 samples, one 429, 1 s buckets)
+expect "rc429 share" 6 "gate: FAIL rc429>30%: rc429 = 33.333 %" -- "$BIN" report -q --fail-on 'rc429>30%' "$T/good.csv"
+expect "rc5xx count" 0 "gate: pass rc5xx>0: rc5xx = 0" -- "$BIN" report -q --fail-on 'rc5xx>0' "$T/good.csv"
+expect "sustained window met" 6 "gate: FAIL throttled>40% for 1s: held for 1.0 s at most (from +0.0 s; 1.0 s needed)" -- "$BIN" report -q --fail-on 'throttled>40% for 1s' "$T/good.csv"
+expect "sustained window not met" 0 "gate: pass throttled>40% for 2s" -- "$BIN" report -q --fail-on 'throttled>40% for 2s' "$T/good.csv"
+expect "bad window" 2 "expected a duration with its unit after 'for'" -- "$BIN" report --fail-on 'p95>1s for ever' "$T/good.csv"
+expect "unknown label is a usage error" 2 "its labels: 'Login', 'Search'" -- "$BIN" report -q --fail-on 'label:Logn:p95>1s' --fail-on 'p95>10s' --junit "$T/ju.xml" "$T/good.csv"
+grep -q "gate: ERROR label:Logn:p95>1s: no label 'Logn' in the report" "$T/err" && ok "unknown label: ERROR line" || bad "unknown label line: $(cat "$T/err")"
+python3 -c "
+import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+cases = r.findall('.//testcase')
+assert len(cases) == 2 and r.get('errors') == '1', r.attrib
+assert cases[0].find('error') is not None and cases[1].find('system-out') is not None
+" "$T/ju.xml" && ok "JUnit: one testcase per criterion, the unknown label an <error>" || bad "JUnit for unknown label: $(cat "$T/ju.xml")"
 expect "--junit without --fail-on" 2 "needs at least one --fail-on" -- "$BIN" report --junit "$T/j.xml" "$T/good.csv"
 
 # captures: alone they are the samples; beside one JTL they are joined with it
