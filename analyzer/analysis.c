@@ -30,6 +30,7 @@ void analysis_stats_init(struct stats *s, const char *name, size_t n)
 static void stats_free(struct stats *s)
 {
 	free(s->name);
+	free(s->errs);
 	hist_free(&s->elapsed);
 	hist_free(&s->elapsed_ok);
 	hist_free(&s->elapsed_err);
@@ -109,6 +110,9 @@ struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t
 	strmap_init(&a->code_map);
 	strmap_init(&a->group_map);
 	strmap_init(&a->thread_map);
+	strmap_init(&a->error_map);
+	strbuf_init(&a->error_key);
+	strbuf_init(&a->error_raw);
 	a->series.width_ms = a->cfg.bucket_ms;
 	a->max_all_threads = -1;
 	a->last_label = SIZE_MAX;
@@ -332,6 +336,194 @@ size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool
 	return tid;
 }
 
+/* --- error types (JMeter's Errors table) ------------------------------------------------- */
+
+static bool has_text(struct strref r)
+{
+	return r.p && r.n;
+}
+
+/* Append at most ANALYSIS_ERROR_TYPE_MAX bytes of t to sb, numbers folded into "N" when fold
+ * (a number: digits, with '.' or ',' between digits), cut at a UTF-8 character boundary. */
+static void add_error_text(struct strbuf *sb, struct strref t, bool fold)
+{
+	size_t i = 0;
+	while (i < t.n && sb->len < ANALYSIS_ERROR_TYPE_MAX) {
+		unsigned char ch = (unsigned char)t.p[i];
+		if (fold && ch >= '0' && ch <= '9') {
+			while (i < t.n && ((t.p[i] >= '0' && t.p[i] <= '9') ||
+					   ((t.p[i] == '.' || t.p[i] == ',') && i + 1 < t.n && t.p[i + 1] >= '0' &&
+					    t.p[i + 1] <= '9')))
+				i++;
+			strbuf_addch(sb, 'N');
+			continue;
+		}
+		size_t len = ch < 0x80 ? 1 : ch >= 0xf0 ? 4 : ch >= 0xe0 ? 3 : ch >= 0xc0 ? 2 : 1;
+		if (len > t.n - i)
+			len = t.n - i;
+		if (sb->len + len > ANALYSIS_ERROR_TYPE_MAX)
+			break;
+		/* control characters (line breaks in messages) as blanks: one line per type */
+		if (ch < 0x20 || ch == 0x7f)
+			strbuf_addch(sb, ' ');
+		else
+			strbuf_add(sb, t.p + i, len);
+		i += len;
+	}
+}
+
+/* The type of a failed sample into sb (see struct error_type). */
+static void error_type_of(struct strbuf *sb, const struct sample *s, bool fold)
+{
+	strbuf_reset(sb);
+	int st = sample_status(s);
+	bool code = has_text(s->code);
+	if ((st >= 200 && st <= 399) || (!code && has_text(s->failure))) {
+		if (has_text(s->failure))
+			add_error_text(sb, s->failure, fold);
+		else
+			strbuf_addstr(sb, "Assertion failed");
+		return;
+	}
+	if (code)
+		add_error_text(sb, s->code, false);
+	if (has_text(s->message)) {
+		if (code)
+			strbuf_addch(sb, '/');
+		add_error_text(sb, s->message, fold);
+	}
+	if (!sb->len)
+		strbuf_addstr(sb, "(no response code or message)");
+}
+
+void analysis_label_errors_add(struct stats *st, size_t type, uint64_t count)
+{
+	for (size_t i = 0; i < st->nerrs; i++)
+		if (st->errs[i].type == type) {
+			st->errs[i].count += count;
+			return;
+		}
+	if (st->nerrs >= ANALYSIS_MAX_LABEL_ERRORS) {
+		for (size_t i = 0; i < st->nerrs; i++)
+			if (st->errs[i].type == SIZE_MAX) {
+				st->errs[i].count += count;
+				return;
+			}
+		/* the last slot becomes the label's catch-all (its own count moves into it) */
+		st->errs[st->nerrs - 1].type = SIZE_MAX;
+		st->errs[st->nerrs - 1].count += count;
+		return;
+	}
+	void *v = st->errs;
+	xgrow(&v, &st->errs_cap, st->nerrs + 1, sizeof *st->errs);
+	st->errs = v;
+	st->errs[st->nerrs++] = (struct label_error){ type, count };
+}
+
+size_t analysis_error_slot(struct analysis *a, const char *type, size_t n, const char *example,
+			   size_t example_n, bool *folded)
+{
+	*folded = false;
+	size_t id = strmap_find(&a->error_map, type, n);
+	if (id != SIZE_MAX)
+		return id;
+	if (a->error_map.n + 1 >= ANALYSIS_MAX_ERROR_TYPES) { /* the last row is the fold */
+		type = ANALYSIS_OTHER_ERRORS;
+		n = sizeof ANALYSIS_OTHER_ERRORS - 1;
+		example = "";
+		example_n = 0;
+		*folded = true;
+	}
+	int added;
+	id = strmap_intern(&a->error_map, type, n, &added);
+	if (added) {
+		void *v = a->errors;
+		xgrow(&v, &a->errors_cap, id + 1, sizeof *a->errors);
+		a->errors = v;
+		struct error_type *e = &a->errors[id];
+		memset(e, 0, sizeof *e);
+		e->type = xstrndup(type, n);
+		e->example = xstrndup(example ? example : "", example ? example_n : 0);
+		a->nerrors = id + 1;
+	}
+	return id;
+}
+
+static void count_error(struct analysis *a, struct stats *label, const struct sample *s, bool throttled)
+{
+	struct strbuf *k = &a->error_key;
+	error_type_of(k, s, true);
+	size_t id = strmap_find(&a->error_map, k->buf, k->len);
+	if (id == SIZE_MAX) {
+		error_type_of(&a->error_raw, s, false);
+		bool folded;
+		id = analysis_error_slot(a, k->buf, k->len, a->error_raw.buf, a->error_raw.len, &folded);
+		if (folded)
+			a->errors_folded++;
+	}
+	a->errors[id].count++;
+	a->errors[id].throttled += throttled;
+	analysis_label_errors_add(label, id, 1);
+}
+
+static int cmp_error_desc(const void *x, const void *y)
+{
+	const struct error_type *a = x, *b = y;
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return strcmp(a->type, b->type);
+}
+
+static int cmp_label_error(const void *x, const void *y)
+{
+	const struct label_error *a = x, *b = y;
+	if (a->count != b->count)
+		return a->count < b->count ? 1 : -1;
+	return a->type < b->type ? -1 : a->type > b->type;
+}
+
+/* Sort the types, renumber the per-label counts, and find the dominant non-throttle failure. */
+static void errors_finish(struct analysis *a)
+{
+	size_t n = a->nerrors;
+	if (!n)
+		return;
+	/* old id -> new position: sort an index, not the array, then permute */
+	struct error_type *sorted = xmalloc(n * sizeof *sorted);
+	memcpy(sorted, a->errors, n * sizeof *sorted);
+	qsort(sorted, n, sizeof *sorted, cmp_error_desc);
+	size_t *newpos = xmalloc(n * sizeof *newpos);
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = 0; j < n; j++)
+			if (sorted[j].type == a->errors[i].type) {  /* same pointer: unique */
+				newpos[i] = j;
+				break;
+			}
+	memcpy(a->errors, sorted, n * sizeof *sorted);
+	free(sorted);
+	for (size_t l = 0; l < a->nlabels; l++) {
+		struct stats *st = &a->labels[l];
+		for (size_t i = 0; i < st->nerrs; i++)
+			if (st->errs[i].type != SIZE_MAX)
+				st->errs[i].type = newpos[st->errs[i].type];
+		if (st->nerrs > 1)
+			qsort(st->errs, st->nerrs, sizeof *st->errs, cmp_label_error);
+	}
+	free(newpos);
+	uint64_t best = 0;
+	for (size_t i = 0; i < n; i++) {
+		const struct error_type *e = &a->errors[i];
+		uint64_t c = e->count - e->throttled;
+		a->nonthrottle_failures += c;
+		if (c > best && strcmp(e->type, ANALYSIS_OTHER_ERRORS) != 0) {
+			best = c;
+			a->dominant_failure = e;
+		}
+	}
+	a->dominant_failure_count = best;
+	a->dominant_failure_share = a->nonthrottle_failures ? (double)best / (double)a->nonthrottle_failures : 0.0;
+}
+
 /* --- add -------------------------------------------------------------------------------- */
 
 void analysis_add(struct analysis *a, const struct sample *s)
@@ -365,6 +557,8 @@ void analysis_add(struct analysis *a, const struct sample *s)
 		a->last_label = id;
 	}
 	stats_add(&a->labels[id], s, throttled);
+	if (!s->success)
+		count_error(a, &a->labels[id], s, throttled);
 
 	/* response code */
 	/* response code (a file without the column has no codes to count) */
@@ -569,6 +763,7 @@ void analysis_finish(struct analysis *a)
 	if (a->capture.ncodes)
 		qsort(a->capture.codes, a->capture.ncodes, sizeof *a->capture.codes, cmp_code);
 	a->last_label = SIZE_MAX;
+	errors_finish(a);
 	if (a->throttle)
 		throttle_finish(a->throttle);
 }
@@ -605,6 +800,14 @@ void analysis_free(struct analysis *a)
 	strmap_free(&a->code_map);
 	strmap_free(&a->group_map);
 	strmap_free(&a->thread_map);
+	strmap_free(&a->error_map);
+	strbuf_release(&a->error_key);
+	strbuf_release(&a->error_raw);
+	for (size_t i = 0; i < a->nerrors; i++) {
+		free(a->errors[i].type);
+		free(a->errors[i].example);
+	}
+	free(a->errors);
 	free(a->thread_first);
 	free(a->thread_last);
 	free(a->thread_group);

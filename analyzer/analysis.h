@@ -26,6 +26,12 @@
 #define ANALYSIS_OTHER_LABEL "(other labels)"
 #define ANALYSIS_MAX_SEGMENTS 20000  /* captured exchanges kept for the per-connection chart */
 
+#define ANALYSIS_MAX_ERROR_TYPES 1000  /* error rows kept, the last one folding later types */
+#define ANALYSIS_MAX_LABEL_ERRORS 64   /* distinct error types counted per label */
+#define ANALYSIS_ERROR_TYPE_MAX 200    /* bytes of a type (cut at a character boundary) */
+#define ANALYSIS_OTHER_ERRORS "(other error types)"
+#define ANALYSIS_TOP_LABEL_ERRORS 5    /* "Top 5 errors by sampler" */
+
 struct analysis_config {
 	int64_t bucket_ms;                 /* series bucket width, default 1000 */
 	struct throttle_config throttle;
@@ -48,6 +54,29 @@ struct stats {
 	uint64_t bytes, sent_bytes;
 	double latency_sum, connect_sum;
 	uint64_t latency_n, connect_n;
+	/* labels only, after analysis_finish: this label's error types, most frequent first
+	 * (type = index into analysis.errors; SIZE_MAX = ANALYSIS_OTHER_ERRORS).  NULL in merged
+	 * summaries, which keep no error types. */
+	struct label_error *errs;
+	size_t nerrs, errs_cap;
+};
+
+/* One of JMeter's dashboard error types (ErrorsSummaryConsumer.getErrorKey): "CODE/MESSAGE"
+ * (responseCode, responseMessage), or, when the code is a success (2xx/3xx) or empty with a
+ * failureMessage, that failure message (an assertion: "The operation lasted too long: ...";
+ * "Assertion failed" without one).  Unlike JMeter, every number in the message is folded into
+ * "N", so that "It took 1203 milliseconds" and "It took 1187 milliseconds" are one type;
+ * example keeps the first message in full. */
+struct error_type {
+	char *type;
+	char *example;         /* the first such sample's text, numbers kept */
+	uint64_t count;        /* failed samples (success == false) of this type */
+	uint64_t throttled;    /* of which throttle signals */
+};
+
+struct label_error {
+	size_t type;
+	uint64_t count;
 };
 
 struct code_count {
@@ -131,12 +160,26 @@ struct analysis {
 	struct input_info *inputs;
 	size_t ninputs;
 	uint64_t skipped;          /* all inputs */
+	/* JMeter's Errors table, complete after analysis_finish: types most frequent first */
+	struct error_type *errors;
+	size_t nerrors;
+	uint64_t errors_folded;    /* failed samples folded into ANALYSIS_OTHER_ERRORS (its row is
+				      in errors too, type ANALYSIS_OTHER_ERRORS) */
+	/* The dominant failure that is not throttling, for the verdict: the type with the most
+	 * failed samples that were not throttle signals; NULL when every failure was one (or
+	 * none failed).  count = its non-throttle failures; share = count / nonthrottle_failures. */
+	const struct error_type *dominant_failure;
+	uint64_t dominant_failure_count;
+	double dominant_failure_share;
+	uint64_t nonthrottle_failures;  /* failed samples that were not throttle signals */
 	struct throttle *throttle; /* NULL when disabled */
 	const struct join *join;   /* JTL <-> capture join, set by the caller (borrowed), or NULL */
 	const char *join_note;     /* why captures were not joined, or NULL */
 
 	/* private */
-	struct strmap label_map, code_map, group_map, thread_map;
+	struct strmap label_map, code_map, group_map, thread_map, error_map;
+	struct strbuf error_key, error_raw; /* scratch: the current failed sample's type */
+	size_t errors_cap;
 	size_t labels_cap, codes_cap, groups_cap;
 	int64_t *thread_first, *thread_last;
 	size_t *thread_group;      /* thread id -> thread group id */
@@ -178,6 +221,13 @@ void analysis_series_release(struct series *s);
 /* Id of a thread name, with its span (empty) and group (0) slots grown when it is new (*added);
  * the caller sets thread_group[id] then. */
 size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool *added);
+
+/* Error rows, for summary.c: the row of type (created with count 0 when new; past
+ * ANALYSIS_MAX_ERROR_TYPES the fold row, *folded set), and adding count failures of row type
+ * (SIZE_MAX: the label's catch-all) to a label's list. */
+size_t analysis_error_slot(struct analysis *a, const char *type, size_t n, const char *example,
+			   size_t example_n, bool *folded);
+void analysis_label_errors_add(struct stats *st, size_t type, uint64_t count);
 
 /* Test window: first sample start .. last sample end, in ms (0, 0 when empty). */
 int64_t analysis_start_ms(const struct analysis *a);

@@ -111,7 +111,27 @@ cJSON *summary_to_json(const struct analysis *a, const char *generator)
 		add_u64(o, "connect_n", s->connect_n);
 		cJSON_AddItemToObject(o, "ok", hist_json(&s->elapsed_ok));
 		cJSON_AddItemToObject(o, "err", hist_json(&s->elapsed_err));
+		/* [error row, count] (row -1: the label's catch-all) */
+		cJSON *errs = cJSON_AddArrayToObject(o, "errs");
+		for (size_t k = 0; k < s->nerrs; k++) {
+			cJSON *p = cJSON_CreateArray();
+			cJSON_AddItemToArray(p, cJSON_CreateNumber(s->errs[k].type == SIZE_MAX ? -1.0 : (double)s->errs[k].type));
+			cJSON_AddItemToArray(p, cJSON_CreateNumber((double)s->errs[k].count));
+			cJSON_AddItemToArray(errs, p);
+		}
 		cJSON_AddItemToArray(labels, o);
+	}
+	/* error types (JMeter's Errors table), in row order: the labels' "errs" point here */
+	add_u64(c, "errors_folded", a->errors_folded);
+	cJSON *etypes = cJSON_AddArrayToObject(root, "error_types");
+	for (size_t i = 0; i < a->nerrors; i++) {
+		const struct error_type *e = &a->errors[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "type", e->type);
+		cJSON_AddStringToObject(o, "example", e->example);
+		add_u64(o, "count", e->count);
+		add_u64(o, "throttled", e->throttled);
+		cJSON_AddItemToArray(etypes, o);
 	}
 	cJSON_AddItemToObject(root, "codes", str_count_pairs(a->codes, a->ncodes));
 	cJSON_AddItemToObject(root, "thread_groups", str_count_pairs(a->groups, a->ngroups));
@@ -286,13 +306,30 @@ int summary_merge(struct analysis *dst, const struct analysis *src, char *err, s
 			 "with the same --bucket", (long long)dst->cfg.bucket_ms, (long long)src->cfg.bucket_ms);
 		return -1;
 	}
+	/* error rows: src row -> dst row */
+	size_t *emap = xcalloc(src->nerrors ? src->nerrors : 1, sizeof *emap);
+	for (size_t i = 0; i < src->nerrors; i++) {
+		const struct error_type *e = &src->errors[i];
+		bool efold;
+		emap[i] = analysis_error_slot(dst, e->type, strlen(e->type), e->example, strlen(e->example), &efold);
+		dst->errors[emap[i]].count += e->count;
+		dst->errors[emap[i]].throttled += e->throttled;
+		if (efold && strcmp(e->type, ANALYSIS_OTHER_ERRORS) != 0)
+			dst->errors_folded += e->count;
+	}
+	dst->errors_folded += src->errors_folded;
 	for (size_t i = 0; i < src->nlabels; i++) {
 		bool folded;
 		size_t id = label_slot(dst, src->labels[i].name, &folded);
 		if (folded)
 			dst->labels_folded += src->labels[i].count;
 		analysis_stats_merge(&dst->labels[id], &src->labels[i]);
+		const struct stats *sl = &src->labels[i];
+		for (size_t k = 0; k < sl->nerrs; k++)
+			analysis_label_errors_add(&dst->labels[id], sl->errs[k].type < src->nerrors ? emap[sl->errs[k].type] : SIZE_MAX,
+						  sl->errs[k].count);
 	}
+	free(emap);
 	dst->labels_folded += src->labels_folded;
 	for (size_t i = 0; i < src->ncodes; i++) {
 		size_t id = count_slot(&dst->code_map, &dst->codes, &dst->ncodes, &dst->codes_cap,
@@ -511,7 +548,63 @@ static bool load_pairs(struct loader *l, const cJSON *arr, const char *where, st
 	return true;
 }
 
-static bool load_label(struct loader *l, struct analysis *a, const cJSON *o, size_t i)
+/* A label's "errs" pairs, rows mapped through emap (absent in summaries from before error types). */
+static bool load_label_errs(struct loader *l, struct stats *st, const cJSON *o, const char *w,
+			    const size_t *emap, size_t nemap)
+{
+	const cJSON *errs = cJSON_GetObjectItemCaseSensitive(o, "errs");
+	if (!errs)
+		return true;
+	if (!cJSON_IsArray(errs))
+		return fail(l, "%s.errs: want an array", w);
+	for (const cJSON *p = errs->child; p; p = p->next) {
+		int64_t row = 0;
+		uint64_t n = 0;
+		if (cJSON_GetArraySize(p) != 2 || !num_i64(l, cJSON_GetArrayItem(p, 0), w, &row) ||
+		    !num_u64(l, cJSON_GetArrayItem(p, 1), w, &n))
+			return fail(l, "%s.errs: want [row, count] pairs", w);
+		if (row < -1 || (row >= 0 && (uint64_t)row >= nemap))
+			return fail(l, "%s.errs: row %lld is not in error_types", w, (long long)row);
+		analysis_label_errors_add(st, row < 0 ? SIZE_MAX : emap[row], n);
+	}
+	return true;
+}
+
+static bool load_error_types(struct loader *l, struct analysis *a, const cJSON *arr, size_t **emap,
+			     size_t *nemap)
+{
+	*emap = NULL;
+	*nemap = 0;
+	if (!arr)
+		return true;
+	if (!cJSON_IsArray(arr))
+		return fail(l, "error_types: want an array");
+	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
+	*emap = xcalloc(n ? n : 1, sizeof **emap);
+	for (const cJSON *o = arr->child; o; o = o->next, i++) {
+		char w[48];
+		snprintf(w, sizeof w, "error_types[%zu]", i);
+		const char *type = get_str(l, o, w, "type"), *ex = get_str(l, o, w, "example");
+		uint64_t count, thr;
+		if (!type || !ex || !get_u64(l, o, w, "count", &count) || !get_u64(l, o, w, "throttled", &thr))
+			return false;
+		if (thr > count)
+			return fail(l, "%s: throttled %llu > count %llu", w, (unsigned long long)thr,
+				    (unsigned long long)count);
+		bool folded;
+		size_t id = analysis_error_slot(a, type, strlen(type), ex, strlen(ex), &folded);
+		a->errors[id].count += count;
+		a->errors[id].throttled += thr;
+		if (folded && strcmp(type, ANALYSIS_OTHER_ERRORS) != 0)
+			a->errors_folded += count;
+		(*emap)[i] = id;
+	}
+	*nemap = n;
+	return true;
+}
+
+static bool load_label(struct loader *l, struct analysis *a, const cJSON *o, size_t i,
+		       const size_t *emap, size_t nemap)
 {
 	char w[64];
 	snprintf(w, sizeof w, "labels[%zu]", i);
@@ -549,6 +642,7 @@ static bool load_label(struct loader *l, struct analysis *a, const cJSON *o, siz
 		if (folded)
 			a->labels_folded += s.count;
 		analysis_stats_merge(&a->labels[id], &s);
+		ok = load_label_errs(l, &a->labels[id], o, w, emap, nemap);
 	}
 	free(s.name);
 	hist_free(&s.elapsed);
@@ -739,9 +833,18 @@ struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen)
 		     get_i64(&l, ctr, "counters", "max_all_threads", &mat);
 	if (ok && !cJSON_IsArray(labels))
 		ok = fail(&l, "labels: want an array");
+	size_t *emap = NULL, nemap = 0;
+	uint64_t efolded = 0;
+	const cJSON *efj = cJSON_GetObjectItemCaseSensitive(ctr, "errors_folded");
+	if (ok && efj)
+		ok = num_u64(&l, efj, "counters.errors_folded", &efolded);
+	if (ok)
+		ok = load_error_types(&l, a, cJSON_GetObjectItemCaseSensitive(root, "error_types"), &emap, &nemap);
+	a->errors_folded += efolded;
 	size_t i = 0;
 	for (const cJSON *o = ok ? labels->child : NULL; o && ok; o = o->next, i++)
-		ok = load_label(&l, a, o, i);
+		ok = load_label(&l, a, o, i, emap, nemap);
+	free(emap);
 	size_t *gids = NULL;
 	if (ok)
 		ok = load_pairs(&l, codesj, "codes", &a->code_map, &a->codes, &a->ncodes, &a->codes_cap,

@@ -18,7 +18,7 @@ enum metric_kind {
 	MK_RATE,     /* per second */
 };
 
-enum metric_src { MS_STATS, MS_RUN, MS_THROTTLE };
+enum metric_src { MS_STATS, MS_RUN, MS_THROTTLE, MS_CODES };
 
 struct metric {
 	const char *name;
@@ -26,6 +26,7 @@ struct metric {
 	enum metric_src src;
 	const char *key;       /* key in the stats / samples / group object */
 	const char *pct_key;   /* MK_SHARE: key of the percentage, or NULL (computed) */
+	const char *series_key; /* key in a series bucket for "for DURATION", or NULL (no window) */
 };
 
 /* Keys of the throttle group objects (docs/analysis.md); one place to follow schema changes. */
@@ -34,27 +35,31 @@ struct metric {
 #define TK_LIMIT_RATE "limit.rate_per_s"
 
 static const struct metric metrics[] = {
-	{ "p50", MK_TIME, MS_STATS, "p50_ms", NULL },
-	{ "p90", MK_TIME, MS_STATS, "p90_ms", NULL },
-	{ "p95", MK_TIME, MS_STATS, "p95_ms", NULL },
-	{ "p99", MK_TIME, MS_STATS, "p99_ms", NULL },
-	{ "mean", MK_TIME, MS_STATS, "mean_ms", NULL },
-	{ "min", MK_TIME, MS_STATS, "min_ms", NULL },
-	{ "max", MK_TIME, MS_STATS, "max_ms", NULL },
-	{ "ok_p50", MK_TIME, MS_STATS, "success_only.p50_ms", NULL },
-	{ "ok_p95", MK_TIME, MS_STATS, "success_only.p95_ms", NULL },
-	{ "ok_p99", MK_TIME, MS_STATS, "success_only.p99_ms", NULL },
-	{ "ok_mean", MK_TIME, MS_STATS, "success_only.mean_ms", NULL },
-	{ "errors", MK_SHARE, MS_STATS, "errors", "error_pct" },
-	{ "throttled", MK_SHARE, MS_STATS, "throttled", NULL },
-	{ "samples", MK_COUNT, MS_STATS, "count", NULL },
-	{ "skipped", MK_COUNT, MS_RUN, "skipped", NULL },
-	{ "rate", MK_RATE, MS_STATS, "throughput_per_s", NULL },
-	{ "throughput", MK_RATE, MS_STATS, "throughput_per_s", NULL },
-	{ "onset_threads", MK_COUNT, MS_THROTTLE, TK_ONSET_THREADS, NULL },
-	{ "onset", MK_TIME, MS_THROTTLE, TK_ONSET_OFFSET, NULL },
-	{ "limit", MK_RATE, MS_THROTTLE, TK_LIMIT_RATE, NULL },
+	{ "p50", MK_TIME, MS_STATS, "p50_ms", NULL, "p50_ms" },
+	{ "p90", MK_TIME, MS_STATS, "p90_ms", NULL, NULL },
+	{ "p95", MK_TIME, MS_STATS, "p95_ms", NULL, "p95_ms" },
+	{ "p99", MK_TIME, MS_STATS, "p99_ms", NULL, "p99_ms" },
+	{ "mean", MK_TIME, MS_STATS, "mean_ms", NULL, NULL },
+	{ "min", MK_TIME, MS_STATS, "min_ms", NULL, NULL },
+	{ "max", MK_TIME, MS_STATS, "max_ms", NULL, NULL },
+	{ "ok_p50", MK_TIME, MS_STATS, "success_only.p50_ms", NULL, "ok_p50_ms" },
+	{ "ok_p95", MK_TIME, MS_STATS, "success_only.p95_ms", NULL, "ok_p95_ms" },
+	{ "ok_p99", MK_TIME, MS_STATS, "success_only.p99_ms", NULL, NULL },
+	{ "ok_mean", MK_TIME, MS_STATS, "success_only.mean_ms", NULL, NULL },
+	{ "errors", MK_SHARE, MS_STATS, "errors", "error_pct", "errors" },
+	{ "throttled", MK_SHARE, MS_STATS, "throttled", NULL, "throttled" },
+	{ "samples", MK_COUNT, MS_STATS, "count", NULL, "count" },
+	{ "skipped", MK_COUNT, MS_RUN, "skipped", NULL, NULL },
+	{ "rate", MK_RATE, MS_STATS, "throughput_per_s", NULL, "count" },
+	{ "throughput", MK_RATE, MS_STATS, "throughput_per_s", NULL, "count" },
+	{ "onset_threads", MK_COUNT, MS_THROTTLE, TK_ONSET_THREADS, NULL, NULL },
+	{ "onset", MK_TIME, MS_THROTTLE, TK_ONSET_OFFSET, NULL, NULL },
+	{ "limit", MK_RATE, MS_THROTTLE, TK_LIMIT_RATE, NULL, NULL },
 };
+
+/* rcNNN / rcNxx / rcNNx: responses of one code or class ("codes" of the report; with % a share
+ * of samples).  Windows read the series' by_class, so only rcNxx takes "for". */
+static const struct metric rc_metric = { "rc", MK_SHARE, MS_CODES, NULL, NULL, "by_class" };
 
 enum op { OP_GT, OP_GE, OP_LT, OP_LE, OP_EQ, OP_NE };
 
@@ -68,9 +73,12 @@ struct criterion {
 	bool pct;              /* MK_SHARE with % */
 	enum op op;
 	double value;          /* canonical unit: ms, per s, %, count */
+	char rc[4];            /* MS_CODES: "429", "5xx", "50x" */
+	int64_t window_ms;     /* "for DURATION": the condition must hold that long, bucket by
+				  bucket in the series; 0 = on the whole run */
 };
 
-enum verdict { V_PASS, V_MET, V_NA };
+enum verdict { V_PASS, V_MET, V_NA, V_USAGE /* no such label: a usage error */ };
 
 struct result {
 	enum verdict v;
@@ -90,6 +98,7 @@ struct gate {
 	struct suite *s;
 	size_t ns, scap;
 	size_t unavailable;
+	size_t unknown_labels;
 };
 
 struct gate *gate_new(void)
@@ -123,6 +132,11 @@ size_t gate_count(const struct gate *g)
 size_t gate_unavailable(const struct gate *g)
 {
 	return g->unavailable;
+}
+
+size_t gate_unknown_labels(const struct gate *g)
+{
+	return g->unknown_labels;
 }
 
 /* --- parsing -------------------------------------------------------------------------------- */
@@ -201,6 +215,58 @@ static int perr(char *err, size_t errlen, const char *expr, const char *fmt, ...
 	return -1;
 }
 
+/* "rc" + three of [0-9x], the first a digit, the x's trailing ("rc429", "rc5xx", "rc50x"),
+ * followed by a blank, an operator or the end. */
+static bool match_rc(const char *p, char rc[4])
+{
+	if (p[0] != 'r' || p[1] != 'c' || p[2] < '1' || p[2] > '5')
+		return false;
+	bool x = false;
+	for (int i = 3; i < 5; i++) {
+		if (p[i] == 'x')
+			x = true;
+		else if (x || p[i] < '0' || p[i] > '9')
+			return false;
+	}
+	char c = p[5];
+	if (!(c == '\0' || c == ' ' || c == '\t' || c == '<' || c == '>' || c == '=' || c == '!'))
+		return false;
+	memcpy(rc, p + 2, 3);
+	rc[3] = '\0';
+	return true;
+}
+
+/* A window's duration: NUMBER UNIT (ms, s, m, min, h), the unit required. */
+static int parse_window(const char *p, int64_t *ms)
+{
+	size_t nl = 0;
+	while ((p[nl] >= '0' && p[nl] <= '9') || p[nl] == '.')
+		nl++;
+	double v;
+	if (!nl || !parse_double(p, nl, 0, 1e9, &v))
+		return -1;
+	const char *u = skip_blanks(p + nl);
+	size_t ul = strlen(u);
+	while (ul > 0 && (u[ul - 1] == ' ' || u[ul - 1] == '\t'))
+		ul--;
+	double mult;
+	if (ul == 2 && strncmp(u, "ms", 2) == 0)
+		mult = 1;
+	else if (ul == 1 && u[0] == 's')
+		mult = 1000;
+	else if ((ul == 1 && u[0] == 'm') || (ul == 3 && strncmp(u, "min", 3) == 0))
+		mult = 60000;
+	else if (ul == 1 && u[0] == 'h')
+		mult = 3600000;
+	else
+		return -1;
+	double r = v * mult;
+	if (r < 1 || r > 1e12)
+		return -1;
+	*ms = (int64_t)(r + 0.5);
+	return 0;
+}
+
 int gate_add(struct gate *g, const char *expr, char *err, size_t errlen)
 {
 	if (g->n >= GATE_MAX_CRITERIA)
@@ -220,6 +286,11 @@ int gate_add(struct gate *g, const char *expr, char *err, size_t errlen)
 			size_t ml;
 			const char *r = skip_blanks(q);
 			const struct metric *m = match_metric(r, &ml);
+			char rc[4];
+			if (!m && match_rc(r, rc)) {
+				m = &rc_metric;
+				ml = 5;
+			}
 			enum op op;
 			size_t ol;
 			if (m && parse_op(skip_blanks(r + ml), &op, &ol)) {
@@ -250,6 +321,10 @@ int gate_add(struct gate *g, const char *expr, char *err, size_t errlen)
 	}
 	size_t ml;
 	c.m = match_metric(p, &ml);
+	if (!c.m && match_rc(p, c.rc)) {
+		c.m = &rc_metric;
+		ml = 5;
+	}
 	if (!c.m) {
 		char list[400];
 		metric_list(list, sizeof list);
@@ -261,6 +336,9 @@ int gate_add(struct gate *g, const char *expr, char *err, size_t errlen)
 	}
 	if (c.scope == SC_LABEL && c.m->src != MS_STATS) {
 		free(c.name);
+		if (c.m->src == MS_CODES)
+			return perr(err, errlen, expr, "'rc%s' is not a per-label metric (the report counts "
+				    "codes for the whole run)", c.rc);
 		return perr(err, errlen, expr, "'%s' is not a per-label metric%s", c.m->name,
 			    c.m->src == MS_THROTTLE ? " (use region:NAME:)" : "");
 	}
@@ -293,6 +371,25 @@ int gate_add(struct gate *g, const char *expr, char *err, size_t errlen)
 	}
 	const char *u = skip_blanks(p + nl);
 	size_t ul = strlen(u);
+	/* "for DURATION": a sustained window */
+	const char *forp = NULL;
+	for (const char *q = u; (q = strstr(q, "for")) != NULL; q += 3)
+		if ((q == u || q[-1] == ' ' || q[-1] == '\t') && (q[3] == ' ' || q[3] == '\t' || q[3] == '\0')) {
+			forp = q;
+			break;
+		}
+	if (forp) {
+		ul = (size_t)(forp - u);
+		if (parse_window(skip_blanks(forp + 3), &c.window_ms) != 0) {
+			free(c.name);
+			return perr(err, errlen, expr, "expected a duration with its unit after 'for' (30s, 500ms, 2m)");
+		}
+		if (c.scope != SC_ALL || !c.m->series_key || (c.m->src == MS_CODES && strcmp(c.rc + 1, "xx") != 0)) {
+			free(c.name);
+			return perr(err, errlen, expr, "'for' works on the whole run's time series, for p50, p95, "
+				    "p99, ok_p50, ok_p95, errors, throttled, samples, rate and rcNxx");
+		}
+	}
 	while (ul > 0 && (u[ul - 1] == ' ' || u[ul - 1] == '\t'))
 		ul--;
 #define UNIT(s) (ul == strlen(s) && strncmp(u, s, ul) == 0)
@@ -442,6 +539,10 @@ int gate_group_detected(const cJSON *group)
 
 static void fmt_value(char *buf, size_t len, const struct criterion *c, double v)
 {
+	if (c->window_ms) {
+		snprintf(buf, len, "held %.1f s", v / 1000);
+		return;
+	}
 	switch (c->m->kind) {
 	case MK_TIME:
 		if (c->m->src == MS_THROTTLE || v >= 10000)
@@ -477,6 +578,108 @@ static bool compare(enum op op, double a, double b)
 	return false;
 }
 
+/* Does a response-code text match an rc pattern ("5xx" matches "503", never "Non HTTP ...")? */
+static bool rc_match(const char *pat, const char *code)
+{
+	if (strlen(code) != 3)
+		return false;
+	for (int i = 0; i < 3; i++) {
+		if (code[i] < '0' || code[i] > '9')
+			return false;
+		if (pat[i] != 'x' && pat[i] != code[i])
+			return false;
+	}
+	return true;
+}
+
+/* The value of c in one series bucket; false when the bucket says nothing about it (no
+ * sample: no latency, no share). */
+static bool bucket_value(const struct criterion *c, const cJSON *b, double width_ms, double *v)
+{
+	double n = gate_num(b, "count");
+	if (isnan(n))
+		return false;
+	switch (c->m->kind) {
+	case MK_TIME:
+		if (n <= 0)
+			return false;
+		*v = gate_num(b, c->m->series_key);
+		return !isnan(*v);
+	case MK_RATE:
+		*v = n * 1000.0 / width_ms;
+		return true;
+	case MK_COUNT:
+		*v = n;
+		return true;
+	case MK_SHARE: {
+		double k;
+		if (c->m->src == MS_CODES) {
+			char key[8];
+			snprintf(key, sizeof key, "%cxx", c->rc[0]);
+			k = gate_num(cJSON_GetObjectItemCaseSensitive(b, "by_class"), key);
+			if (isnan(k))
+				k = 0;  /* by_class lists only the classes present */
+		} else {
+			k = gate_num(b, c->m->series_key);
+		}
+		if (isnan(k))
+			return false;
+		if (c->pct) {
+			if (n <= 0)
+				return false;
+			*v = 100.0 * k / n;
+		} else {
+			*v = k;
+		}
+		return true;
+	}
+	}
+	return false;
+}
+
+static void fmt_value(char *buf, size_t len, const struct criterion *c, double v);
+static bool compare(enum op op, double a, double b);
+
+/* "for DURATION": the longest run of consecutive buckets where the condition holds. */
+static struct result eval_window(const struct criterion *c, const cJSON *report)
+{
+	struct result r = { .v = V_NA, .actual = NAN };
+	const cJSON *series = cJSON_GetObjectItemCaseSensitive(report, "series");
+	double width = gate_num(report, "bucket_ms");
+	if (!cJSON_IsArray(series) || isnan(width) || width <= 0) {
+		r.note = xstrdup("the report has no time series");
+		return r;
+	}
+	double first = NAN, run_start = NAN, best = 0, best_start = NAN, run = 0;
+	const cJSON *b;
+	cJSON_ArrayForEach(b, series) {
+		double ts = gate_num(b, "ts_ms"), v;
+		if (isnan(first))
+			first = ts;
+		if (bucket_value(c, b, width, &v) && compare(c->op, v, c->value)) {
+			if (run == 0)
+				run_start = ts;
+			run += width;
+			if (run > best) {
+				best = run;
+				best_start = run_start;
+			}
+		} else {
+			run = 0;
+		}
+	}
+	r.actual = best;
+	r.v = best >= (double)c->window_ms && best > 0 ? V_MET : V_PASS;
+	char want[32], got[32];
+	snprintf(want, sizeof want, "%.1f s", (double)c->window_ms / 1000);
+	snprintf(got, sizeof got, "%.1f s", best / 1000);
+	if (best > 0)
+		r.note = xasprintf("held for %s at most (from +%.1f s; %s needed)", got, (best_start - first) / 1000, want);
+	else
+		r.note = xasprintf("never held in any %.0f ms bucket (%s needed)", width, want);
+	return r;
+}
+
 static struct result eval_one(const struct criterion *c, const cJSON *report)
 {
 	struct result r = { .v = V_NA, .actual = NAN };
@@ -485,6 +688,26 @@ static struct result eval_one(const struct criterion *c, const cJSON *report)
 	if (gate_num(report, "samples.total") == 0) {
 		r.v = V_MET;
 		r.note = xstrdup("the run has no samples (nothing was read): the gate fails");
+		return r;
+	}
+	if (c->window_ms)
+		return eval_window(c, report);
+	if (c->m->src == MS_CODES) {
+		const cJSON *codes = cJSON_GetObjectItemCaseSensitive(report, "codes"), *k;
+		double n = gate_num(report, "samples.total");
+		if (!cJSON_IsObject(codes) || isnan(n)) {
+			r.note = xstrdup("the report has no response codes");
+			return r;
+		}
+		double sum = 0;
+		cJSON_ArrayForEach(k, codes)
+			if (k->string && rc_match(c->rc, k->string) && cJSON_IsNumber(k))
+				sum += k->valuedouble;
+		r.actual = c->pct ? (n > 0 ? 100.0 * sum / n : 0.0) : sum;
+		r.v = compare(c->op, r.actual, c->value) ? V_MET : V_PASS;
+		char val[64];
+		fmt_value(val, sizeof val, c, r.actual);
+		r.note = xasprintf("rc%s = %s", c->rc, val);
 		return r;
 	}
 	if (c->m->src == MS_RUN) {
@@ -496,6 +719,8 @@ static struct result eval_one(const struct criterion *c, const cJSON *report)
 	} else if (c->m->src == MS_STATS) {
 		const cJSON *s = gate_report_stats(report, c->name);
 		if (!s) {
+			if (c->name)
+				r.v = V_USAGE;
 			r.note = c->name ? xasprintf("no label '%s' in the report", c->name)
 					 : xstrdup("the report has no totals");
 			return r;
@@ -563,8 +788,10 @@ int gate_eval_suite(struct gate *g, const char *suite, const cJSON *report, FILE
 			met++;
 		if (s->r[i].v == V_NA)
 			g->unavailable++;
+		if (s->r[i].v == V_USAGE)
+			g->unknown_labels++;
 		if (out) {
-			static const char *vt[] = { "pass", "FAIL", "n/a " };
+			static const char *vt[] = { "pass", "FAIL", "n/a ", "ERROR" };
 			struct strbuf sb = STRBUF_INIT;
 			esc_text_sb(&sb, g->c[i].expr, strlen(g->c[i].expr));
 			strbuf_addstr(&sb, ": ");
@@ -614,26 +841,31 @@ int gate_write_junit(const struct gate *g, const char *path, char *err, size_t e
 		snprintf(err, errlen, "cannot write '%s': %s", path, strerror(errno));
 		return -1;
 	}
-	size_t tests = 0, fails = 0, skips = 0;
+	size_t tests = 0, fails = 0, skips = 0, errs = 0;
 	for (size_t i = 0; i < g->ns; i++)
 		for (size_t k = 0; k < g->s[i].n; k++) {
 			tests++;
 			fails += g->s[i].r[k].v == V_MET;
 			skips += g->s[i].r[k].v == V_NA;
+			errs += g->s[i].r[k].v == V_USAGE;
 		}
 	fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n", f);
-	fprintf(f, "<testsuites name=\"jtlscope gate\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\">\n",
-		tests, fails, skips);
+	fprintf(f, "<testsuites name=\"jtlscope gate\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\"", tests,
+		fails, skips);
+	if (errs)
+		fprintf(f, " errors=\"%zu\"", errs);
+	fputs(">\n", f);
 	for (size_t i = 0; i < g->ns; i++) {
 		const struct suite *s = &g->s[i];
-		size_t sf = 0, ss = 0;
+		size_t sf = 0, ss = 0, se = 0;
 		for (size_t k = 0; k < s->n; k++) {
 			sf += s->r[k].v == V_MET;
 			ss += s->r[k].v == V_NA;
+			se += s->r[k].v == V_USAGE;
 		}
 		fputs("  <testsuite name=\"", f);
 		xml_esc(f, s->name);
-		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" errors=\"0\">\n", s->n, sf, ss);
+		fprintf(f, "\" tests=\"%zu\" failures=\"%zu\" skipped=\"%zu\" errors=\"%zu\">\n", s->n, sf, ss, se);
 		for (size_t k = 0; k < s->n; k++) {
 			const struct result *r = &s->r[k];
 			fputs("    <testcase classname=\"jtlscope.fail-on\" name=\"", f);
@@ -659,6 +891,12 @@ int gate_write_junit(const struct gate *g, const char *path, char *err, size_t e
 				fputs(" met: actual ", f);
 				xml_esc(f, val);
 				fputs("</failure>\n", f);
+			} else if (r->v == V_USAGE) {
+				fputs("      <error type=\"usage\" message=\"", f);
+				xml_esc(f, r->note);
+				fputs("\">criterion ", f);
+				xml_esc(f, g->c[k].expr);
+				fputs(" names what the run does not have</error>\n", f);
 			} else {
 				fputs("      <skipped message=\"", f);
 				xml_esc(f, r->note);

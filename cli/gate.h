@@ -10,7 +10,7 @@
  *
  * Grammar (one criterion per --fail-on; blanks allowed between the parts):
  *
- *   criterion := [ "label:" NAME ":" | "region:" NAME ":" ] METRIC OP NUMBER [UNIT]
+ *   criterion := [ "label:" NAME ":" | "region:" NAME ":" ] METRIC OP NUMBER [UNIT] [ "for" DURATION ]
  *   OP        := ">" | ">=" | "<" | "<=" | "==" | "!="
  *   NUMBER    := digits [ "." digits ]
  *   UNIT      := "ms" | "s" | "m" | "min" | "h"      time metrics (a bare number is ms)
@@ -23,6 +23,13 @@
  *     errors  throttled                 with %: share of samples; without: a count
  *     samples skipped                   counts (skipped: malformed records, whole run only)
  *     rate (= throughput)               samples per second over the run
+ *   METRIC (response codes, whole run: "codes" of the report)
+ *     rcNNN rcNxx rcNNx                 e.g. rc429, rc5xx, rc50x; with %: share of samples
+ *
+ *   "for DURATION" (ms, s, m, min, h; unit required): the condition must hold in consecutive
+ *   buckets of the time series for at least DURATION ("p95>800ms for 30s"); for p50 p95 p99
+ *   ok_p50 ok_p95 errors throttled samples rate rcNxx, whole run only.  A bucket without
+ *   samples breaks a latency or share stretch; its rate is 0.
  *   METRIC (throttle analysis: the whole run, or one region/group with region:NAME:)
  *     onset                             offset of sustained throttling from the test start
  *     onset_threads                     threads sending when it began
@@ -30,9 +37,10 @@
  *
  * NAME runs to the LAST ':' that is followed by a metric and an operator, so labels holding ':'
  * work ("label:GET http://h:8080/x:p95>1s").  A criterion is MET when the report's value
- * satisfies it; then the gate fails.  A value the report does not have (no such label, no
- * throttle section) is "n/a": not met, a <skipped> testcase in JUnit, and counted by
- * gate_unavailable().  When the throttle analysis found no sustained throttling, onset criteria
+ * satisfies it; then the gate fails.  A label the report does not have is a usage error
+ * (gate_unknown_labels(); "ERROR" line, <error> testcase).  A value the report does not have
+ * (no throttle section, no such region) is "n/a": not met, a <skipped> testcase in JUnit, and
+ * counted by gate_unavailable().  On a report without samples every criterion is met.  When the throttle analysis found no sustained throttling, onset criteria
  * are not met ("no onset").
  */
 #ifndef JTLSCOPE_CLI_GATE_H
@@ -45,7 +53,8 @@
 /* Option lines for a command's usage text (report, merge, ...). */
 #define GATE_USAGE                                                                                  \
 	"      --fail-on EXPR         exit 6 when EXPR holds, e.g. p95>800ms, errors>1%, onset<300s,\n" \
-	"                             label:Login:p99>2s, rate<10/s (repeatable; docs/archives.md)\n"  \
+	"                             label:Login:p99>2s, rate<10/s, rc429>5%, rc5xx>0,\n"          \
+	"                             'p95>800ms for 30s' (repeatable; docs/archives.md)\n"          \
 	"      --junit FILE           write the --fail-on results as JUnit XML\n"
 
 #define GATE_MAX_CRITERIA 64
@@ -69,6 +78,9 @@ int gate_eval(struct gate *g, const cJSON *report, FILE *out);
 int gate_eval_suite(struct gate *g, const char *suite, const cJSON *report, FILE *out);
 /* Criteria that could not be evaluated (n/a) over all evaluations so far. */
 size_t gate_unavailable(const struct gate *g);
+/* Criteria naming a label the report does not have (a usage error: report exits 2; an
+ * <error> testcase in JUnit), over all evaluations so far. */
+size_t gate_unknown_labels(const struct gate *g);
 
 /* JUnit XML of every evaluation so far: one <testsuite> per evaluation, one <testcase> per
  * criterion, <failure> (with the actual value) when met, <skipped> when n/a.  Strings are

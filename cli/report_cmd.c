@@ -235,6 +235,18 @@ static int run_gate(const struct report_opts *o, const struct analysis *a, const
 			return EXIT_OUTPUT;
 		}
 	}
+	if (gate_unknown_labels(o->gate)) {
+		/* a typo in a label must not pass as "n/a": say which labels there are */
+		struct strbuf sb = STRBUF_INIT;
+		for (size_t i = 0; i < a->nlabels && i < 10; i++)
+			strbuf_addf(&sb, "%s'%s'", i ? ", " : "", a->labels[i].name);
+		if (a->nlabels > 10)
+			strbuf_addf(&sb, ", ... (%zu in all)", a->nlabels);
+		diag_error("--fail-on: %zu criteria name a label the run does not have; its labels: %s",
+			   gate_unknown_labels(o->gate), sb.len ? strbuf_cstr(&sb) : "none");
+		strbuf_release(&sb);
+		return EXIT_USAGE;
+	}
 	return met > 0 ? EXIT_GATE : EXIT_OK;
 }
 

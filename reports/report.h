@@ -9,7 +9,8 @@
 #include "analyzer/analysis.h"
 
 #define REPORT_SCHEMA "jtlscope-report/1"
-#define REPORT_TOP_ERRORS 10   /* rows in the md/html "top errors" table */
+#define REPORT_TOP_ERRORS 10   /* rows in the md/html "top errors" and "Errors" tables */
+#define REPORT_TOP_ERROR_LABELS 50  /* label rows in "Top 5 errors by sampler" */
 
 struct chart_set;              /* reports/charts.h */
 
@@ -50,6 +51,8 @@ enum report_table_id {
 	REPORT_T_ERRORS,            /* top non-2xx/3xx response codes */
 	REPORT_T_INPUTS,            /* input diagnostics */
 	REPORT_T_JOIN,              /* JTL <-> capture time split; 0 rows without a join */
+	REPORT_T_ERROR_TYPES,       /* JMeter's Errors table (analysis.errors) */
+	REPORT_T_ERRORS_BY_LABEL,   /* JMeter's Top 5 errors by sampler; 0 rows without errors */
 	REPORT_T_COUNT
 };
 void report_table_build(struct report_table *t, enum report_table_id id, const struct analysis *a);

@@ -235,8 +235,10 @@ static void h_footer(FILE *f, const struct report_meta *m)
 static void h_tables(FILE *f, const struct analysis *a, size_t from, size_t to)
 {
 	static const enum report_table_id order[] = { REPORT_T_KEYS, REPORT_T_REGIONS, REPORT_T_LABELS,
-						      REPORT_T_JOIN, REPORT_T_ERRORS, REPORT_T_INPUTS };
-	static const char *const ids[] = { "key-numbers", "regions", "labels", "join", "errors", "inputs" };
+						      REPORT_T_JOIN, REPORT_T_ERRORS, REPORT_T_ERROR_TYPES,
+						      REPORT_T_ERRORS_BY_LABEL, REPORT_T_INPUTS };
+	static const char *const ids[] = { "key-numbers", "regions", "labels", "join", "errors",
+					   "error-types", "errors-by-sampler", "inputs" };
 	for (size_t i = from; i < to && i < ARRAY_LEN(order); i++) {
 		struct report_table t;
 		report_table_build(&t, order[i], a);
@@ -252,7 +254,7 @@ int report_html(FILE *f, const struct analysis *a, const struct report_meta *m)
 	h_verdict(f, a);
 	h_tables(f, a, 0, 1);   /* key numbers */
 	h_charts(f, m);
-	h_tables(f, a, 1, 6);   /* regions, labels, join, errors, inputs */
+	h_tables(f, a, 1, 8);   /* regions, labels, join, errors, error types, by sampler, inputs */
 	h_footer(f, m);
 	fputs("</body>\n</html>\n", f);
 	return ferror(f) ? -1 : 0;

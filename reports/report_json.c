@@ -71,6 +71,55 @@ static cJSON *stats_json(const struct analysis *a, const struct stats *s, bool w
 	return o;
 }
 
+/* JMeter's Errors table and Top 5 errors by sampler (docs/report-schema.md, "errors"). */
+static void errors_json(cJSON *root, const struct analysis *a)
+{
+	cJSON *eo = cJSON_AddObjectToObject(root, "errors");
+	json_add_u64(eo, "total", a->overall.errors);
+	json_add_u64(eo, "nonthrottle", a->nonthrottle_failures);
+	json_add_u64(eo, "folded", a->errors_folded);
+	cJSON *types = cJSON_AddArrayToObject(eo, "types");
+	for (size_t i = 0; i < a->nerrors; i++) {
+		const struct error_type *e = &a->errors[i];
+		cJSON *o = cJSON_CreateObject();
+		json_add_str(o, "type", e->type);
+		json_add_str(o, "example", e->example);
+		json_add_u64(o, "count", e->count);
+		cJSON_AddNumberToObject(o, "pct_of_errors", json_round(a->overall.errors ? 100.0 * (double)e->count / (double)a->overall.errors : 0, 3));
+		cJSON_AddNumberToObject(o, "pct_of_samples", json_round(a->overall.count ? 100.0 * (double)e->count / (double)a->overall.count : 0, 3));
+		json_add_u64(o, "throttled", e->throttled);
+		cJSON_AddItemToArray(types, o);
+	}
+	if (a->dominant_failure) {
+		cJSON *d = cJSON_AddObjectToObject(eo, "dominant_failure");
+		json_add_str(d, "type", a->dominant_failure->type);
+		json_add_u64(d, "count", a->dominant_failure_count);
+		cJSON_AddNumberToObject(d, "share", json_round(a->dominant_failure_share, 4));
+		cJSON_AddNumberToObject(d, "pct_of_samples",
+					json_round(a->overall.count ? 100.0 * (double)a->dominant_failure_count / (double)a->overall.count : 0, 3));
+	} else {
+		cJSON_AddNullToObject(eo, "dominant_failure");
+	}
+	cJSON *bl = cJSON_AddArrayToObject(eo, "by_label");
+	for (size_t l = 0; l < a->nlabels; l++) {
+		const struct stats *st = &a->labels[l];
+		if (!st->errors || !st->nerrs)
+			continue;
+		cJSON *o = cJSON_CreateObject();
+		json_add_str(o, "label", st->name);
+		json_add_u64(o, "samples", st->count);
+		json_add_u64(o, "errors", st->errors);
+		cJSON *top = cJSON_AddArrayToObject(o, "top");
+		for (size_t i = 0; i < st->nerrs && i < ANALYSIS_TOP_LABEL_ERRORS; i++) {
+			cJSON *t = cJSON_CreateObject();
+			json_add_str(t, "type", st->errs[i].type == SIZE_MAX ? ANALYSIS_OTHER_ERRORS : a->errors[st->errs[i].type].type);
+			json_add_u64(t, "count", st->errs[i].count);
+			cJSON_AddItemToArray(top, t);
+		}
+		cJSON_AddItemToArray(bl, o);
+	}
+}
+
 cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 {
 	cJSON *root = cJSON_CreateObject();
@@ -103,6 +152,8 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 	cJSON *labels = cJSON_AddArrayToObject(root, "labels");
 	for (size_t i = 0; i < a->nlabels; i++)
 		cJSON_AddItemToArray(labels, stats_json(a, &a->labels[i], true));
+
+	errors_json(root, a);
 
 	cJSON *groups = cJSON_AddArrayToObject(root, "thread_groups");
 	for (size_t i = 0; i < a->ngroups; i++) {

@@ -341,6 +341,84 @@ static void table_errors(struct report_table *t, const struct analysis *a)
 	free(v);
 }
 
+/* JMeter's dashboard "Errors" table: one row per error type (see struct error_type). */
+static void table_error_types(struct report_table *t, const struct analysis *a)
+{
+	static const char *const head[] = { "Type of error", "Number of errors", "% in errors",
+					    "% in all samples", "Throttle signal" };
+	table_init(t, "Errors", ARRAY_LEN(head), head, "lrrrl");
+	t->empty = "No failed samples.";
+	for (size_t i = 0; i < a->nerrors && i < REPORT_TOP_ERRORS; i++) {
+		const struct error_type *e = &a->errors[i];
+		put_s(t, e->type);
+		put_f(t, "%" PRIu64, e->count);
+		put_f(t, "%.2f", pct(e->count, a->overall.errors));
+		put_f(t, "%.2f", pct(e->count, a->overall.count));
+		put_s(t, !e->throttled ? "" : e->throttled == e->count ? "yes" : "partly");
+	}
+	struct strbuf sb = STRBUF_INIT;
+	if (a->nerrors)
+		strbuf_addstr(&sb, "Type: response code/message, or the failed assertion's message when the "
+				   "code is a success; numbers in messages are shown as N (report.json keeps "
+				   "an example of each). ");
+	if (a->nerrors > REPORT_TOP_ERRORS)
+		strbuf_addf(&sb, "%zu more error types in report.json. ", a->nerrors - REPORT_TOP_ERRORS);
+	if (sb.len)
+		sb.buf[--sb.len] = '\0';
+	t->note = sb.len ? strbuf_detach(&sb) : NULL;
+	strbuf_release(&sb);
+}
+
+/* One label's rows: the label and its counts on the first row only, then one row per error. */
+static void top_errors_rows(struct report_table *t, const struct analysis *a, const char *name,
+			    uint64_t samples, uint64_t errors, const struct label_error *le, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i == 0) {
+			put_s(t, name);
+			put_f(t, "%" PRIu64, samples);
+			put_f(t, "%" PRIu64, errors);
+		} else {
+			put_s(t, "");
+			put_s(t, "");
+			put_s(t, "");
+		}
+		put_s(t, le[i].type == SIZE_MAX ? ANALYSIS_OTHER_ERRORS : a->errors[le[i].type].type);
+		put_f(t, "%" PRIu64, le[i].count);
+		put_f(t, "%.2f", pct(le[i].count, errors));
+	}
+}
+
+/* JMeter's dashboard "Top 5 Errors by sampler", one row per (sampler, error) so that long
+ * messages stay readable: Total first, then every label with errors. */
+static void table_errors_by_label(struct report_table *t, const struct analysis *a)
+{
+	static const char *const head[] = { "Sample", "#Samples", "#Errors", "Error (top 5)", "Count",
+					    "% of its errors" };
+	table_init(t, "Top 5 errors by sampler", ARRAY_LEN(head), head, "lrrlrr");
+	if (!a->nerrors)
+		return;
+	struct label_error top[ANALYSIS_TOP_LABEL_ERRORS];
+	size_t n = 0;
+	for (; n < a->nerrors && n < ANALYSIS_TOP_LABEL_ERRORS; n++)
+		top[n] = (struct label_error){ n, a->errors[n].count };
+	top_errors_rows(t, a, "Total", a->overall.count, a->overall.errors, top, n);
+	size_t rows = 0, more = 0;
+	for (size_t l = 0; l < a->nlabels; l++) {
+		const struct stats *st = &a->labels[l];
+		if (!st->errors || !st->nerrs)
+			continue;
+		if (rows++ >= REPORT_TOP_ERROR_LABELS) {
+			more++;
+			continue;
+		}
+		top_errors_rows(t, a, st->name, st->count, st->errors, st->errs,
+				st->nerrs < ANALYSIS_TOP_LABEL_ERRORS ? st->nerrs : ANALYSIS_TOP_LABEL_ERRORS);
+	}
+	if (more)
+		t->note = xasprintf("%zu more labels with errors in report.json.", more);
+}
+
 static void table_inputs(struct report_table *t, const struct analysis *a)
 {
 	static const char *const head[] = { "Input", "Format", "Records", "Skipped", "Repeated headers",
@@ -417,6 +495,8 @@ void report_table_build(struct report_table *t, enum report_table_id id, const s
 	case REPORT_T_ERRORS: table_errors(t, a); break;
 	case REPORT_T_INPUTS: table_inputs(t, a); break;
 	case REPORT_T_JOIN: table_join(t, a); break;
+	case REPORT_T_ERROR_TYPES: table_error_types(t, a); break;
+	case REPORT_T_ERRORS_BY_LABEL: table_errors_by_label(t, a); break;
 	default: table_init(t, "", 0, NULL, ""); break;
 	}
 }
@@ -572,7 +652,8 @@ int report_md(FILE *f, const struct analysis *a, const struct report_meta *m)
 	fputs("# jtlscope report\n\n", f);
 	md_verdict(f, a);
 	static const enum report_table_id order[] = { REPORT_T_KEYS, REPORT_T_REGIONS, REPORT_T_LABELS,
-						      REPORT_T_JOIN, REPORT_T_ERRORS, REPORT_T_INPUTS };
+						      REPORT_T_JOIN, REPORT_T_ERRORS, REPORT_T_ERROR_TYPES,
+						      REPORT_T_ERRORS_BY_LABEL, REPORT_T_INPUTS };
 	for (size_t i = 0; i < ARRAY_LEN(order); i++) {
 		struct report_table t;
 		report_table_build(&t, order[i], a);

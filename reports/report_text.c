@@ -76,6 +76,52 @@ static void stats_row(FILE *f, const struct analysis *a, const struct stats *s, 
 		s->elapsed.count ? s->elapsed.max : 0, stats_throughput(a, s));
 }
 
+static const char *throttle_mark(const struct error_type *e)
+{
+	return !e->throttled ? "" : e->throttled == e->count ? "  [throttle signal]" : "  [partly throttle signals]";
+}
+
+/* JMeter's Errors table and Top 5 errors by sampler (analysis.errors, labels' errs). */
+static void text_errors(FILE *f, const struct analysis *a)
+{
+	if (!a->nerrors)
+		return;
+	fputs("ERRORS (type = response code/message, or the failed assertion's message; numbers shown as N)\n", f);
+	fputs("     errors  % errors   % all  type\n", f);
+	for (size_t i = 0; i < a->nerrors && i < REPORT_TOP_ERRORS; i++) {
+		const struct error_type *e = &a->errors[i];
+		fprintf(f, "  %9" PRIu64 "  %7.2f%%  %6.2f%%  ", e->count, pct(e->count, a->overall.errors),
+			pct(e->count, a->overall.count));
+		esc_text_s(f, e->type);
+		fputs(throttle_mark(e), f);
+		fputc('\n', f);
+	}
+	if (a->nerrors > REPORT_TOP_ERRORS)
+		fprintf(f, "  ... %zu more error types (all in report.json)\n", a->nerrors - REPORT_TOP_ERRORS);
+	fputc('\n', f);
+	fputs("TOP 5 ERRORS BY SAMPLER\n", f);
+	fprintf(f, "  TOTAL: %" PRIu64 " samples, %" PRIu64 " errors\n", a->overall.count, a->overall.errors);
+	for (size_t i = 0; i < a->nerrors && i < ANALYSIS_TOP_LABEL_ERRORS; i++) {
+		fprintf(f, "    %9" PRIu64 "  ", a->errors[i].count);
+		esc_text_s(f, a->errors[i].type);
+		fputc('\n', f);
+	}
+	for (size_t l = 0; l < a->nlabels; l++) {
+		const struct stats *st = &a->labels[l];
+		if (!st->errors || !st->nerrs)
+			continue;
+		fputs("  ", f);
+		esc_text_s(f, st->name);
+		fprintf(f, ": %" PRIu64 " samples, %" PRIu64 " errors\n", st->count, st->errors);
+		for (size_t i = 0; i < st->nerrs && i < ANALYSIS_TOP_LABEL_ERRORS; i++) {
+			fprintf(f, "    %9" PRIu64 "  ", st->errs[i].count);
+			esc_text_s(f, st->errs[i].type == SIZE_MAX ? ANALYSIS_OTHER_ERRORS : a->errors[st->errs[i].type].type);
+			fputc('\n', f);
+		}
+	}
+	fputc('\n', f);
+}
+
 int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
 	char t0[40], t1[40], dur[32];
@@ -142,6 +188,7 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 		fputc('\n', f);
 	}
 	fputc('\n', f);
+	text_errors(f, a);
 	if (a->ngroups) {
 		fputs("THREAD GROUPS\n", f);
 		for (size_t i = 0; i < a->ngroups; i++) {

@@ -120,6 +120,56 @@ if [ -d "$N" ]; then
 		ok "JUnit: both criteria failed on no samples" || bad "JUnit on no samples: $(cat "$T/j0.xml")"
 	expect "gate on a header-only CSV" 3 "gate: FAIL p95>800ms" -- "$BIN" report -q --fail-on 'p95>800ms' "$N/header-only.csv"
 fi
+# JMeter's Errors table: assertion failures (200 + failureMessage) are explained, not hidden
+E=tests/data/errors/assertions.csv
+if [ -f "$E" ]; then
+	expect "errors table on assertion failures" 0 "" -- "$BIN" report -q --format json "$E"
+	if python3 - "$T/out" "$E" <<'PY'
+import csv, json, re, sys
+r = json.load(open(sys.argv[1]))
+rows = list(csv.DictReader(open(sys.argv[2])))
+failed = [x for x in rows if x["success"] == "false"]
+def key(x):  # JMeter's ErrorsSummaryConsumer key, numbers folded
+    code = x["responseCode"]
+    ok = code.isdigit() and 200 <= int(code) <= 399
+    if ok or (not code and x["failureMessage"]):
+        k = x["failureMessage"] or "Assertion failed"
+    else:
+        k = code + ("/" + x["responseMessage"] if x["responseMessage"] else "")
+        return k if not x["responseMessage"] else code + "/" + re.sub(r"[0-9]+(?:[.,][0-9]+)*", "N", x["responseMessage"])
+    return re.sub(r"[0-9]+(?:[.,][0-9]+)*", "N", k)
+want = {}
+for x in failed:
+    want[key(x)] = want.get(key(x), 0) + 1
+e = r["errors"]
+got = {t["type"]: t["count"] for t in e["types"]}
+assert got == want, (got, want)
+assert e["total"] == len(failed) == r["samples"]["errors"], e["total"]
+top = max(want, key=want.get)
+d = e["dominant_failure"]
+assert d["type"] == top and d["count"] == want[top], d
+assert abs(d["share"] - want[top] / len(failed)) < 1e-4, d
+assert top.startswith("The operation lasted too long: It took N milliseconds"), top
+t0 = e["types"][0]
+assert abs(t0["pct_of_samples"] - 100.0 * t0["count"] / len(rows)) < 1e-3, t0
+for l in e["by_label"]:
+    mine = [x for x in failed if x["label"] == l["label"]]
+    assert l["errors"] == len(mine) and l["top"][0]["count"] <= len(mine), l
+    assert [t["count"] for t in l["top"]] == sorted([t["count"] for t in l["top"]], reverse=True), l
+PY
+	then ok "error types, counts, shares and the dominant failure match the CSV"; else bad "errors section wrong"; fi
+	expect "errors table in text" 0 "" -- "$BIN" report -q "$E"
+	grep -q "^TOP 5 ERRORS BY SAMPLER" "$T/out" && grep -q "104    85.95%   26.00%  The operation lasted too long" "$T/out" &&
+		ok "text: Errors and Top 5 by sampler" || bad "text errors tables: $(grep -A3 '^ERRORS' "$T/out")"
+	expect "errors table in md" 0 "" -- "$BIN" report -q --format md --charts none "$E"
+	grep -q "^## Errors" "$T/out" && grep -q "^## Top 5 errors by sampler" "$T/out" &&
+		ok "md: Errors and Top 5 by sampler" || bad "md errors tables missing"
+	"$BIN" summarize -q "$E" -o "$T/part.json" && "$BIN" merge -q --format json "$T/part.json" >"$T/merged.json" &&
+		"$BIN" report -q --format json "$E" >"$T/single.json"
+	python3 -c "import json,sys; a,b=(json.load(open(p))['errors'] for p in sys.argv[1:]); assert a==b and a['types'], (a, b)" "$T/merged.json" "$T/single.json" &&
+		ok "merged summary keeps the errors table" || bad "merge lost the errors table"
+fi
+
 touch "$T/afile"
 expect "-o naming an existing file" 5 "-o '$T/afile': a file of that name exists; -o takes a directory" -- "$BIN" report -o "$T/afile" "$T/good.csv"
 [ "$(wc -l <"$T/err")" -eq 1 ] && ok "-o file: one line" || bad "-o file: $(cat "$T/err")"
@@ -184,6 +234,21 @@ expect "--fail-on met exits 6" 6 "FAIL errors>10%" -- "$BIN" report -q --fail-on
 python3 -c "import sys,xml.etree.ElementTree as E; r=E.parse(sys.argv[1]).getroot(); assert r.get('failures')=='1', r.attrib" "$T/junit.xml" && ok "JUnit XML parses, one failure" || bad "JUnit XML wrong"
 expect "--fail-on not met exits 0" 0 "pass p95>10s" -- "$BIN" report -q --fail-on 'p95>10s' "$T/good.csv"
 expect "bad --fail-on is a usage error" 2 "expected a number" -- "$BIN" report --fail-on 'p95>>8' "$T/good.csv"
+# per-code criteria, sustained windows, unknown labels (good.csv: 3 samples, one 429, 1 s buckets)
+expect "rc429 share" 6 "gate: FAIL rc429>30%: rc429 = 33.333 %" -- "$BIN" report -q --fail-on 'rc429>30%' "$T/good.csv"
+expect "rc5xx count" 0 "gate: pass rc5xx>0: rc5xx = 0" -- "$BIN" report -q --fail-on 'rc5xx>0' "$T/good.csv"
+expect "sustained window met" 6 "gate: FAIL throttled>40% for 1s: held for 1.0 s at most (from +0.0 s; 1.0 s needed)" -- "$BIN" report -q --fail-on 'throttled>40% for 1s' "$T/good.csv"
+expect "sustained window not met" 0 "gate: pass throttled>40% for 2s" -- "$BIN" report -q --fail-on 'throttled>40% for 2s' "$T/good.csv"
+expect "bad window" 2 "expected a duration with its unit after 'for'" -- "$BIN" report --fail-on 'p95>1s for ever' "$T/good.csv"
+expect "unknown label is a usage error" 2 "its labels: 'Login', 'Search'" -- "$BIN" report -q --fail-on 'label:Logn:p95>1s' --fail-on 'p95>10s' --junit "$T/ju.xml" "$T/good.csv"
+grep -q "gate: ERROR label:Logn:p95>1s: no label 'Logn' in the report" "$T/err" && ok "unknown label: ERROR line" || bad "unknown label line: $(cat "$T/err")"
+python3 -c "
+import sys, xml.etree.ElementTree as E
+r = E.parse(sys.argv[1]).getroot()
+cases = r.findall('.//testcase')
+assert len(cases) == 2 and r.get('errors') == '1', r.attrib
+assert cases[0].find('error') is not None and cases[1].find('system-out') is not None
+" "$T/ju.xml" && ok "JUnit: one testcase per criterion, the unknown label an <error>" || bad "JUnit for unknown label: $(cat "$T/ju.xml")"
 expect "--junit without --fail-on" 2 "needs at least one --fail-on" -- "$BIN" report --junit "$T/j.xml" "$T/good.csv"
 
 # captures: alone they are the samples; beside one JTL they are joined with it

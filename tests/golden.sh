@@ -21,6 +21,10 @@ demo-join.txt|report -q --format text sample-data/demo/demo.xml.gz sample-data/d
 demo-pcap.json|report -q --format json sample-data/demo/demo.pcap.gz
 demo-join.md|report -q --format md --charts none sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
 demo-join.html|report -q --format html --charts none sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
+errors-assertions.txt|report -q --format text tests/data/errors/assertions.csv
+errors-assertions.json|report -q --format json tests/data/errors/assertions.csv
+errors-assertions.md|report -q --format md --charts none tests/data/errors/assertions.csv
+errors-assertions.html|report -q --format html --charts none tests/data/errors/assertions.csv
 LIST
 	for d in sample-data/known/*/; do
 		n=$(basename "$d")

@@ -137,7 +137,7 @@ static void test_eval(void **st)
 	assert_int_equal(eval1("region:us-east-1:onset<1h", &na), 0);
 	assert_int_equal(na, 0);
 	assert_int_equal(eval1("label:Logout:p95>1ms", &na), 0);
-	assert_int_equal(na, 1);
+	assert_int_equal(na, 0);   /* no such label: a usage error (test_unknown_label), not n/a */
 	assert_int_equal(eval1("region:eu-west-1:onset<1h", &na), 0);
 	assert_int_equal(na, 1);
 }
@@ -153,6 +153,111 @@ static void test_no_throttle_section(void **st)
 	assert_int_equal(gate_eval(g, r, NULL), 1);
 	assert_int_equal(gate_unavailable(g), 1);
 	cJSON_Delete(r);
+	gate_free(g);
+}
+
+static void test_rc_and_windows(void **st)
+{
+	(void)st;
+	/* parsing */
+	expect_err("rc6xx>0", "unknown metric 'rc6xx'");
+	expect_err("rcx29>0", "unknown metric 'rcx29'");
+	expect_err("rc4x9>0", "unknown metric 'rc4x9'");
+	expect_err("label:Login:rc429>1%", "'rc429' is not a per-label metric");
+	expect_err("rc429>1% for 10s", "'for' works on the whole run's time series");
+	expect_err("p90>1s for 10s", "'for' works on the whole run's time series");
+	expect_err("label:Login:p95>1s for 10s", "'for' works on the whole run's time series");
+	expect_err("p95>1s for", "expected a duration with its unit after 'for'");
+	expect_err("p95>1s for 10", "expected a duration with its unit after 'for'");
+	expect_err("p95>1s for 10 parsecs", "expected a duration with its unit after 'for'");
+	expect_err("rc429>5kb", "unit 'kb' does not fit rc");
+
+	static const char doc[] =
+		"{\"schema\":\"jtlscope-report/1\",\"samples\":{\"total\":100,\"errors\":10},"
+		"\"total\":{\"count\":100,\"errors\":10,\"error_pct\":10,\"p95_ms\":700},\"labels\":[],"
+		"\"codes\":{\"200\":90,\"429\":6,\"503\":3,\"Non HTTP response code: x\":1},"
+		"\"bucket_ms\":1000,\"series\":["
+		"{\"ts_ms\":0,\"count\":10,\"errors\":0,\"throttled\":0,\"by_class\":{\"2xx\":10},\"p95_ms\":100},"
+		"{\"ts_ms\":1000,\"count\":3,\"errors\":3,\"throttled\":3,\"by_class\":{\"4xx\":3},\"p95_ms\":900},"
+		"{\"ts_ms\":2000,\"count\":3,\"errors\":2,\"throttled\":2,\"by_class\":{\"4xx\":2,\"2xx\":1},\"p95_ms\":900},"
+		"{\"ts_ms\":3000,\"count\":4,\"errors\":4,\"throttled\":1,\"by_class\":{\"5xx\":3,\"4xx\":1},\"p95_ms\":950},"
+		"{\"ts_ms\":4000,\"count\":10,\"errors\":0,\"throttled\":0,\"by_class\":{\"2xx\":10},\"p95_ms\":100},"
+		"{\"ts_ms\":5000,\"count\":0,\"errors\":0,\"throttled\":0,\"by_class\":{},\"p95_ms\":0},"
+		"{\"ts_ms\":6000,\"count\":10,\"errors\":1,\"throttled\":0,\"by_class\":{\"2xx\":9,\"5xx\":1},\"p95_ms\":900},"
+		"{\"ts_ms\":7000,\"count\":60,\"errors\":0,\"throttled\":0,\"by_class\":{\"2xx\":60},\"p95_ms\":900}]}";
+	static const struct {
+		const char *expr;
+		int met;
+	} cases[] = {
+		{ "rc429>5%", 1 },      /* 6 % */
+		{ "rc429>6%", 0 },
+		{ "rc429==6", 1 },
+		{ "rc5xx>2", 1 },       /* 503 only: "Non HTTP" is no status */
+		{ "rc5xx>3", 0 },
+		{ "rc50x>=3", 1 },
+		{ "rc2xx<90%", 0 },
+		{ "rc404>0", 0 },
+		{ "p95>800ms for 3s", 1 },   /* buckets 1-3 */
+		{ "p95>800ms for 4s", 0 },   /* the empty bucket 5 breaks 6-7 */
+		{ "p95>800ms for 2s", 1 },
+		{ "throttled>50% for 2s", 1 },  /* 100 %, 67 % */
+		{ "throttled>50% for 3s", 0 },  /* then 25 % */
+		{ "errors>=2 for 3s", 1 },
+		{ "rc4xx>0 for 4s", 0 },        /* buckets 1-3 */
+		{ "rc4xx>0 for 3s", 1 },
+		{ "rate<5/s for 3s", 1 },       /* 3, 3, 4: buckets 1-3 */
+		{ "rate<5/s for 4s", 0 },       /* the empty bucket alone: 1 s */
+		{ "rate<1/s for 1s", 1 },       /* the empty bucket: an outage counts */
+		{ "samples>50 for 1s", 1 },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		struct gate *g = gate_new();
+		add_ok(g, cases[i].expr);
+		cJSON *r = cJSON_Parse(doc);
+		assert_non_null(r);
+		int met = gate_eval(g, r, NULL);
+		if (met != cases[i].met) {
+			print_error("%s: met %d, want %d\n", cases[i].expr, met, cases[i].met);
+			fail();
+		}
+		cJSON_Delete(r);
+		gate_free(g);
+	}
+}
+
+/* A label the run does not have is a usage error, not "n/a"; JUnit says <error>. */
+static void test_unknown_label(void **st)
+{
+	(void)st;
+	struct gate *g = gate_new();
+	add_ok(g, "label:Nope:p95>1s");
+	add_ok(g, "label:Login:p95>1s");
+	add_ok(g, "region:eu-west-9:onset<1h");
+	cJSON *r = report();
+	assert_int_equal(gate_eval(g, r, NULL), 0);
+	assert_int_equal(gate_unknown_labels(g), 1);
+	assert_int_equal(gate_unavailable(g), 1);   /* the region: n/a as before */
+	cJSON_Delete(r);
+	char path[] = "/tmp/jtlscope-junit-XXXXXX";
+	int fd = mkstemp(path);
+	assert_true(fd >= 0);
+	close(fd);
+	char err[256];
+	assert_int_equal(gate_write_junit(g, path, err, sizeof err), 0);
+	FILE *f = fopen(path, "r");
+	assert_non_null(f);
+	char buf[8192];
+	size_t n = fread(buf, 1, sizeof buf - 1, f);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(path);
+	assert_non_null(strstr(buf, "tests=\"3\" failures=\"0\" skipped=\"1\" errors=\"1\""));
+	assert_non_null(strstr(buf, "<error type=\"usage\" message=\"no label &apos;Nope&apos; in the report\">"));
+	/* one testcase per criterion */
+	size_t cases = 0;
+	for (const char *p = buf; (p = strstr(p, "<testcase ")) != NULL; p++)
+		cases++;
+	assert_int_equal(cases, 3);
 	gate_free(g);
 }
 
@@ -216,11 +321,11 @@ static void test_junit(void **st)
 	buf[n] = '\0';
 	fclose(f);
 	unlink(path);
-	assert_non_null(strstr(buf, "<testsuites name=\"jtlscope gate\" tests=\"4\" failures=\"2\" skipped=\"1\">"));
+	assert_non_null(strstr(buf, "<testsuites name=\"jtlscope gate\" tests=\"4\" failures=\"2\" skipped=\"0\" errors=\"1\">"));
 	assert_non_null(strstr(buf, "<testsuite name=\"run &lt;1&gt; &amp; &quot;x&quot;\""));
 	assert_non_null(strstr(buf, "name=\"label:&lt;b&gt;&amp;amp&quot;&apos;:p95&gt;1s\""));
 	assert_non_null(strstr(buf, "<failure type=\"gate\" message=\"p95 = 912 ms\">criterion p95&gt;800ms met: actual 912 ms</failure>"));
-	assert_non_null(strstr(buf, "<skipped message=\"no label &apos;Nope&apos; in the report\"/>"));
+	assert_non_null(strstr(buf, "<error type=\"usage\" message=\"no label &apos;Nope&apos; in the report\">"));
 	assert_null(strstr(buf, "<b>"));
 	gate_free(g);
 }
@@ -245,6 +350,8 @@ int main(void)
 		cmocka_unit_test(test_eval),
 		cmocka_unit_test(test_no_throttle_section),
 		cmocka_unit_test(test_no_samples),
+		cmocka_unit_test(test_rc_and_windows),
+		cmocka_unit_test(test_unknown_label),
 		cmocka_unit_test(test_junit),
 		cmocka_unit_test(test_too_many),
 	};
