@@ -4,9 +4,9 @@
  *   analysis_add(a, &sample) ... for every sample of every input;
  *   analysis_finish(a);   then reports read the fields below;   analysis_free(a);
  *
- * Memory grows with run duration / bucket width, distinct labels (capped at ANALYSIS_MAX_LABELS,
- * the rest folded into one "(other labels)" row), codes and threads - never with the number of
- * samples.
+ * Memory grows with distinct labels (capped at ANALYSIS_MAX_LABELS, the rest folded into one
+ * "(other labels)" row), codes and threads - never with the number of samples, and not with the
+ * run's duration past ANALYSIS_MAX_BUCKETS series buckets (the width doubles instead).
  */
 #ifndef JTLSCOPE_ANALYZER_ANALYSIS_H
 #define JTLSCOPE_ANALYZER_ANALYSIS_H
