@@ -20,7 +20,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define SKILL_MIN 0.25        /* below: model unknown */
+#define SKILL_MIN 0.25        /* below: model unknown, unless it beats every other model class
+			       by a strong margin (a saturated closed loop makes the per-second
+			       predictor strong and every skill small) */
+#define SKILL_FLOOR 0.1       /* below: model unknown whatever the margin */
 #define SKILL_HIGH 0.6
 #define SKILL_MEDIUM 0.4
 #define MARGIN_HIGH 8.0       /* decisions */
@@ -185,7 +188,8 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 	/* confidence in the model */
 	free(g->why_buf);
 	g->why_buf = NULL;
-	if (f->skill < SKILL_MIN) {
+	if (f->skill < SKILL_FLOOR ||
+	    (f->skill < SKILL_MIN && !strong(f->model_margin, c->miss, MARGIN_HIGH))) {
 		g->why_buf = fmt_dup("no limiter model tells which requests were rejected much better "
 				     "than chance (the best, a %s, gets %llu of %llu decisions wrong; "
 				     "knowing only each second's throttled share gets %llu wrong)",
