@@ -529,6 +529,12 @@ static void errors_finish(struct analysis *a)
 void analysis_add(struct analysis *a, const struct sample *s)
 {
 	bool throttled = a->throttle ? throttle_is_signal(a->throttle, s) : false;
+	if (s->throttle_only) {
+		/* a Transaction Controller's child: its parent is the statistics' sample */
+		if (a->throttle)
+			throttle_add_classified(a->throttle, s, throttled);
+		return;
+	}
 
 	/* label */
 	struct strref lb = s->label.p ? s->label : (struct strref){ "", 0 };

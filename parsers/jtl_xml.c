@@ -352,6 +352,16 @@ static bool is_sample(const char *name)
 	return strcmp(name, "httpSample") == 0 || strcmp(name, "sample") == 0;
 }
 
+static bool level_is_transaction(const struct level *pl)
+{
+	static const char tx[] = "Number of samples in transaction";
+	if (!pl)
+		return false;
+	const struct span *m = &pl->f[F_MESSAGE];
+	return m->set && pl->arena.buf && m->len >= sizeof tx - 1 &&
+	       memcmp(pl->arena.buf + m->off, tx, sizeof tx - 1) == 0;
+}
+
 static void start_sample(struct jtl_xml *x, const char *name, const char **atts)
 {
 	uint32_t li = x->nsamp;
@@ -375,11 +385,7 @@ static void start_sample(struct jtl_xml *x, const char *name, const char **atts)
 	if (li > 0) {
 		/* a Transaction Controller's parent sample (generate-parent mode): its children are
 		 * the real requests, analysed as if they were top-level */
-		static const char tx[] = "Number of samples in transaction";
-		const struct level *pl = &x->lv[li - 1];
-		const struct span *m = &pl->f[F_MESSAGE];
-		s->in_transaction = m->set && pl->arena.buf && m->len >= sizeof tx - 1 &&
-				    memcmp(pl->arena.buf + m->off, tx, sizeof tx - 1) == 0;
+		s->in_transaction = level_is_transaction(&x->lv[li - 1]);
 	}
 	lv->now_ms = 0;
 	if ((s->has & SH_TS) && s->ts_ms > 0) {
@@ -496,9 +502,15 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 		break;
 	case K_SAMPLE:
 		if (is_sample(name)) {
-			/* a sub-result: its own record only when asked for */
-			if (x->opts.sub_results) {
+			/* a sub-result: its own record only when asked for, except the children of a
+			 * Transaction Controller's parent sample, which are the real requests: they
+			 * always go to the throttle analysis (the parent stands for them in the
+			 * statistics unless sub-results are asked for) */
+			if (x->opts.sub_results || level_is_transaction(lv)) {
 				start_sample(x, name, atts);
+				struct level *cl = cur_level(x);
+				if (!x->opts.sub_results && cl)
+					cl->s.throttle_only = true;
 				k = K_SAMPLE;
 			}
 		} else {

@@ -64,6 +64,8 @@ struct sample {
 	uint32_t depth;             /* 0 = top-level sample; >0 = sub-result nesting level */
 	bool in_transaction;        /* depth > 0 and the parent is a Transaction Controller's
 				       parent sample: a real request, not an embedded resource */
+	bool throttle_only;         /* for the throttle analysis only, not the statistics: such
+				       a child when sub-results were not asked for */
 	uint64_t line;              /* input line (1-based) where the record starts; 0 if n/a */
 	uint64_t conn_id;           /* capture connection id (0 for JTL) */
 	uint32_t source;            /* index of the input this came from among the run's inputs
