@@ -244,7 +244,9 @@ int read_input(struct analysis *a, const char *path, const struct read_opts *o)
 			capture_close(c);
 		}
 	} else if (fmt == INPUT_FMT_CSV || fmt == INPUT_FMT_XML) {
-		struct jtl_reader *r = jtl_open(in, fmt, &o->jtl, &d, err, sizeof err);
+		struct jtl_options jo = o->jtl;
+		jo.tx_children = true; /* Transaction Controllers' requests reach the throttle analysis */
+		struct jtl_reader *r = jtl_open(in, fmt, &jo, &d, err, sizeof err);
 		if (!r) {
 			rc = EXIT_INPUT;
 		} else {

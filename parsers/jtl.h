@@ -44,6 +44,9 @@ struct jtl_options {
 	                              JTL_TZ_LOCAL: the zone in the TZ environment variable */
 	bool sub_results;          /* emit XML sub-results as samples of their own (depth > 0) */
 	bool keep_bodies;          /* keep a bounded body prefix for --throttle-pattern */
+	bool tx_children;          /* XML: emit the children of Transaction Controller parent
+	                              samples even without sub_results, flagged throttle_only
+	                              (the throttle analysis needs the real requests) */
 };
 
 struct jtl_reader;

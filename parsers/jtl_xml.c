@@ -506,7 +506,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 			 * Transaction Controller's parent sample, which are the real requests: they
 			 * always go to the throttle analysis (the parent stands for them in the
 			 * statistics unless sub-results are asked for) */
-			if (x->opts.sub_results || level_is_transaction(lv)) {
+			if (x->opts.sub_results || (x->opts.tx_children && level_is_transaction(lv))) {
 				start_sample(x, name, atts);
 				struct level *cl = cur_level(x);
 				if (!x->opts.sub_results && cl)
