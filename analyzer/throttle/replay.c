@@ -20,6 +20,7 @@
 #define RF_P503 2u
 #define VMAX 8192u                 /* state values above are one bin */
 #define PEN_PER_PARAM 2.0          /* cost of a parameter, in mismatched decisions */
+#define PEN_KEY PEN_PER_PARAM      /* choosing a partition key: one more parameter */
 #define TB_STEPS 25                /* coarse rate grid, r0/4 .. 4 r0 */
 #define TB_REFINE 21
 #define FW_PHASES 12
@@ -1125,7 +1126,34 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 	size_t lo = first;
 	while (lo > 0 && ev[lo - 1].ts >= ev[first].ts - REPLAY_LEAD_MS)
 		lo--;
-	size_t hi = n - lo > REPLAY_FIT_MAX ? lo + REPLAY_FIT_MAX : n;
+	/* the stretch replayed: from lo on, at most REPLAY_FIT_ACCEPTS accepted requests within
+	 * REPLAY_FIT_SPAN_MS.  When it holds more than REPLAY_FIT_MAX requests (a closed loop
+	 * resending refused requests at once), refused ones are thinned evenly: the replayed
+	 * state moves with the accepted requests, so every kept decision is still scored against
+	 * the state the limiter had */
+	size_t hi = lo, nacc_w = 0, nrej_w = 0;
+	while (hi < n && nacc_w < REPLAY_FIT_ACCEPTS && ev[hi].ts - ev[lo].ts <= REPLAY_FIT_SPAN_MS) {
+		if (ev[hi].flags & rejflag)
+			nrej_w++;
+		else
+			nacc_w++;
+		hi++;
+	}
+	size_t stride = 1;
+	if (nacc_w + nrej_w > REPLAY_FIT_MAX) {
+		size_t room = REPLAY_FIT_MAX > nacc_w ? REPLAY_FIT_MAX - nacc_w : 1;
+		stride = (nrej_w + room - 1) / room;
+	}
+	{
+		size_t m = 0, rk = 0;
+		for (size_t i = lo; i < hi; i++) {
+			if ((ev[i].flags & rejflag) && (rk++ % stride) != 0)
+				continue;
+			ev[lo + m++] = ev[i];
+		}
+		hi = lo + m;
+	}
+	out->thinned = stride;
 	struct rev *wv = ev + lo;
 	struct win w;
 	memset(&w, 0, sizeof w);
@@ -1142,7 +1170,8 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 	size_t nrel = 0, nael = 0;
 	for (size_t i = 0; i < w.n; i++) {
 		w.t[i] = (double)(wv[i].ts - wv[0].ts) / 1000.0;
-		w.end[i] = w.t[i] + (double)wv[i].el / 1000.0;
+		/* from integer ms, so an end and a later start at the same ms compare equal */
+		w.end[i] = (double)(wv[i].ts + (int64_t)wv[i].el - wv[0].ts) / 1000.0;
 		w.rej[i] = (wv[i].flags & rejflag) != 0;
 		nrej += w.rej[i];
 		if (w.rej[i])
@@ -1248,6 +1277,11 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 			fit_sliding(&w, false, in->countdown_window_s, in->declared_window_s,
 				    &c[RM_SLIDING_COUNTER]);
 		}
+		/* a partition is a choice among keys: it costs like a parameter, so a shared
+		 * limit wins unless a key explains the decisions clearly better */
+		for (size_t m = 1; m < RM_COUNT; m++)
+			if (c[m].fitted && k != RK_SHARED)
+				c[m].cost += PEN_KEY;
 		for (size_t m = 1; m < RM_COUNT; m++) {
 			if (c[m].fitted && c[m].cost < best_cost)
 				best_cost = c[m].cost;

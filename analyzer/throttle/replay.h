@@ -32,7 +32,9 @@
 
 #define REPLAY_PRE_MAX 32768u      /* requests kept before the first rejection (a ring) */
 #define REPLAY_MAX 262144u         /* requests kept from the first rejection on */
-#define REPLAY_FIT_MAX 30000u      /* requests replayed per fit, from the window start */
+#define REPLAY_FIT_MAX 30000u      /* requests replayed per fit (refused ones thinned above) */
+#define REPLAY_FIT_ACCEPTS 20000u  /* accepted requests replayed per fit at most */
+#define REPLAY_FIT_SPAN_MS 600000  /* ... within this stretch */
 #define REPLAY_LEAD_MS 30000       /* the window starts this long before the first rejection */
 #define REPLAY_HDRS 4u             /* request headers followed as candidate keys */
 #define REPLAY_VALUES 4096u        /* distinct values per key (more: not a partition key) */
@@ -111,7 +113,8 @@ struct replay_value {             /* one value of the chosen key */
 struct replay_fit {
 	bool done;                  /* false: why says why */
 	const char *why;            /* static text, or NULL */
-	uint64_t requests, rejected;/* in the replayed window */
+	uint64_t requests, rejected;/* in the replayed window (after thinning) */
+	size_t thinned;             /* 1 = every refused request replayed; k = one in k */
 	uint64_t null_miss;         /* a predictor that knows each second's majority outcome */
 	enum replay_model model;    /* best model (its class: see replay_model_class) */
 	enum replay_key key;        /* best key */
