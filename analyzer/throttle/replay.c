@@ -41,6 +41,8 @@ struct replay {
 	struct rev *ev;             /* from the first rejection on */
 	size_t nev, cap;
 	bool frozen;
+	bool sorted;                /* ev holds every kept request in start order (after a fit) */
+	bool pre_full;              /* the ring had wrapped: older requests were dropped */
 	uint64_t seen, seq;
 	struct strmap vals[RK_COUNT];
 	bool overflow[RK_COUNT];
@@ -250,6 +252,30 @@ void replay_add(struct replay *r, const struct sample *s, uint32_t group, bool r
 		return;
 	xgrow((void **)&r->ev, &r->cap, r->nev + 1, sizeof *r->ev);
 	r->ev[r->nev++] = e;
+	r->sorted = false;
+}
+
+/* Once all requests are in: the ring before the first rejection joins the rest, in start
+ * order (ties: thread hash, elapsed, outcome, arrival), sorted in place. */
+static int cmp_rev(const void *a, const void *b);
+
+static void replay_prepare(struct replay *r)
+{
+	if (r->sorted)
+		return;
+	if (r->npre) {
+		r->pre_full = r->npre == REPLAY_PRE_MAX;
+		xgrow((void **)&r->ev, &r->cap, r->nev + r->npre, sizeof *r->ev);
+		for (size_t i = 0; i < r->npre; i++)
+			r->ev[r->nev + i] = r->pre[(r->pre_head + i) % r->npre];
+		r->nev += r->npre;
+		r->npre = 0;
+		r->pre_head = 0;
+		free(r->pre);
+		r->pre = NULL;
+	}
+	qsort(r->ev, r->nev, sizeof *r->ev, cmp_rev);
+	r->sorted = true;
 }
 
 bool replay_active_senders(const struct replay *r, uint32_t group, int64_t from_ms, int64_t to_ms,
@@ -263,7 +289,7 @@ bool replay_active_senders(const struct replay *r, uint32_t group, int64_t from_
 	for (size_t i = 0; i < r->nev; i++)
 		if (r->ev[i].ts < oldest)
 			oldest = r->ev[i].ts;
-	bool dropped_before = r->seen > r->npre + r->nev && r->npre == REPLAY_PRE_MAX;
+	bool dropped_before = r->seen > r->npre + r->nev && (r->npre == REPLAY_PRE_MAX || r->pre_full);
 	if (oldest == INT64_MAX || (dropped_before && oldest > from_ms) || r->overflow[RK_THREAD])
 		return false;
 	size_t nv = r->vals[RK_THREAD].n + 1;
@@ -1098,33 +1124,30 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 	memset(out, 0, sizeof *out);
 	out->runner_key = RK_COUNT;
 	uint8_t rejflag = in->use_503 ? RF_P503 : RF_REJECT;
-	/* the group's requests in start order */
-	size_t tot = r->npre + r->nev, n = 0;
-	struct rev *ev = xmalloc((tot ? tot : 1) * sizeof *ev);
-	for (size_t i = 0; i < r->npre; i++) {
-		const struct rev *e = &r->pre[(r->pre_head + i) % (r->npre ? r->npre : 1)];
-		if (in->group == UINT32_MAX || e->group == in->group)
-			ev[n++] = *e;
-	}
-	for (size_t i = 0; i < r->nev; i++) {
-		if (in->group == UINT32_MAX || r->ev[i].group == in->group)
-			ev[n++] = r->ev[i];
-	}
-	qsort(ev, n, sizeof *ev, cmp_rev);
+	/* the group's requests in start order, by index into the sorted store (no copy of the
+	 * store: only the replayed stretch is copied, below) */
+	replay_prepare(r);
+	const struct rev *all = r->ev;
+	size_t n = 0;
+	uint32_t *sel = xmalloc((r->nev ? r->nev : 1) * sizeof *sel);
+	for (size_t i = 0; i < r->nev; i++)
+		if (in->group == UINT32_MAX || all[i].group == in->group)
+			sel[n++] = (uint32_t)i;
+#define EV(i) (all[sel[(i)]])
 	size_t first = SIZE_MAX;
 	for (size_t i = 0; i < n; i++) {
-		if (ev[i].flags & rejflag) {
+		if (EV(i).flags & rejflag) {
 			first = i;
 			break;
 		}
 	}
 	if (first == SIZE_MAX) {
 		out->why = "no throttled answers were kept";
-		free(ev);
+		free(sel);
 		return;
 	}
 	size_t lo = first;
-	while (lo > 0 && ev[lo - 1].ts >= ev[first].ts - REPLAY_LEAD_MS)
+	while (lo > 0 && EV(lo - 1).ts >= EV(first).ts - REPLAY_LEAD_MS)
 		lo--;
 	/* the stretch replayed: from lo on, at most REPLAY_FIT_ACCEPTS accepted requests within
 	 * REPLAY_FIT_SPAN_MS.  When it holds more than REPLAY_FIT_MAX requests (a closed loop
@@ -1132,8 +1155,8 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 	 * state moves with the accepted requests, so every kept decision is still scored against
 	 * the state the limiter had */
 	size_t hi = lo, nacc_w = 0, nrej_w = 0;
-	while (hi < n && nacc_w < REPLAY_FIT_ACCEPTS && ev[hi].ts - ev[lo].ts <= REPLAY_FIT_SPAN_MS) {
-		if (ev[hi].flags & rejflag)
+	while (hi < n && nacc_w < REPLAY_FIT_ACCEPTS && EV(hi).ts - EV(lo).ts <= REPLAY_FIT_SPAN_MS) {
+		if (EV(hi).flags & rejflag)
 			nrej_w++;
 		else
 			nacc_w++;
@@ -1144,17 +1167,22 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 		size_t room = REPLAY_FIT_MAX > nacc_w ? REPLAY_FIT_MAX - nacc_w : 1;
 		stride = (nrej_w + room - 1) / room;
 	}
+	size_t wn = 0;
+	struct rev *ev = xmalloc((hi > lo ? hi - lo : 1) * sizeof *ev);
 	{
-		size_t m = 0, rk = 0;
+		size_t rk = 0;
 		for (size_t i = lo; i < hi; i++) {
-			if ((ev[i].flags & rejflag) && (rk++ % stride) != 0)
+			if ((EV(i).flags & rejflag) && (rk++ % stride) != 0)
 				continue;
-			ev[lo + m++] = ev[i];
+			ev[wn++] = EV(i);
 		}
-		hi = lo + m;
 	}
+#undef EV
+	free(sel);
+	lo = 0;
+	hi = wn;
 	out->thinned = stride;
-	struct rev *wv = ev + lo;
+	struct rev *wv = ev;
 	struct win w;
 	memset(&w, 0, sizeof w);
 	w.n = hi - lo;
