@@ -393,7 +393,7 @@ def f_stacked(s, d):
     return s
 
 
-def f_ws(s, d, key, mode, conns=None, period=None, rate=None, burst=None, honour=None):
+def f_ws(s, d, key, mode, conns=None, period=None, rate=None, burst=None, honour=None, retry=None):
     s["port"] = 18100 + (s["index"] * 8) % 390
     if key == "shared":
         rate = rate or d.lu(2, 40)
@@ -411,7 +411,7 @@ def f_ws(s, d, key, mode, conns=None, period=None, rate=None, burst=None, honour
     while conns / period * dur > WS_MAX_MESSAGES and conns > 5:
         conns -= 1
     s["limiter"] = {"server": "ws-bucket", "key": key, "params": {"rate_per_s": r2(rate), "burst": int(burst)},
-                    "status": "in-band", "retry_after": "in-band:countdown"}
+                    "status": "in-band", "retry_after": "in-band:" + (retry or d.c(["countdown", "countdown", "%d" % d.i(1, 5)]))}
     runs = [{"connections": int(conns), "period_s": r2(period), "mode": mode, "duration_s": dur,
              "ramp_s": r2(d.u(0, min(10, dur / 3))) if mode != "lockstep" else 0.0,
              "jitter_ms": r2(d.u(0, 200)) if mode == "random" else 0.0,
@@ -541,7 +541,8 @@ def p_issue5(s, d):
 
 
 def p_issue6(s, d):
-    s = f_ws(s, d, "shared", d.c(["spread", "random"]), conns=50, period=2.0, rate=20, burst=10, honour=False)
+    s = f_ws(s, d, "shared", d.c(["spread", "random"]), conns=50, period=2.0, rate=20, burst=10, honour=False,
+             retry="3")
     s["class"] = "issue-6 WebSocket 50 x 1 msg / 2 s, shared 20/s burst 10, in-band 429"
     return s
 
