@@ -312,8 +312,8 @@ def f_sliding_counter(s, d):
     return f_python_window(s, d, "sliding-counter")
 
 
-def f_gcra(s, d, honour=False, retry=None):
-    rate = d.lu(0.5, 60)
+def f_gcra(s, d, honour=False, retry=None, rate=None):
+    rate = rate or d.lu(0.5, 60)
     burst = d.i(1, 50)
     dur = d.i(25, 45)
     threads, ptr = load_for(d, rate * d.u(1.3, 3.0) + burst / dur, dur)
@@ -483,17 +483,19 @@ def f_two_regions(s, d, rate=None, burst=None):
 
 def f_none(s, d):
     kind = d.c(["nginx", "gcra", "fixed-window"])
+    rate = d.lu(5, 60)      # a limit high enough that 0.2-0.6 of it gives a run of >= ~200 requests
     if kind == "nginx":
-        s = f_nginx_req(s, d, "server-name", over=d.u(0.2, 0.6))
+        s = f_nginx_req(s, d, "server-name", rate=rate, over=d.u(0.2, 0.6))
         s["limiter"]["params"]["burst"] = max(s["limiter"]["params"]["burst"], 5)
     elif kind == "gcra":
-        s = f_gcra(s, d)
+        s = f_gcra(s, d, rate=rate)
         s["limiter"]["params"]["burst"] = max(s["limiter"]["params"]["burst"], 10)
         g = s["client"]["groups"][0]
         g["timer"]["per_thread_rps"] = r2(s["limiter"]["params"]["rate_per_s"] * d.u(0.2, 0.6) / g["threads"])
         g["loops"] = int(g["timer"]["per_thread_rps"] * g["duration_s"]) + 5
     else:
-        s = f_python_window(s, d, "fixed-window")
+        window = d.c([1, 2, 5, 10, 10, 15, 20, 30, 60])
+        s = f_python_window(s, d, "fixed-window", window=window, limit=max(2, int(round(rate * window))))
         lim = s["limiter"]["params"]
         g = s["client"]["groups"][0]
         # well under the limit even if a whole window's requests bunch up
@@ -502,6 +504,11 @@ def f_none(s, d):
     for g in s["client"]["groups"]:
         g["ramp_s"] = max(g["ramp_s"], 3)
         g["timer"]["jitter_ms"] = r2(min(3000.0, 1000.0 / max(0.05, g["timer"]["per_thread_rps"])))
+        if g["threads"] * g["timer"]["per_thread_rps"] * g["duration_s"] < 200:
+            # a light load on a low limit: run longer so the run has enough requests to show
+            # that nothing is throttled
+            g["duration_s"] = 45
+            g["loops"] = int(g["timer"]["per_thread_rps"] * 45) + 5
     s["class"] = "no-throttling"
     return s
 
