@@ -301,7 +301,10 @@ def _run(s, work, out_root):
     elif lim["server"] == "ws-bucket":
         start([PY, os.path.join(HERE, "servers", "ws_server.py"), "--listen", "127.0.0.1:%d" % port,
                "--rate", str(lim["params"]["rate_per_s"]), "--burst", str(lim["params"]["burst"]),
-               "--key", lim["key"], "--log", server_log], os.path.join(work, "ws_server.out"))
+               "--key", lim["key"], "--log", server_log,
+               "--retry-after", "countdown" if lim["retry_after"] == "in-band:countdown"
+               else "fixed:" + lim["retry_after"].split(":", 1)[1]],
+              os.path.join(work, "ws_server.out"))
         wait_listen("127.0.0.1", port)
         nginx_log = None
     else:

@@ -312,8 +312,8 @@ def f_sliding_counter(s, d):
     return f_python_window(s, d, "sliding-counter")
 
 
-def f_gcra(s, d, honour=False, retry=None):
-    rate = d.lu(0.5, 60)
+def f_gcra(s, d, honour=False, retry=None, rate=None):
+    rate = rate or d.lu(0.5, 60)
     burst = d.i(1, 50)
     dur = d.i(25, 45)
     threads, ptr = load_for(d, rate * d.u(1.3, 3.0) + burst / dur, dur)
@@ -393,7 +393,7 @@ def f_stacked(s, d):
     return s
 
 
-def f_ws(s, d, key, mode, conns=None, period=None, rate=None, burst=None, honour=None):
+def f_ws(s, d, key, mode, conns=None, period=None, rate=None, burst=None, honour=None, retry=None):
     s["port"] = 18100 + (s["index"] * 8) % 390
     if key == "shared":
         rate = rate or d.lu(2, 40)
@@ -411,7 +411,7 @@ def f_ws(s, d, key, mode, conns=None, period=None, rate=None, burst=None, honour
     while conns / period * dur > WS_MAX_MESSAGES and conns > 5:
         conns -= 1
     s["limiter"] = {"server": "ws-bucket", "key": key, "params": {"rate_per_s": r2(rate), "burst": int(burst)},
-                    "status": "in-band", "retry_after": "in-band:countdown"}
+                    "status": "in-band", "retry_after": "in-band:" + (retry or d.c(["countdown", "countdown", "%d" % d.i(1, 5)]))}
     runs = [{"connections": int(conns), "period_s": r2(period), "mode": mode, "duration_s": dur,
              "ramp_s": r2(d.u(0, min(10, dur / 3))) if mode != "lockstep" else 0.0,
              "jitter_ms": r2(d.u(0, 200)) if mode == "random" else 0.0,
@@ -483,17 +483,19 @@ def f_two_regions(s, d, rate=None, burst=None):
 
 def f_none(s, d):
     kind = d.c(["nginx", "gcra", "fixed-window"])
+    rate = d.lu(5, 60)      # a limit high enough that 0.2-0.6 of it gives a run of >= ~200 requests
     if kind == "nginx":
-        s = f_nginx_req(s, d, "server-name", over=d.u(0.2, 0.6))
+        s = f_nginx_req(s, d, "server-name", rate=rate, over=d.u(0.2, 0.6))
         s["limiter"]["params"]["burst"] = max(s["limiter"]["params"]["burst"], 5)
     elif kind == "gcra":
-        s = f_gcra(s, d)
+        s = f_gcra(s, d, rate=rate)
         s["limiter"]["params"]["burst"] = max(s["limiter"]["params"]["burst"], 10)
         g = s["client"]["groups"][0]
         g["timer"]["per_thread_rps"] = r2(s["limiter"]["params"]["rate_per_s"] * d.u(0.2, 0.6) / g["threads"])
         g["loops"] = int(g["timer"]["per_thread_rps"] * g["duration_s"]) + 5
     else:
-        s = f_python_window(s, d, "fixed-window")
+        window = d.c([1, 2, 5, 10, 10, 15, 20, 30, 60])
+        s = f_python_window(s, d, "fixed-window", window=window, limit=max(2, int(round(rate * window))))
         lim = s["limiter"]["params"]
         g = s["client"]["groups"][0]
         # well under the limit even if a whole window's requests bunch up
@@ -502,6 +504,11 @@ def f_none(s, d):
     for g in s["client"]["groups"]:
         g["ramp_s"] = max(g["ramp_s"], 3)
         g["timer"]["jitter_ms"] = r2(min(3000.0, 1000.0 / max(0.05, g["timer"]["per_thread_rps"])))
+        if g["threads"] * g["timer"]["per_thread_rps"] * g["duration_s"] < 200:
+            # a light load on a low limit: run longer so the run has enough requests to show
+            # that nothing is throttled
+            g["duration_s"] = 45
+            g["loops"] = int(g["timer"]["per_thread_rps"] * 45) + 5
     s["class"] = "no-throttling"
     return s
 
@@ -541,7 +548,8 @@ def p_issue5(s, d):
 
 
 def p_issue6(s, d):
-    s = f_ws(s, d, "shared", d.c(["spread", "random"]), conns=50, period=2.0, rate=20, burst=10, honour=False)
+    s = f_ws(s, d, "shared", d.c(["spread", "random"]), conns=50, period=2.0, rate=20, burst=10, honour=False,
+             retry="3")
     s["class"] = "issue-6 WebSocket 50 x 1 msg / 2 s, shared 20/s burst 10, in-band 429"
     return s
 

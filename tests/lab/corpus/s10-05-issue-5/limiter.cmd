@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18140 --algo fixed-window --key shared --status 503 --retry-after absent --log /tmp/jtlscope-lab.c1l72xle/limiter.log --limit 43 --window 5 --delay-ms 4 --jitter-ms 12
