@@ -225,7 +225,8 @@ const char *capture_limit_name(enum capture_limit l)
 	static const char *const n[] = { "CAPTURE_MAX_CONNS", "CAPTURE_MAX_OOO_BYTES",
 					 "CAPTURE_MAX_HEADER", "CAPTURE_MAX_PENDING",
 					 "CAPTURE_MAX_TARGET", "CAPTURE_BODY_KEEP",
-					 "CAPTURE_WS_PAYLOAD_KEEP", "CAPTURE_MAX_TLS_HELLO" };
+					 "CAPTURE_WS_PAYLOAD_KEEP", "CAPTURE_MAX_TLS_HELLO",
+					 "CAPTURE_WS_INFLATE_MAX" };
 	return (size_t)l < ARRAY_LEN(n) ? n[l] : "?";
 }
 
