@@ -8,7 +8,7 @@ Provenance of every seed is in its name: sd-* from sample-data/, sh-* from ../sh
 Files produced by fuzzing campaigns (libFuzzer's SHA-1 names) are added by `-merge=1` and are
 kept by this script (it only (over)writes its own names).
 """
-import gzip, io, os, ssl, struct, sys
+import gzip, io, os, ssl, struct, sys, zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
@@ -375,6 +375,31 @@ def tls_seeds():
             chunks(0, cframe, 2) + chunks(1, sframe, 2))
         put("tlsdecrypt", "cr-bad-%d" % suite, bytes([suite]) + chunks(0, req, 2) + chunks(1, resp, 2 | 4) +
             chunks(0, req, 2 | 8) + chunks(1, b"\x17\x03\x03\x00\x20" + bytes(32)) + chunks(1, resp, 2 | 32))
+    # permessage-deflate inside TLS and on plain TCP: compressed messages (context takeover on
+    # the server side, a fragmented one, a bad one)
+    acc_pmd = acc[:-2] + b"Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n\r\n"
+    def wsframe(data, fin=True, rsv1=True, op=1, masked=False):
+        b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | op
+        hdr = bytes([b0]) + (bytes([(0x80 if masked else 0) | len(data)]) if len(data) < 126 else
+                             bytes([(0x80 if masked else 0) | 126]) + struct.pack(">H", len(data)))
+        if masked:
+            return hdr + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(data))
+        return hdr + data
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    z1 = co.compress(ans) + co.flush(zlib.Z_SYNC_FLUSH)
+    z2 = co.compress(ans.replace(b"429", b"200")) + co.flush(zlib.Z_SYNC_FLUSH)
+    cc = zlib.compressobj(6, zlib.DEFLATED, -15)
+    zc = cc.compress(txt) + cc.flush(zlib.Z_SYNC_FLUSH)
+    pmd = (chunks(0, wsframe(zc[:-4], masked=True), 2) + chunks(1, wsframe(z1[:-4]), 2) +
+           chunks(1, wsframe(z2[:-4][:5], fin=False), 2) + chunks(1, wsframe(z2[:-4][5:], rsv1=False, op=0), 2) +
+           chunks(1, wsframe(b"\xff\xfe\xfd"), 2))
+    for suite in (0, 2, 4):
+        put("tlsdecrypt", "cr-wss-deflate-%d" % suite, bytes([suite]) + chunks(0, up, 2) + chunks(1, acc_pmd, 2) + pmd)
+    put("tcpstream", "cr-websocket-deflate", bytes([8]) + chunks(0, up) + chunks(1, acc_pmd) +
+        b"".join(chunks(d, f) for d, f in [(0, wsframe(zc[:-4], masked=True)), (1, wsframe(z1[:-4])),
+                                           (1, wsframe(z2[:-4][:5], fin=False)),
+                                           (1, wsframe(z2[:-4][5:], rsv1=False, op=0)),
+                                           (1, wsframe(b"\xff\xfe\xfd"))]))
     # TLS 1.3 KeyUpdate (handshake type 24) as the inner content of a client record
     put("tlsdecrypt", "cr-keyupdate", bytes([0]) + chunks(0, req, 2) + bytes([0 | 2 | 16, 6]) +
         b"\x16\x18\x00\x00\x01\x00" + chunks(0, req, 2) + chunks(1, resp, 2))

@@ -306,6 +306,53 @@ static void test_inband_parse(void **state)
 	assert_false(ratelimit_inband(&rl, "{\"retryAfter\":-1}", 17));
 	assert_false(ratelimit_inband(&rl, "retryAfter: 3", 13));
 	assert_int_equal(rl.flags, 0);
+	/* Genesys Cloud Platform API */
+	const char *pa = "{\"message\":\"Rate limit exceeded the maximum. Retry the request in [2] seconds\","
+			 "\"code\":\"too.many.requests.retry.after\",\"status\":429,\"messageParams\":{},"
+			 "\"contextId\":\"0c6b1b8e\",\"details\":[],\"errors\":[]}";
+	assert_true(ratelimit_inband(&rl, pa, strlen(pa)));
+	assert_true(rl.retry_after_s == 2.0);
+	memset(&rl, 0, sizeof rl);
+	assert_true(ratelimit_inband(&rl, "retry the request in 1.5 seconds", 32));
+	assert_true(rl.retry_after_s == 1.5);
+	memset(&rl, 0, sizeof rl);
+	assert_false(ratelimit_inband(&rl, "Retry the request in [2 seconds", 31));
+	assert_false(ratelimit_inband(&rl, "Retry the request in [] seconds", 31));
+	assert_false(ratelimit_inband(&rl, "Retry the request in [5] minutes", 32));
+	assert_int_equal(rl.flags, 0);
+}
+
+/* A captured HTTP 429 whose retry hint is only in the body (Genesys Platform API) gets it as
+ * the sample's Retry-After; one with a Retry-After header keeps the header's value. */
+static void test_http_body_hint(void **state)
+{
+	(void)state;
+	struct pk_flow f;
+	struct capture *c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	pk_flow_init(&f, c, 0);
+	pk_handshake(&f);
+	const char *body = "{\"message\":\"Rate limit exceeded the maximum. Retry the request in [3] seconds\","
+			   "\"code\":\"too.many.requests.retry.after\",\"status\":429}";
+	char resp[600];
+	for (int i = 0; i < 2; i++) {
+		pk_str(&f, 0, "GET /api/v2/users/me HTTP/1.1\r\nHost: api.apse1.pure.cloud\r\n\r\n");
+		snprintf(resp, sizeof resp,
+			 "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n%s"
+			 "Content-Length: %zu\r\n\r\n%s", i ? "Retry-After: 7\r\n" : "", strlen(body), body);
+		pk_str(&f, 1, resp);
+	}
+	pk_close(&f);
+	struct pk_ev *e = calloc(MAXEV, sizeof *e);
+	size_t m = pk_collect(c, e, MAXEV, NULL);
+	const struct pk_ev *a = pk_nth(e, m, CAP_EV_HTTP, 0), *b = pk_nth(e, m, CAP_EV_HTTP, 1);
+	assert_true(a->rl.flags & RL_RETRY_AFTER);
+	assert_true(a->rl.flags & RL_INBAND);
+	assert_true(a->rl.retry_after_s == 3.0);
+	assert_true(a->s.rl.retry_after_s == 3.0);
+	assert_false(b->rl.flags & RL_INBAND);
+	assert_true(b->rl.retry_after_s == 7.0);
+	free(e);
+	capture_close(c);
 }
 
 /* ---- permessage-deflate (RFC 7692) ---- */
@@ -439,7 +486,7 @@ int main(void)
 		cmocka_unit_test(test_genesys_exchanges), cmocka_unit_test(test_exchange_signal),
 		cmocka_unit_test(test_ids_out_of_order),  cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_pending_limit),     cmocka_unit_test(test_inband_parse),
-		cmocka_unit_test(test_permessage_deflate),
+		cmocka_unit_test(test_permessage_deflate), cmocka_unit_test(test_http_body_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -207,6 +207,10 @@ static void emit(struct cap_conn *cn, struct cap_exch *e)
 		c->cnt.responses++;
 	}
 
+	/* an error answer without Retry-After may carry its retry hint in the body */
+	if (e->status >= 400 && !(e->rl.flags & RL_RETRY_AFTER) && e->body.len)
+		ratelimit_inband(&e->rl, e->body.buf, e->body.len);
+
 	struct cap_qev *q = cap_ev_new(cn, CAP_EV_HTTP);
 	struct capture_http *h = &cap_ev_get(q)->u.http;
 	h->seq = e->seq;
