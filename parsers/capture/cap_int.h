@@ -292,6 +292,8 @@ struct cap_conn {
 	bool ws_pmd;                         /* permessage-deflate negotiated in the 101 */
 	bool ws_no_takeover[2];              /* client_/server_no_context_takeover, by direction */
 	struct cap_tls_conn tls;
+	struct cap_conn *run_prev, *run_next; /* in capture's list of answered, open TLS runs */
+	bool run_linked;
 	uint64_t ev_seq;
 };
 
@@ -325,6 +327,7 @@ struct capture {
 	struct cap_qev *cur;
 	uint64_t ev_serial;
 	unsigned ws_inflaters;                /* zlib streams alive (CAPTURE_WS_MAX_INFLATERS) */
+	struct cap_conn *run_head, *run_tail; /* open answered TLS runs, oldest last record first */
 	const struct capture_keylog *keylog;  /* borrowed; NULL: no decryption */
 	/* encrypted response sizes (tls.c) */
 	struct { uint64_t size, count; } *tls_sizes;
@@ -408,6 +411,9 @@ bool cap_tls_keys_active(const struct cap_conn *cn, int dir);
 void cap_tls_keys_free(struct cap_conn *cn);
 /* Parse a ClientHello (hs_type 1) or ServerHello (2) handshake message body into t. */
 bool cap_tls_parse_hello(struct cap_tls_conn *t, unsigned hs_type, const uint8_t *p, size_t n);
+/* Encrypted exchanges whose connection has been quiet CAPTURE_TLS_RUN_QUIET_MS since the last
+ * server record are complete: emit them (called as the clock moves). */
+void cap_tls_sweep(struct capture *c);
 
 /* event.c */
 struct cap_qev *cap_ev_new(struct cap_conn *cn, enum capture_event_kind kind);

@@ -48,6 +48,7 @@
 #define CAPTURE_WS_MAX_INFLATERS 4096u      /* zlib streams (32 KB windows) alive at once */
 #define CAPTURE_MAX_TLS_HELLO (64u << 10)   /* ClientHello/ServerHello bytes reassembled */
 #define CAPTURE_MAX_TLS_SIZES 4096u         /* distinct encrypted response sizes kept */
+#define CAPTURE_TLS_RUN_QUIET_MS 2000       /* an encrypted answer is complete after this silence */
 #define CAPTURE_MAX_IPV6_EXT 8u             /* IPv6 extension headers walked */
 #define CAPTURE_MAX_VLAN_TAGS 4u            /* stacked 802.1Q/802.1ad tags */
 #define CAPTURE_IDLE_TIMEOUT_S 300          /* an open connection silent this long is evicted */
