@@ -329,6 +329,7 @@ struct capture {
 	unsigned ws_inflaters;                /* zlib streams alive (CAPTURE_WS_MAX_INFLATERS) */
 	struct cap_conn *run_head, *run_tail; /* open answered TLS runs, oldest last record first */
 	const struct capture_keylog *keylog;  /* borrowed; NULL: no decryption */
+	uint8_t *tls_plain;                   /* decrypted record (tls_decrypt.c), shared */
 	/* encrypted response sizes (tls.c) */
 	struct { uint64_t size, count; } *tls_sizes;
 	size_t ntls_sizes;

@@ -178,6 +178,7 @@ void capture_close(struct capture *c)
 	cap_ev_free_all(c);
 	cap_conn_free_all(c);
 	free(c->tls_sizes);
+	free(c->tls_plain);
 	if (c->pcap)
 		pcap_close(c->pcap);   /* also closes the FILE from input_fopen */
 	free(c);

@@ -432,7 +432,10 @@ static void record_done(struct cap_conn *cn, int dir, int64_t ts)
 	struct cap_tls_dir *o = &cn->d[!dir].t;
 	cn->st.tls_records++;
 	record_decrypt(cn, dir, ts);
-	strbuf_reset(&t->rec);
+	if (t->rec.len > 4096)
+		strbuf_release(&t->rec);   /* idle connections keep no record-sized buffer */
+	else
+		strbuf_reset(&t->rec);
 	t->rec_broken = false;
 	switch (t->type) {
 	case TLS_CCS:

@@ -342,6 +342,7 @@ static const EVP_CIPHER *cipher_of(enum aead a)
 
 /* ---- per-direction state ---- */
 
+#define TLS_PLAIN_MAX (16384u + 2048u)
 #define TLS13_TRIALS 16u    /* records tried as handshake before giving a direction up */
 
 #define TLS13_SEQ_AHEAD 4u  /* before the first success: records that may have been lost */
@@ -360,7 +361,7 @@ struct cap_tls_keys {
 	const struct suite *s;
 	struct dkey d[2];
 	EVP_CIPHER_CTX *ctx;
-	uint8_t plain[16384 + 2048];
+	uint8_t *plain;          /* the capture's shared plaintext buffer (TLS_PLAIN_MAX) */
 };
 
 static bool tls13_keys(struct cap_tls_keys *k, struct dkey *d)
@@ -420,6 +421,9 @@ bool cap_tls_keys_setup(struct cap_conn *cn)
 		c->cnt.tls_unsupported++;
 		return false;
 	}
+	if (!c->tls_plain)
+		c->tls_plain = xmalloc(TLS_PLAIN_MAX);
+	k->plain = c->tls_plain;
 	k->d[0].ready = k->d[1].ready = true;
 	t->keys = k;
 	cap_conn_plain_start(cn);
@@ -464,7 +468,7 @@ static bool aead_open(struct cap_tls_keys *k, const uint8_t *key, const uint8_t 
 {
 	EVP_CIPHER_CTX *x = k->ctx;
 	int outl = 0, fl = 0;
-	if (ctlen > sizeof k->plain || aadlen > INT32_MAX)
+	if (ctlen > TLS_PLAIN_MAX || aadlen > INT32_MAX)
 		return false;
 	if (EVP_DecryptInit_ex(x, cipher_of(k->s->aead), NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1 ||
@@ -610,7 +614,7 @@ void cap_tls_keys_free(struct cap_conn *cn)
 	if (!k)
 		return;
 	EVP_CIPHER_CTX_free(k->ctx);
-	OPENSSL_cleanse(k, sizeof *k);
+	OPENSSL_cleanse(k->d, sizeof k->d);
 	free(k);
 	cn->tls.keys = NULL;
 }
