@@ -14,7 +14,9 @@ Clients: 20 connections, one message every 0.5 s (+-20 % jitter) for 8 s, so 40 
 to a 20 msg/s limit; TLS key log via SSLContext.keylog_filename.  Both sides negotiate
 permessage-deflate (the library default, context takeover both ways).  The server's decisions
 are the truth (TRUTH_JSON: admitted and rejected counts, per connection and in total).
-Bounded: everything stops after 8 s of sending plus 2 s.
+Bounded: everything stops after 8 s of sending plus 2 s.  WSS_CLIENTS, WSS_PERIOD and
+WSS_DURATION (environment) change the client side, e.g. 50 clients, 2 s, 20 s for issue 10's
+case 6.
 """
 import asyncio
 import json
@@ -26,7 +28,11 @@ import time
 import websockets
 
 PORT, CERT, KEY, KEYLOG, TRUTH = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5]
-RATE, BURST, CLIENTS, PERIOD, DURATION = 20.0, 10.0, 20, 0.5, 8.0
+import os
+RATE, BURST = 20.0, 10.0
+CLIENTS = int(os.environ.get("WSS_CLIENTS", "20"))        # overrides for other scenarios
+PERIOD = float(os.environ.get("WSS_PERIOD", "0.5"))
+DURATION = float(os.environ.get("WSS_DURATION", "8"))
 truth = {"admitted": 0, "rejected": 0, "pushes": 0, "per_connection": {}}
 bucket = {"tokens": BURST, "t": time.monotonic()}
 
@@ -84,7 +90,7 @@ async def handler(ws, path=None):
 
 async def client(i, ctx):
     uri = "wss://127.0.0.1:%d/v1?deploymentId=2b9a7c1e-0c4d-4c8e-9d5f-1d2e3f4a5b6c" % PORT
-    await asyncio.sleep(i * 0.05)
+    await asyncio.sleep(i * min(0.05, PERIOD / CLIENTS))
     async with websockets.connect(uri, ssl=ctx, server_hostname="webmessaging.tls.jtlscope.test",
                                   compression="deflate") as ws:
         async def reader():
@@ -116,7 +122,7 @@ async def main():
     cctx.keylog_filename = KEYLOG
     random.seed(13)
     async with websockets.serve(handler, "127.0.0.1", PORT, ssl=sctx, compression="deflate"):
-        await asyncio.wait_for(asyncio.gather(*(client(i, cctx) for i in range(CLIENTS))), 30)
+        await asyncio.wait_for(asyncio.gather(*(client(i, cctx) for i in range(CLIENTS))), DURATION + 22)
     with open(TRUTH, "w") as f:
         json.dump(truth, f, indent=1, sort_keys=True)
 
