@@ -15,9 +15,11 @@
 #      permessage-deflate, Genesys Web Messaging-shaped answers, a shared 20/s burst 10 bucket,
 #      in-band 429 + retryAfter) on port 18501: wss.pcap.gz, wss.keys, wss.truth.json (the
 #      server's decisions), wss.tshark.txt.
-# Parts: make_fixtures.sh [jmeter] [keylog] [wss] (default: all three).
+#   6. wss6: the same pair as issue 10's case 6 (50 connections, one message every 2 s for 20 s,
+#      shared bucket 20/s burst 10) on port 18502: wss-case6.pcap.gz, .keys, .truth.json.
+# Parts: make_fixtures.sh [jmeter] [keylog] [wss] [wss6] (default: all four).
 set -euo pipefail
-PARTS=" ${*:-jmeter keylog wss} "
+PARTS=" ${*:-jmeter keylog wss wss6} "
 want() { case "$PARTS" in *" $1 "*) return 0 ;; esac; return 1; }
 ROOT=$(pwd)
 HERE=$ROOT/tests/capture/tls
@@ -135,5 +137,16 @@ if want wss; then
 		echo "ws_text_429 $(tk -Y websocket.payload.text -T fields -e websocket.payload.text | grep -c '"code": 429')"
 		echo "ws_client_text $(tk -Y 'websocket.payload.text && tcp.dstport == '$PORT -T fields -e websocket.payload.text | grep -c 'onMessage')"
 	} > "$DEST/wss.tshark.txt"
+fi
+
+if want wss6; then
+	PORT=18502
+	start_tcpdump "$WORK/wss6.pcap"
+	log "WSS, issue 10 case 6 (20 s)"
+	WSS_CLIENTS=50 WSS_PERIOD=2 WSS_DURATION=20 timeout 90 /usr/bin/python3 "$HERE/wss_pair.py" $PORT \
+		"$WORK/cert.pem" "$WORK/key.pem" "$WORK/wss6.keys" "$DEST/wss-case6.truth.json"
+	stop_tcpdump
+	gzip -9 -n -c "$WORK/wss6.pcap" > "$DEST/wss-case6.pcap.gz"
+	cp "$WORK/wss6.keys" "$DEST/wss-case6.keys"
 fi
 log "done: $(cd "$DEST" && du -bc ./* | tail -1 | cut -f1) bytes in ${DEST#"$ROOT"/}"
