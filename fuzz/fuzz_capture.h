@@ -43,6 +43,31 @@ static void fuzz_touch_event(const struct capture_event *ev)
 		FUZZ_ASSERT(w->payload.n <= CAPTURE_WS_PAYLOAD_KEEP);
 		break;
 	}
+	case CAP_EV_WS_EXCHANGE: {
+		const struct capture_ws_exchange *x = &ev->u.wsx;
+		fuzz_touch_ref(x->request);
+		fuzz_touch_ref(x->response);
+		fuzz_touch_ref(x->code);
+		fuzz_touch_ref(x->host);
+		fuzz_touch_ref(x->path);
+		fuzz_touch_ref(x->label);
+		fuzz_touch_ref(x->url);
+		FUZZ_ASSERT(x->request.n <= CAPTURE_WS_PAYLOAD_KEEP);
+		FUZZ_ASSERT(x->response.n <= CAPTURE_WS_PAYLOAD_KEEP);
+		FUZZ_ASSERT(!x->answered || x->resp_last_ns >= x->resp_first_ns);
+		if (x->rl.flags & RL_RETRY_AFTER)
+			FUZZ_ASSERT(x->rl.retry_after_s >= 0);
+		break;
+	}
+	case CAP_EV_TLS_EXCHANGE: {
+		const struct capture_tls_exchange *x = &ev->u.tlsx;
+		fuzz_touch_ref(x->sni);
+		fuzz_touch_ref(x->label);
+		fuzz_touch_ref(x->url);
+		FUZZ_ASSERT(x->req_records > 0);
+		FUZZ_ASSERT(x->answered == (x->resp_records > 0));
+		break;
+	}
 	case CAP_EV_TLS_HANDSHAKE:
 		fuzz_touch_ref(ev->u.tls.sni);
 		fuzz_touch_ref(ev->u.tls.alpn);

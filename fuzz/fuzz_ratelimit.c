@@ -27,6 +27,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	ratelimit_headers_block(&rl, p, size, now);
 	check(&rl);
 
+	/* the body as an in-band message: retry hints and the JSON member scanner */
+	memset(&rl, 0, sizeof rl);
+	if (ratelimit_inband(&rl, p, size))
+		FUZZ_ASSERT((rl.flags & RL_INBAND) && rl.retry_after_s >= 0);
+	struct json_value jv;
+	static const char *const keys[] = { "code", "id", "status", "retryAfter" };
+	for (unsigned k = 0; k < 4; k++)
+		if (json_member(p, size, keys[k], 1 + k, &jv)) {
+			FUZZ_ASSERT(jv.v.p >= p && jv.v.p + jv.v.n <= p + size);
+			fuzz_touch_ref(jv.v);
+		}
+
 	/* line by line through the single-header entry point, split at the first ':' */
 	memset(&rl, 0, sizeof rl);
 	size_t start = 0;

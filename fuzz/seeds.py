@@ -8,7 +8,7 @@ Provenance of every seed is in its name: sd-* from sample-data/, sh-* from ../sh
 Files produced by fuzzing campaigns (libFuzzer's SHA-1 names) are added by `-merge=1` and are
 kept by this script (it only (over)writes its own names).
 """
-import gzip, io, os, ssl, struct, sys
+import gzip, io, os, ssl, struct, sys, zlib
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SHARED = os.path.join(os.path.dirname(ROOT), "shared", "data")
@@ -353,6 +353,66 @@ def tcpstream_seeds():
         put("tcpstream", name + "-split", bytes([8 | 1]) + b"".join(bytes([0, 7]) + ch[i:i + 7] for i in range(0, len(ch), 7)))
 
 
+# ---- TLS decryption (fuzz_tlsdecrypt.c: byte 0 suite; segments [ctl][len][bytes], ctl bit 1
+# seals the bytes under the connection's keys) and key logs ----------------------------------
+def tls_seeds():
+    req = b"GET /v2/search HTTP/1.1\r\nHost: api.example.com\r\n\r\n"
+    resp = (b"HTTP/1.1 429 Too Many Requests\r\nRetry-After: 2\r\nContent-Length: 13\r\n\r\n"
+            b'{"code":429}\n')
+    up = (b"GET /chat HTTP/1.1\r\nHost: ws.example.com\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+          b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n")
+    acc = (b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+           b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n")
+    mask = b"\x01\x02\x03\x04"
+    txt = b'{"action":"send","id":1}'
+    cframe = b"\x81" + bytes([0x80 | len(txt)]) + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(txt))
+    ans = b'{"type":"response","code":429,"id":1,"body":{"retryAfter":3}}'
+    sframe = b"\x81" + bytes([len(ans)]) + ans
+    for suite in range(5):
+        put("tlsdecrypt", "cr-http-%d" % suite, bytes([suite]) + chunks(0, req, 2) + chunks(1, resp, 2) +
+            chunks(0, req, 2) + chunks(1, resp[:30], 2) + chunks(1, resp[30:], 2))
+        put("tlsdecrypt", "cr-ws-%d" % suite, bytes([suite]) + chunks(0, up, 2) + chunks(1, acc, 2) +
+            chunks(0, cframe, 2) + chunks(1, sframe, 2))
+        put("tlsdecrypt", "cr-bad-%d" % suite, bytes([suite]) + chunks(0, req, 2) + chunks(1, resp, 2 | 4) +
+            chunks(0, req, 2 | 8) + chunks(1, b"\x17\x03\x03\x00\x20" + bytes(32)) + chunks(1, resp, 2 | 32))
+    # permessage-deflate inside TLS and on plain TCP: compressed messages (context takeover on
+    # the server side, a fragmented one, a bad one)
+    acc_pmd = acc[:-2] + b"Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover\r\n\r\n"
+    def wsframe(data, fin=True, rsv1=True, op=1, masked=False):
+        b0 = (0x80 if fin else 0) | (0x40 if rsv1 else 0) | op
+        hdr = bytes([b0]) + (bytes([(0x80 if masked else 0) | len(data)]) if len(data) < 126 else
+                             bytes([(0x80 if masked else 0) | 126]) + struct.pack(">H", len(data)))
+        if masked:
+            return hdr + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(data))
+        return hdr + data
+    co = zlib.compressobj(6, zlib.DEFLATED, -15)
+    z1 = co.compress(ans) + co.flush(zlib.Z_SYNC_FLUSH)
+    z2 = co.compress(ans.replace(b"429", b"200")) + co.flush(zlib.Z_SYNC_FLUSH)
+    cc = zlib.compressobj(6, zlib.DEFLATED, -15)
+    zc = cc.compress(txt) + cc.flush(zlib.Z_SYNC_FLUSH)
+    pmd = (chunks(0, wsframe(zc[:-4], masked=True), 2) + chunks(1, wsframe(z1[:-4]), 2) +
+           chunks(1, wsframe(z2[:-4][:5], fin=False), 2) + chunks(1, wsframe(z2[:-4][5:], rsv1=False, op=0), 2) +
+           chunks(1, wsframe(b"\xff\xfe\xfd"), 2))
+    for suite in (0, 2, 4):
+        put("tlsdecrypt", "cr-wss-deflate-%d" % suite, bytes([suite]) + chunks(0, up, 2) + chunks(1, acc_pmd, 2) + pmd)
+    put("tcpstream", "cr-websocket-deflate", bytes([8]) + chunks(0, up) + chunks(1, acc_pmd) +
+        b"".join(chunks(d, f) for d, f in [(0, wsframe(zc[:-4], masked=True)), (1, wsframe(z1[:-4])),
+                                           (1, wsframe(z2[:-4][:5], fin=False)),
+                                           (1, wsframe(z2[:-4][5:], rsv1=False, op=0)),
+                                           (1, wsframe(b"\xff\xfe\xfd"))]))
+    # TLS 1.3 KeyUpdate (handshake type 24) as the inner content of a client record
+    put("tlsdecrypt", "cr-keyupdate", bytes([0]) + chunks(0, req, 2) + bytes([0 | 2 | 16, 6]) +
+        b"\x16\x18\x00\x00\x01\x00" + chunks(0, req, 2) + chunks(1, resp, 2))
+    cr = "ab" * 32
+    put("keylog", "cr-mixed", "# SSL/TLS secrets log file\n\nCLIENT_RANDOM %s %s\r\n"
+        "CLIENT_TRAFFIC_SECRET_0 %s %s\nSERVER_TRAFFIC_SECRET_0 %s %s\n"
+        "CLIENT_HANDSHAKE_TRAFFIC_SECRET %s %s\nCLIENT_RANDOM %s 00\nCLIENT_RANDOM zz 11\n"
+        "EXPORTER_SECRET %s %s" % (cr, "11" * 48, cr, "22" * 32, cr, "33" * 48, cr, "44" * 32, cr, cr, "55" * 32))
+    if os.path.exists(os.path.join(ROOT, "tests/data/tls/keylog.keys")):
+        with open(os.path.join(ROOT, "tests/data/tls/keylog.keys"), "rb") as f:
+            put("keylog", "sd-python-keylog", f.read())
+
+
 # ---- rate-limit headers, region maps, timestamps, escaping -------------------------------------
 def text_seeds():
     put("ratelimit", "cr-all.txt", "HTTP/1.1 429 Too Many Requests\r\nRetry-After: 120\r\nRateLimit: limit=100, remaining=0, reset=30\r\n"
@@ -403,6 +463,7 @@ def main():
     input_seeds()
     pcap_seeds()
     tcpstream_seeds()
+    tls_seeds()
     text_seeds()
     total = 0
     for dp, _, fs in os.walk(OUT):

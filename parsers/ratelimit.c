@@ -547,6 +547,38 @@ bool json_member(const char *p, size_t len, const char *key, unsigned maxdepth,
 	return false;
 }
 
+/* "Retry the request in [N] seconds" (Genesys Cloud Platform API, code
+ * too.many.requests.retry.after), brackets optional, caseless. */
+static bool retry_text(const char *p, size_t n, double *secs)
+{
+	static const char lit[] = "retry the request in ";
+	size_t ln = sizeof lit - 1;
+	for (size_t i = 0; i + ln < n; i++) {
+		if (strncasecmp(p + i, lit, ln) != 0)
+			continue;
+		size_t k = i + ln;
+		bool br = k < n && p[k] == '[';
+		if (br)
+			k++;
+		size_t d = k;
+		while (d < n && d - k < 12 && ((p[d] >= '0' && p[d] <= '9') || p[d] == '.'))
+			d++;
+		double v;
+		if (d == k || !parse_double(p + k, d - k, 0, RL_MAX_SECONDS, &v))
+			continue;
+		if (br && (d >= n || p[d] != ']'))
+			continue;
+		d += br;
+		while (d < n && p[d] == ' ')
+			d++;
+		if (n - d >= 6 && strncasecmp(p + d, "second", 6) == 0) {
+			*secs = v;
+			return true;
+		}
+	}
+	return false;
+}
+
 bool ratelimit_inband(struct ratelimit *rl, const char *body, size_t len)
 {
 	static const struct {
@@ -556,7 +588,15 @@ bool ratelimit_inband(struct ratelimit *rl, const char *body, size_t len)
 		{ "retryAfter", 1 }, { "retry_after", 1 }, { "retry-after", 1 }, { "RetryAfter", 1 },
 		{ "retryAfterMs", 1e-3 }, { "retry_after_ms", 1e-3 },
 	};
-	if (!body || !len || !memchr(body, '{', len))
+	double t;
+	if (!body || !len)
+		return false;
+	if (retry_text(body, len, &t)) {
+		rl->retry_after_s = t;
+		rl->flags |= RL_RETRY_AFTER | RL_INBAND;
+		return true;
+	}
+	if (!memchr(body, '{', len))
 		return false;
 	for (size_t k = 0; k < ARRAY_LEN(keys); k++) {
 		struct json_value v;

@@ -49,7 +49,9 @@ void ratelimit_headers_block(struct ratelimit *rl, const char *block, size_t len
 /* In-band retry hints in a message body (WebSocket answers, JSON error bodies): a JSON member
  * "retryAfter" / "retry_after" / "retry-after" (seconds, at any depth: Genesys Web Messaging
  * nests it in "body", Slack and Discord put it at the top) or "retryAfterMs" / "retry_after_ms"
- * (milliseconds) sets RL_RETRY_AFTER | RL_INBAND.  True when a hint was found. */
+ * (milliseconds), or the text "Retry the request in [N] seconds" (Genesys Cloud Platform API,
+ * code too.many.requests.retry.after) sets RL_RETRY_AFTER | RL_INBAND.  True when a hint was
+ * found. */
 bool ratelimit_inband(struct ratelimit *rl, const char *body, size_t len);
 
 /* A JSON member's value: the first member named key (exact) at a nesting depth <= maxdepth

@@ -220,6 +220,98 @@ static void test_corrupt_records(void **state)
 	free(pcap);
 }
 
+/* WSS with permessage-deflate (tests/data/tls/wss.*: python3-websockets over TLS, Genesys
+ * Web Messaging-shaped answers, a shared 20/s bucket): one exchange per client message, the
+ * agent pushes apart, the in-band 429s with their retryAfter, all as the server decided
+ * (wss.truth.json: 180 admitted, 148 rejected, 80 pushes) and as tshark saw (wss.tshark.txt:
+ * 736 text frames, 40 close frames, 148 texts with "code": 429). */
+static void test_wss_deflate(void **state)
+{
+	(void)state;
+	size_t pn, kn;
+	char *pcap = slurp("wss.pcap.gz", &pn, true);
+	char *keys = slurp("wss.keys", &kn, false);
+	struct capture_keylog *kl = capture_keylog_parse(keys, kn);
+	struct input *in = input_open_mem(pcap, pn, "wss.pcap");
+	char err[512];
+	struct capture *c = capture_open(in, NULL, err, sizeof err);
+	assert_non_null(c);
+	capture_set_keylog(c, kl);
+	struct capture_event ev;
+	uint64_t x = 0, x429 = 0, x200 = 0, by_id = 0, hint1 = 0, wss_urls = 0;
+	while (capture_next(c, &ev) == CAP_EVENT) {
+		if (ev.kind != CAP_EV_WS_EXCHANGE)
+			continue;
+		x++;
+		by_id += ev.u.wsx.by_id;
+		x429 += ev.u.wsx.status == 429;
+		x200 += ev.u.wsx.status == 200;
+		if (ev.u.wsx.status == 429 && (ev.u.wsx.rl.flags & RL_RETRY_AFTER) && ev.u.wsx.rl.retry_after_s == 1.0)
+			hint1++;
+		struct sample s;
+		assert_true(capture_event_to_sample(&ev, &s));
+		wss_urls += s.url.n > 6 && memcmp(s.url.p, "wss://", 6) == 0;
+	}
+	const struct capture_counters *k = capture_counters(c);
+	assert_int_equal(k->tls_decrypted, 20);
+	assert_int_equal(k->websocket_frames, 736 + 40);
+	assert_int_equal(k->websocket_inflated, 736);
+	assert_int_equal(k->websocket_inflate_failed, 0);
+	assert_int_equal(x, 180 + 148);
+	assert_int_equal(by_id, x);
+	assert_int_equal(x200, 180);
+	assert_int_equal(x429, 148);
+	assert_int_equal(hint1, 148);
+	assert_int_equal(k->websocket_pushes, 80);
+	assert_int_equal(wss_urls, x);
+	capture_close(c);
+	input_close(in);
+	capture_keylog_free(kl);
+	free(keys);
+	free(pcap);
+}
+
+/* Issue 10 case 6 (tests/data/tls/wss-case6.*): 50 connections, one message every 2 s, a
+ * shared 20/s bucket.  One sample per client message (the server decided on 431 + 95), the
+ * 509 agent pushes and the 50 upgrades are no samples, so the offered rate is the clients'
+ * (about 25/s), not twice it. */
+static void test_wss_case6(void **state)
+{
+	(void)state;
+	size_t pn, kn;
+	char *pcap = slurp("wss-case6.pcap.gz", &pn, true);
+	char *keys = slurp("wss-case6.keys", &kn, false);
+	struct capture_keylog *kl = capture_keylog_parse(keys, kn);
+	struct input *in = input_open_mem(pcap, pn, "wss6.pcap");
+	char err[512];
+	struct capture *c = capture_open(in, NULL, err, sizeof err);
+	assert_non_null(c);
+	capture_set_keylog(c, kl);
+	struct capture_event ev;
+	struct sample s;
+	uint64_t samples = 0, thr = 0;
+	int64_t first = INT64_MAX, last = 0;
+	while (capture_next(c, &ev) == CAP_EVENT) {
+		if (!capture_event_to_sample(&ev, &s))
+			continue;
+		samples++;
+		assert_true(strref_eq(s.code, "WS"));
+		thr += ev.u.wsx.status == 429;
+		first = s.ts_ms < first ? s.ts_ms : first;
+		last = s.ts_ms > last ? s.ts_ms : last;
+	}
+	assert_int_equal(samples, 431 + 95);
+	assert_int_equal(thr, 95);
+	assert_int_equal(capture_counters(c)->websocket_pushes, 509);
+	double rate = (double)samples / ((double)(last - first) / 1000.0);
+	assert_true(rate > 22 && rate < 30);
+	capture_close(c);
+	input_close(in);
+	capture_keylog_free(kl);
+	free(keys);
+	free(pcap);
+}
+
 static void test_keylog_parser(void **state)
 {
 	(void)state;
@@ -274,6 +366,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_decrypt_like_tshark), cmocka_unit_test(test_wrong_keys),
 		cmocka_unit_test(test_truncated_keylog),    cmocka_unit_test(test_corrupt_records),
+		cmocka_unit_test(test_wss_deflate),         cmocka_unit_test(test_wss_case6),
 		cmocka_unit_test(test_keylog_parser),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
+#include <zlib.h>
 
 #include "analyzer/throttle.h"
 #include "tests/capture/pktbuild.h"
@@ -163,15 +164,16 @@ static void test_exchange_signal(void **state)
 	struct sample s;
 	int n = 0, thr = 0;
 	while (capture_next(c, &ev) == CAP_EVENT) {
-		if (!capture_event_to_sample(&ev, &s) || !strref_eq(s.code, "WS"))
-			continue;   /* the 101 upgrade is a sample too */
+		if (!capture_event_to_sample(&ev, &s))
+			continue;
+		assert_true(strref_eq(s.code, "WS"));
 		n++;
 		if (throttle_is_signal(t, &s)) {
 			thr++;
 			assert_true(s.rl.flags & RL_RETRY_AFTER);
 		}
 	}
-	assert_int_equal(n, 2);
+	assert_int_equal(n, 2);               /* the 101 upgrade is no sample */
 	assert_int_equal(thr, 1);
 	throttle_free(t);
 	capture_close(c);
@@ -305,6 +307,178 @@ static void test_inband_parse(void **state)
 	assert_false(ratelimit_inband(&rl, "{\"retryAfter\":-1}", 17));
 	assert_false(ratelimit_inband(&rl, "retryAfter: 3", 13));
 	assert_int_equal(rl.flags, 0);
+	/* Genesys Cloud Platform API */
+	const char *pa = "{\"message\":\"Rate limit exceeded the maximum. Retry the request in [2] seconds\","
+			 "\"code\":\"too.many.requests.retry.after\",\"status\":429,\"messageParams\":{},"
+			 "\"contextId\":\"0c6b1b8e\",\"details\":[],\"errors\":[]}";
+	assert_true(ratelimit_inband(&rl, pa, strlen(pa)));
+	assert_true(rl.retry_after_s == 2.0);
+	memset(&rl, 0, sizeof rl);
+	assert_true(ratelimit_inband(&rl, "retry the request in 1.5 seconds", 32));
+	assert_true(rl.retry_after_s == 1.5);
+	memset(&rl, 0, sizeof rl);
+	assert_false(ratelimit_inband(&rl, "Retry the request in [2 seconds", 31));
+	assert_false(ratelimit_inband(&rl, "Retry the request in [] seconds", 31));
+	assert_false(ratelimit_inband(&rl, "Retry the request in [5] minutes", 32));
+	assert_int_equal(rl.flags, 0);
+}
+
+/* A captured HTTP 429 whose retry hint is only in the body (Genesys Platform API) gets it as
+ * the sample's Retry-After; one with a Retry-After header keeps the header's value. */
+static void test_http_body_hint(void **state)
+{
+	(void)state;
+	struct pk_flow f;
+	struct capture *c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	pk_flow_init(&f, c, 0);
+	pk_handshake(&f);
+	const char *body = "{\"message\":\"Rate limit exceeded the maximum. Retry the request in [3] seconds\","
+			   "\"code\":\"too.many.requests.retry.after\",\"status\":429}";
+	char resp[600];
+	for (int i = 0; i < 2; i++) {
+		pk_str(&f, 0, "GET /api/v2/users/me HTTP/1.1\r\nHost: api.apse1.pure.cloud\r\n\r\n");
+		snprintf(resp, sizeof resp,
+			 "HTTP/1.1 429 Too Many Requests\r\nContent-Type: application/json\r\n%s"
+			 "Content-Length: %zu\r\n\r\n%s", i ? "Retry-After: 7\r\n" : "", strlen(body), body);
+		pk_str(&f, 1, resp);
+	}
+	pk_close(&f);
+	struct pk_ev *e = calloc(MAXEV, sizeof *e);
+	size_t m = pk_collect(c, e, MAXEV, NULL);
+	const struct pk_ev *a = pk_nth(e, m, CAP_EV_HTTP, 0), *b = pk_nth(e, m, CAP_EV_HTTP, 1);
+	assert_true(a->rl.flags & RL_RETRY_AFTER);
+	assert_true(a->rl.flags & RL_INBAND);
+	assert_true(a->rl.retry_after_s == 3.0);
+	assert_true(a->s.rl.retry_after_s == 3.0);
+	assert_false(b->rl.flags & RL_INBAND);
+	assert_true(b->rl.retry_after_s == 7.0);
+	free(e);
+	capture_close(c);
+}
+
+/* ---- permessage-deflate (RFC 7692) ---- */
+
+static const char upgrade_pmd[] =
+	"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+	"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n"
+	"Sec-WebSocket-Extensions: permessage-deflate; client_no_context_takeover; server_max_window_bits=15\r\n\r\n";
+
+/* Deflate msg as permessage-deflate does: a sync flush, the trailing 00 00 ff ff removed. */
+static size_t pmd(z_stream *z, const void *msg, size_t n, uint8_t *out, size_t cap)
+{
+	z->next_in = (Bytef *)(uintptr_t)msg;
+	z->avail_in = (uInt)n;
+	z->next_out = out;
+	z->avail_out = (uInt)cap;
+	assert_int_equal(deflate(z, Z_SYNC_FLUSH), Z_OK);
+	size_t got = cap - z->avail_out;
+	assert_true(got >= 4 && memcmp(out + got - 4, "\x00\x00\xff\xff", 4) == 0);
+	return got - 4;
+}
+
+/* One frame: RSV1 when rsv1; masked from the client. */
+static void frame(struct pk_flow *f, int from, bool fin, bool rsv1, unsigned op, const uint8_t *p,
+		  size_t len)
+{
+	uint8_t *buf = malloc(len + 14);
+	size_t n = 0;
+	buf[n++] = (uint8_t)((fin ? 0x80 : 0) | (rsv1 ? 0x40 : 0) | op);
+	uint8_t mbit = from == 0 ? 0x80 : 0;
+	if (len < 126) {
+		buf[n++] = (uint8_t)(mbit | len);
+	} else if (len < 65536) {
+		buf[n++] = mbit | 126;
+		pk_put16(buf + n, (unsigned)len);
+		n += 2;
+	} else {
+		buf[n++] = mbit | 127;
+		memset(buf + n, 0, 4);
+		pk_put32(buf + n + 4, (uint32_t)len);
+		n += 8;
+	}
+	if (from == 0) {
+		memcpy(buf + n, key, 4);
+		n += 4;
+	}
+	for (size_t i = 0; i < len; i++)
+		buf[n + i] = from == 0 ? (uint8_t)(p[i] ^ key[i & 3]) : p[i];
+	for (size_t off = 0; off < n + len; off += 1400)
+		pk_data(f, from, buf + off, n + len - off < 1400 ? n + len - off : 1400);
+	free(buf);
+}
+
+static void test_permessage_deflate(void **state)
+{
+	(void)state;
+	struct pk_flow f;
+	struct capture *c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	pk_flow_init(&f, c, 0);
+	pk_handshake(&f);
+	pk_str(&f, 0, upgrade_req);
+	pk_str(&f, 1, upgrade_pmd);
+	z_stream cz, sz;   /* client: no context takeover (reset per message); server: takeover */
+	memset(&cz, 0, sizeof cz);
+	memset(&sz, 0, sizeof sz);
+	assert_int_equal(deflateInit2(&cz, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	assert_int_equal(deflateInit2(&sz, 6, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY), Z_OK);
+	static uint8_t out[1 << 16];
+	for (int i = 0; i < 3; i++) {
+		char m[200];
+		snprintf(m, sizeof m, GEN_SEND("z-%d"), i);
+		deflateReset(&cz);
+		size_t n = pmd(&cz, m, strlen(m), out, sizeof out);
+		frame(&f, 0, true, true, 1, out, n);
+		const char *a = i < 2 ? GEN_OK("z-0") : GEN_429("z-2");
+		char ans[400];
+		snprintf(ans, sizeof ans, "%s", a);
+		if (i == 1)
+			memcpy(strstr(ans, "z-0"), "z-1", 3);
+		n = pmd(&sz, ans, strlen(ans), out, sizeof out);
+		if (i == 1) {   /* fragmented: RSV1 on the first frame only */
+			frame(&f, 1, false, true, 1, out, n / 2);
+			frame(&f, 1, true, false, 0, out + n / 2, n - n / 2);
+		} else {
+			frame(&f, 1, true, true, 1, out, n);
+		}
+	}
+	/* a decompression bomb: 20 MB of zeros in one message */
+	uint8_t *zeros = calloc(1, 20u << 20);
+	deflateReset(&cz);
+	cz.next_in = zeros;
+	cz.avail_in = 20u << 20;
+	uint8_t *bomb = malloc(1 << 20);
+	cz.next_out = bomb;
+	cz.avail_out = 1 << 20;
+	assert_int_equal(deflate(&cz, Z_SYNC_FLUSH), Z_OK);
+	size_t bn = (1u << 20) - cz.avail_out - 4;
+	frame(&f, 0, true, true, 2, bomb, bn);
+	free(zeros);
+	free(bomb);
+	/* garbage marked compressed */
+	frame(&f, 0, true, true, 1, (const uint8_t *)"\xff\xff\xff\xff\xff", 5);
+	pk_close(&f);
+	deflateEnd(&cz);
+	deflateEnd(&sz);
+	struct pk_ev *e = calloc(MAXEV, sizeof *e);
+	size_t m = pk_collect(c, e, MAXEV, NULL);
+	const struct capture_counters *k = capture_counters(c);
+	assert_int_equal(k->websocket_inflated, 6);
+	assert_int_equal(k->websocket_inflate_failed, 2);
+	assert_int_equal(k->limit[CAP_LIM_WS_INFLATE], 1);
+	assert_int_equal(pk_count(e, m, CAP_EV_WS_EXCHANGE), 5);
+	for (int i = 0; i < 3; i++) {
+		const struct pk_ev *x = pk_nth(e, m, CAP_EV_WS_EXCHANGE, (size_t)i);
+		char want[16];
+		snprintf(want, sizeof want, "\"z-%d\"", i);
+		assert_non_null(strstr(x->payload, "onMessage"));
+		assert_non_null(strstr(x->message, want));
+		assert_true(x->masked);            /* paired by tracingId: the text was inflated */
+	}
+	const struct pk_ev *t = pk_nth(e, m, CAP_EV_WS_EXCHANGE, 2);
+	assert_int_equal(t->status, 429);
+	assert_true(t->rl.flags & RL_RETRY_AFTER);
+	free(e);
+	capture_close(c);
 }
 
 int main(void)
@@ -313,6 +487,7 @@ int main(void)
 		cmocka_unit_test(test_genesys_exchanges), cmocka_unit_test(test_exchange_signal),
 		cmocka_unit_test(test_ids_out_of_order),  cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_pending_limit),     cmocka_unit_test(test_inband_parse),
+		cmocka_unit_test(test_permessage_deflate), cmocka_unit_test(test_http_body_hint),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

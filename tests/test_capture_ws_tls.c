@@ -275,7 +275,7 @@ static size_t client_hello(uint8_t *out, const char *sni)
 	return n + 4;
 }
 
-static size_t server_hello(uint8_t *out, unsigned version)
+static size_t server_hello(uint8_t *out, unsigned version, const char *alpn)
 {
 	uint8_t *p = out + 4;
 	size_t n = 0;
@@ -287,10 +287,17 @@ static size_t server_hello(uint8_t *out, unsigned version)
 	pk_put16(p + n, 0x1301);
 	n += 2;
 	p[n++] = 0;
-	if (version == 0x0304) {
+	if (version == 0x0304 || alpn) {
 		const uint8_t sv[] = { 0x03, 0x04 };
-		uint8_t ext[16];
-		size_t e = put_ext(ext, 43, sv, 2);
+		uint8_t ext[64], al[40];
+		size_t e = version == 0x0304 ? put_ext(ext, 43, sv, 2) : 0;
+		if (alpn) {
+			size_t l = strlen(alpn);
+			pk_put16(al, (unsigned)(l + 1));
+			al[2] = (uint8_t)l;
+			memcpy(al + 3, alpn, l);
+			e += put_ext(ext + e, 16, al, l + 3);
+		}
 		pk_put16(p + n, (unsigned)e);
 		n += 2;
 		memcpy(p + n, ext, e);
@@ -336,7 +343,7 @@ static void test_tls_parse_hello(void **state)
 		free(copy);
 	}
 	uint8_t sh[100];
-	n = server_hello(sh, 0x0304);
+	n = server_hello(sh, 0x0304, NULL);
 	memset(&t, 0, sizeof t);
 	assert_true(cap_tls_parse_hello(&t, 2, sh + 4, n - 4));
 	assert_int_equal(t.version, 0x0304);
@@ -358,7 +365,7 @@ static void test_tls13_flow(void **state)
 	pk_data(&f, 0, rec, 7);
 	pk_data(&f, 0, rec + 7, 50);
 	pk_data(&f, 0, rec + 57, r - 57);
-	hn = server_hello(hs, 0x0304);
+	hn = server_hello(hs, 0x0304, NULL);
 	r = record(rec, 22, hs, hn);
 	r += record(rec + r, 20, "\x01", 1);
 	r += record(rec + r, 23, NULL, 300);   /* encrypted handshake */
@@ -398,7 +405,7 @@ static void test_tls12_flow_and_unfinished(void **state)
 	size_t hn = client_hello(hs, "a.example");
 	size_t r = record(rec, 22, hs, hn);
 	pk_data(&f, 0, rec, r);
-	hn = server_hello(hs, 0x0303);
+	hn = server_hello(hs, 0x0303, NULL);
 	r = record(rec, 22, hs, hn);
 	r += record(rec + r, 22, NULL, 200);   /* Certificate ... */
 	pk_data(&f, 1, rec, r);
@@ -436,6 +443,109 @@ static void test_tls12_flow_and_unfinished(void **state)
 	capture_close(c);
 }
 
+/* TLS 1.3 handshake on f (ALPN selected: alpn or none), up to the client's Finished. */
+static void tls13_open(struct pk_flow *f, const char *alpn)
+{
+	uint8_t hs[600], rec[800];
+	pk_handshake(f);
+	size_t hn = client_hello(hs, "api.example.com");
+	size_t r = record(rec, 22, hs, hn);
+	pk_data(f, 0, rec, r);
+	hn = server_hello(hs, 0x0304, alpn);
+	r = record(rec, 22, hs, hn);
+	r += record(rec + r, 20, "\x01", 1);
+	r += record(rec + r, 23, NULL, 300);   /* encrypted handshake */
+	pk_data(f, 1, rec, r);
+	r = record(rec, 20, "\x01", 1);
+	r += record(rec + r, 23, NULL, 53);    /* client Finished */
+	pk_data(f, 0, rec, r);
+}
+
+static void appdata(struct pk_flow *f, int from, size_t len)
+{
+	uint8_t rec[2100];
+	size_t r = record(rec, 23, NULL, len);
+	pk_data(f, from, rec, r);
+}
+
+/* Exchanges from encrypted record runs: tickets that land in the first answer are left out, an
+ * answer is complete after CAPTURE_TLS_RUN_QUIET_MS of silence (not only at the next request,
+ * so a long think time does not hold it back), a close_notify is no request, h2 is flagged and
+ * gives no samples. */
+static void test_tls_exchanges(void **state)
+{
+	(void)state;
+	struct capture *c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	struct pk_flow f, g;
+	pk_flow_init(&f, c, 1000 * PK_MS);
+	f.port[1] = 443;
+	tls13_open(&f, NULL);
+	appdata(&f, 0, 180);                   /* request 1 */
+	appdata(&f, 1, 74);                    /* two NewSessionTickets after it */
+	appdata(&f, 1, 74);
+	appdata(&f, 1, 1200);                  /* response 1: two records */
+	appdata(&f, 1, 40);
+	int64_t resp1_end = f.t - PK_MS;
+	f.t += 3000 * PK_MS;
+	pk_ack(&f, 0, f.seq[1]);               /* a keep-alive ACK moves the clock */
+	f.t += 7000 * PK_MS;
+	int64_t req2 = f.t;
+	appdata(&f, 0, 181);                   /* request 2, 10 s later */
+	appdata(&f, 1, 300);
+	appdata(&f, 0, 19);                    /* close_notify */
+	pk_close(&f);
+	pk_flow_init(&g, c, 30000 * PK_MS);
+	g.port[0] = 40002;
+	g.port[1] = 443;
+	tls13_open(&g, "h2");
+	appdata(&g, 0, 100);
+	appdata(&g, 1, 100);
+	appdata(&g, 0, 100);
+	pk_close(&g);
+	capture_finish(c);
+	struct capture_event ev;
+	unsigned n = 0, h2 = 0, samples = 0;
+	while (capture_next(c, &ev) == CAP_EVENT) {
+		if (ev.kind != CAP_EV_TLS_EXCHANGE)
+			continue;
+		const struct capture_tls_exchange *x = &ev.u.tlsx;
+		struct sample s;
+		samples += capture_event_to_sample(&ev, &s);
+		if (x->h2) {
+			h2++;
+			continue;
+		}
+		n++;
+		if (n == 1) {
+			assert_int_equal(x->resp_records, 2);
+			assert_int_equal(x->resp_bytes, 1240);
+			assert_int_equal(x->req_bytes, 180);
+			assert_true(x->connect_ns > 0);
+			assert_true(ev.ts_ns < req2);          /* emitted before request 2 */
+			assert_true(ev.ts_ns >= resp1_end + (int64_t)CAPTURE_TLS_RUN_QUIET_MS * PK_MS);
+			assert_true(strref_eq(s.code, "TLS"));
+			assert_true(strref_eq(s.url, "https://api.example.com:443/"));
+			assert_true(strref_eq(s.label, "TLS api.example.com:443"));
+		} else {
+			assert_int_equal(x->resp_bytes, 300);
+			assert_int_equal(x->connect_ns, 0);
+		}
+	}
+	const struct capture_counters *k = capture_counters(c);
+	assert_int_equal(n, 2);
+	assert_int_equal(h2, 2);
+	assert_int_equal(samples, 2);           /* h2 runs are not samples */
+	assert_int_equal(k->tls_tickets, 2);
+	assert_int_equal(k->tls_close_alerts, 1);
+	assert_int_equal(k->tls_encrypted, 2);
+	unsigned it = 0, classes = 0;
+	uint64_t lo, hi, cnt;
+	while (capture_tls_size_next(c, &it, &lo, &hi, &cnt))
+		classes++;
+	assert_int_equal(classes, 2);           /* 300 and 1240 (h2 not classed) */
+	capture_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -446,6 +556,7 @@ int main(void)
 		cmocka_unit_test(test_tls_parse_hello),
 		cmocka_unit_test(test_tls13_flow),
 		cmocka_unit_test(test_tls12_flow_and_unfinished),
+		cmocka_unit_test(test_tls_exchanges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

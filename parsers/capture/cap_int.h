@@ -150,6 +150,11 @@ struct cap_ws_dir {
 	int64_t last_ts;      /* last byte of the message (set on its final frame) */
 	uint64_t msg_len;     /* payload bytes of the message so far */
 	bool msg_incomplete;
+	void *z;              /* z_stream for permessage-deflate, NULL until a compressed message */
+	bool z_lost;          /* the inflate context is lost (hole, bad data, limit): no more inflation */
+	bool inflating;       /* the current message is compressed and being inflated */
+	bool msg_inflated;    /* the current message was inflated whole */
+	uint64_t inflated;    /* bytes inflated for the current message */
 	uint8_t mask[4];
 	uint64_t len, got;
 	int64_t first_ts;
@@ -284,7 +289,11 @@ struct cap_conn {
 	unsigned wsq_n;
 	uint64_t wsx_seq;
 	bool ws_by_id;                       /* an answer was paired by correlation id */
+	bool ws_pmd;                         /* permessage-deflate negotiated in the 101 */
+	bool ws_no_takeover[2];              /* client_/server_no_context_takeover, by direction */
 	struct cap_tls_conn tls;
+	struct cap_conn *run_prev, *run_next; /* in capture's list of answered, open TLS runs */
+	bool run_linked;
 	uint64_t ev_seq;
 };
 
@@ -317,7 +326,10 @@ struct capture {
 	size_t qn, qcap, qready, qhead;
 	struct cap_qev *cur;
 	uint64_t ev_serial;
+	unsigned ws_inflaters;                /* zlib streams alive (CAPTURE_WS_MAX_INFLATERS) */
+	struct cap_conn *run_head, *run_tail; /* open answered TLS runs, oldest last record first */
 	const struct capture_keylog *keylog;  /* borrowed; NULL: no decryption */
+	uint8_t *tls_plain;                   /* decrypted record (tls_decrypt.c), shared */
 	/* encrypted response sizes (tls.c) */
 	struct { uint64_t size, count; } *tls_sizes;
 	size_t ntls_sizes;
@@ -373,6 +385,8 @@ void cap_ws_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 void cap_ws_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_seginfo *si);
 void cap_ws_close(struct cap_conn *cn);
 void cap_ws_free(struct cap_conn *cn);
+/* Sec-WebSocket-Extensions of the 101: permessage-deflate and its context-takeover parameters. */
+void cap_ws_extensions(struct cap_conn *cn, struct strref value);
 
 /* tls.c */
 enum cap_verdict cap_tls_verdict(const uint8_t *p, size_t n, bool midstream, int *hello);
@@ -398,6 +412,9 @@ bool cap_tls_keys_active(const struct cap_conn *cn, int dir);
 void cap_tls_keys_free(struct cap_conn *cn);
 /* Parse a ClientHello (hs_type 1) or ServerHello (2) handshake message body into t. */
 bool cap_tls_parse_hello(struct cap_tls_conn *t, unsigned hs_type, const uint8_t *p, size_t n);
+/* Encrypted exchanges whose connection has been quiet CAPTURE_TLS_RUN_QUIET_MS since the last
+ * server record are complete: emit them (called as the clock moves). */
+void cap_tls_sweep(struct capture *c);
 
 /* event.c */
 struct cap_qev *cap_ev_new(struct cap_conn *cn, enum capture_event_kind kind);

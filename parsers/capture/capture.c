@@ -178,6 +178,7 @@ void capture_close(struct capture *c)
 	cap_ev_free_all(c);
 	cap_conn_free_all(c);
 	free(c->tls_sizes);
+	free(c->tls_plain);
 	if (c->pcap)
 		pcap_close(c->pcap);   /* also closes the FILE from input_fopen */
 	free(c);
@@ -225,7 +226,8 @@ const char *capture_limit_name(enum capture_limit l)
 	static const char *const n[] = { "CAPTURE_MAX_CONNS", "CAPTURE_MAX_OOO_BYTES",
 					 "CAPTURE_MAX_HEADER", "CAPTURE_MAX_PENDING",
 					 "CAPTURE_MAX_TARGET", "CAPTURE_BODY_KEEP",
-					 "CAPTURE_WS_PAYLOAD_KEEP", "CAPTURE_MAX_TLS_HELLO" };
+					 "CAPTURE_WS_PAYLOAD_KEEP", "CAPTURE_MAX_TLS_HELLO",
+					 "CAPTURE_WS_INFLATE_MAX" };
 	return (size_t)l < ARRAY_LEN(n) ? n[l] : "?";
 }
 

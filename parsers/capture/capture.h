@@ -44,8 +44,11 @@
 #define CAPTURE_BODY_KEEP 4096u             /* response body prefix kept (identity encoding) */
 #define CAPTURE_WS_PAYLOAD_KEEP 4096u       /* WebSocket payload prefix kept per frame/message */
 #define CAPTURE_WS_MAX_PENDING 256u         /* client messages awaiting an answer on one conn */
+#define CAPTURE_WS_INFLATE_MAX (16u << 20)  /* inflated bytes of one permessage-deflate message */
+#define CAPTURE_WS_MAX_INFLATERS 4096u      /* zlib streams (32 KB windows) alive at once */
 #define CAPTURE_MAX_TLS_HELLO (64u << 10)   /* ClientHello/ServerHello bytes reassembled */
 #define CAPTURE_MAX_TLS_SIZES 4096u         /* distinct encrypted response sizes kept */
+#define CAPTURE_TLS_RUN_QUIET_MS 2000       /* an encrypted answer is complete after this silence */
 #define CAPTURE_MAX_IPV6_EXT 8u             /* IPv6 extension headers walked */
 #define CAPTURE_MAX_VLAN_TAGS 4u            /* stacked 802.1Q/802.1ad tags */
 #define CAPTURE_IDLE_TIMEOUT_S 300          /* an open connection silent this long is evicted */
@@ -100,6 +103,7 @@ enum capture_limit {
 	CAP_LIM_BODY,           /* CAPTURE_BODY_KEEP: response body prefix truncated */
 	CAP_LIM_WS_PAYLOAD,     /* CAPTURE_WS_PAYLOAD_KEEP: frame payload prefix truncated */
 	CAP_LIM_TLS_HELLO,      /* CAPTURE_MAX_TLS_HELLO */
+	CAP_LIM_WS_INFLATE,     /* CAPTURE_WS_INFLATE_MAX / _MAX_INFLATERS: message not inflated */
 	CAP_LIM__COUNT
 };
 
@@ -194,7 +198,8 @@ struct capture_http {
 
 struct capture_ws {
 	int dir;                     /* CAP_C2S or CAP_S2C */
-	bool fin, masked, compressed; /* compressed: RSV1 (permessage-deflate); payload not inflated */
+	bool fin, masked, compressed; /* compressed: RSV1 (permessage-deflate) */
+	bool inflated;               /* compressed, and message holds the inflated text */
 	unsigned opcode;             /* as on the wire (0 = continuation) */
 	unsigned msg_opcode;         /* opcode of the message this frame belongs to */
 	uint64_t length;             /* payload length from the header */
@@ -297,6 +302,8 @@ struct capture_counters {
 	uint64_t websocket_exchanges;      /* client messages (answered or not) */
 	uint64_t websocket_unanswered;     /* of those, never answered in the capture */
 	uint64_t websocket_pushes;         /* server messages that answered no client message */
+	uint64_t websocket_inflated;       /* permessage-deflate messages inflated */
+	uint64_t websocket_inflate_failed; /* compressed messages not inflated (see docs/captures.md) */
 	uint64_t tls_connections, tls_appdata_records;
 	uint64_t tls_exchanges;            /* encrypted exchanges from record runs */
 	uint64_t tls_encrypted;            /* TLS connections whose content was not decrypted */

@@ -709,6 +709,7 @@ void cap_conn_packet(struct capture *c, const struct cap_pkt *pk)
 
 void cap_conn_sweep(struct capture *c)
 {
+	cap_tls_sweep(c);
 	while (c->lru_head) {
 		struct cap_conn *cn = c->lru_head;
 		int64_t limit = (cn->closed ? CAPTURE_LINGER_S : CAPTURE_IDLE_TIMEOUT_S) * CAP_NS_PER_S;

@@ -155,7 +155,11 @@ static int64_t ns_to_ms(int64_t ns)
 bool capture_event_to_sample(const struct capture_event *ev, struct sample *s)
 {
 	sample_clear(s);
-	if (ev->kind == CAP_EV_HTTP) {
+	if (ev->kind == CAP_EV_HTTP && ev->u.http.status == 101 && (ev->u.http.flags & CAP_HTTP_UPGRADE)) {
+		/* a WebSocket upgrade sets up the connection its message exchanges use: no request
+		 * of its own (a refused upgrade, 4xx, stays a sample) */
+		return false;
+	} else if (ev->kind == CAP_EV_HTTP) {
 		const struct capture_http *h = &ev->u.http;
 		int64_t t0 = h->req_first_ns ? h->req_first_ns : h->resp_first_ns;
 		s->ts_ms = ns_to_ms(t0);

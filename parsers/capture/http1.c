@@ -207,6 +207,10 @@ static void emit(struct cap_conn *cn, struct cap_exch *e)
 		c->cnt.responses++;
 	}
 
+	/* an error answer without Retry-After may carry its retry hint in the body */
+	if (e->status >= 400 && !(e->rl.flags & RL_RETRY_AFTER) && e->body.len)
+		ratelimit_inband(&e->rl, e->body.buf, e->body.len);
+
 	struct cap_qev *q = cap_ev_new(cn, CAP_EV_HTTP);
 	struct capture_http *h = &cap_ev_get(q)->u.http;
 	h->seq = e->seq;
@@ -651,11 +655,14 @@ static void got_response(struct cap_conn *cn, const struct cap_seginfo *si, bool
 	e->resp_hdr = h->buf.len;
 	int64_t now_ms = h->msg_ts / 1000000;
 	struct framing f = { false, false, false, 0 };
+	struct strref ws_ext = STRREF_NULL;
 	while (next_line(&it, &line)) {
 		if (!split_header(line, &name, &value))
 			continue;
 		framing_header(&f, name, value);
 		ratelimit_header(&e->rl, name.p, name.n, value.p, value.n, now_ms);
+		if (strref_ieq(name, "sec-websocket-extensions") && !ws_ext.p)
+			ws_ext = value;
 		if (strref_ieq(name, "retry-after")) {
 			e->has_retry_after = true;
 			copy_field(e->retry_after, CAPTURE_MAX_RAW_HEADER, value.p, value.n);
@@ -681,6 +688,8 @@ static void got_response(struct cap_conn *cn, const struct cap_seginfo *si, bool
 			cn->ws_host = xstrdup(e->has_host ? e->host : "");
 			free(cn->ws_path);
 			cn->ws_path = xstrndup(e->target ? e->target : "", e->target_n);
+			if (ws_ext.p)
+				cap_ws_extensions(cn, ws_ext);
 			emit(cn, e);
 			cap_conn_set_proto(cn, CAP_PROTO_WEBSOCKET);
 			cn->d[CAP_S2C].mode = CAP_M_WS;

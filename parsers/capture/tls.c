@@ -249,11 +249,43 @@ static void tls_size_add(struct capture *c, uint64_t size)
 	c->tls_sizes_sorted = false;
 }
 
+static void run_unlink(struct cap_conn *cn)
+{
+	struct capture *c = cn->cap;
+	if (!cn->run_linked)
+		return;
+	if (cn->run_prev)
+		cn->run_prev->run_next = cn->run_next;
+	else
+		c->run_head = cn->run_next;
+	if (cn->run_next)
+		cn->run_next->run_prev = cn->run_prev;
+	else
+		c->run_tail = cn->run_prev;
+	cn->run_prev = cn->run_next = NULL;
+	cn->run_linked = false;
+}
+
+/* A server record joined the run: the connection moves to the tail (newest last record). */
+static void run_touch(struct cap_conn *cn)
+{
+	struct capture *c = cn->cap;
+	run_unlink(cn);
+	cn->run_prev = c->run_tail;
+	if (c->run_tail)
+		c->run_tail->run_next = cn;
+	else
+		c->run_head = cn;
+	c->run_tail = cn;
+	cn->run_linked = true;
+}
+
 /* Emit the exchange in cn->tls.run (a client run, maybe a server run) and start a new one. */
 static void run_emit(struct cap_conn *cn, bool closing)
 {
 	struct cap_tls_run *r = &cn->tls.run;
 	struct capture *c = cn->cap;
+	run_unlink(cn);
 	/* a last unanswered record of alert size (TLS 1.3 close_notify: 2 + 1 + 16-byte tag) */
 	if (closing && r->c_records == 1 && !r->s_records && r->c_bytes <= TLS_ALERT_MAX) {
 		c->cnt.tls_close_alerts++;
@@ -338,7 +370,15 @@ static void run_record(struct cap_conn *cn, int dir, int64_t first, int64_t last
 		r->s_last = last;
 		r->s_records++;
 		r->s_bytes += len;
+		run_touch(cn);
 	}
+}
+
+void cap_tls_sweep(struct capture *c)
+{
+	int64_t quiet = (int64_t)CAPTURE_TLS_RUN_QUIET_MS * 1000000;
+	while (c->run_head && c->clock - c->run_head->tls.run.s_last > quiet)
+		run_emit(c->run_head, false);
 }
 
 static int size_cmp(const void *a, const void *b)
@@ -392,7 +432,10 @@ static void record_done(struct cap_conn *cn, int dir, int64_t ts)
 	struct cap_tls_dir *o = &cn->d[!dir].t;
 	cn->st.tls_records++;
 	record_decrypt(cn, dir, ts);
-	strbuf_reset(&t->rec);
+	if (t->rec.len > 4096)
+		strbuf_release(&t->rec);   /* idle connections keep no record-sized buffer */
+	else
+		strbuf_reset(&t->rec);
 	t->rec_broken = false;
 	switch (t->type) {
 	case TLS_CCS:
@@ -507,6 +550,7 @@ void cap_tls_close(struct cap_conn *cn)
 
 void cap_tls_free(struct cap_conn *cn)
 {
+	run_unlink(cn);
 	for (int i = 0; i < 2; i++) {
 		strbuf_release(&cn->d[i].t.hs);
 		strbuf_release(&cn->d[i].t.rec);

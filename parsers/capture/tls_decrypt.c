@@ -342,10 +342,14 @@ static const EVP_CIPHER *cipher_of(enum aead a)
 
 /* ---- per-direction state ---- */
 
+#define TLS_PLAIN_MAX (16384u + 2048u)
 #define TLS13_TRIALS 16u    /* records tried as handshake before giving a direction up */
+
+#define TLS13_SEQ_AHEAD 4u  /* before the first success: records that may have been lost */
 
 struct dkey {
 	bool ready, lost, ok_once;
+	unsigned unsure;         /* records skipped or failed before the first success */
 	uint8_t key[32], iv[12];
 	uint8_t secret[48];      /* TLS 1.3 current traffic secret */
 	size_t slen;
@@ -357,7 +361,7 @@ struct cap_tls_keys {
 	const struct suite *s;
 	struct dkey d[2];
 	EVP_CIPHER_CTX *ctx;
-	uint8_t plain[16384 + 2048];
+	uint8_t *plain;          /* the capture's shared plaintext buffer (TLS_PLAIN_MAX) */
 };
 
 static bool tls13_keys(struct cap_tls_keys *k, struct dkey *d)
@@ -417,6 +421,9 @@ bool cap_tls_keys_setup(struct cap_conn *cn)
 		c->cnt.tls_unsupported++;
 		return false;
 	}
+	if (!c->tls_plain)
+		c->tls_plain = xmalloc(TLS_PLAIN_MAX);
+	k->plain = c->tls_plain;
 	k->d[0].ready = k->d[1].ready = true;
 	t->keys = k;
 	cap_conn_plain_start(cn);
@@ -449,6 +456,8 @@ void cap_tls_skip_record(struct cap_conn *cn, int dir, size_t n, int64_t ts)
 		k->d[dir].seq++;
 		if (k->d[dir].ok_once)
 			plain_gap(cn, dir, n, ts);
+	} else {
+		k->d[dir].unsure++;
 	}
 }
 
@@ -459,7 +468,7 @@ static bool aead_open(struct cap_tls_keys *k, const uint8_t *key, const uint8_t 
 {
 	EVP_CIPHER_CTX *x = k->ctx;
 	int outl = 0, fl = 0;
-	if (ctlen > sizeof k->plain || aadlen > INT32_MAX)
+	if (ctlen > TLS_PLAIN_MAX || aadlen > INT32_MAX)
 		return false;
 	if (EVP_DecryptInit_ex(x, cipher_of(k->s->aead), NULL, NULL, NULL) != 1 ||
 	    EVP_CIPHER_CTX_ctrl(x, EVP_CTRL_AEAD_SET_IVLEN, 12, NULL) != 1 ||
@@ -488,17 +497,24 @@ static void deliver_plain(struct cap_conn *cn, int dir, const uint8_t *p, size_t
 	cap_app_data(cn, dir, p, n, &si);
 }
 
+/* Before the first success, records that failed or were cut may have been application
+ * records (a damaged first record, a hole): the next sequence numbers are tried too. */
 static bool open13(struct cap_tls_keys *k, struct dkey *d, const uint8_t *hdr, const uint8_t *p,
 		   size_t n, size_t *plen)
 {
 	if (n < 17)
 		return false;
-	uint8_t nonce[12];
-	seq_nonce(d->iv, d->seq, nonce);
-	if (!aead_open(k, d->key, nonce, hdr, 5, p, n - 16, p + n - 16, k->plain))
-		return false;
-	*plen = n - 16;
-	return true;
+	unsigned ahead = d->ok_once ? 0 : (d->unsure < TLS13_SEQ_AHEAD ? d->unsure : TLS13_SEQ_AHEAD);
+	for (unsigned a = 0; a <= ahead; a++) {
+		uint8_t nonce[12];
+		seq_nonce(d->iv, d->seq + a, nonce);
+		if (aead_open(k, d->key, nonce, hdr, 5, p, n - 16, p + n - 16, k->plain)) {
+			d->seq += a;
+			*plen = n - 16;
+			return true;
+		}
+	}
+	return false;
 }
 
 bool cap_tls_decrypt_record(struct cap_conn *cn, int dir, const uint8_t *hdr, const uint8_t *p,
@@ -513,7 +529,8 @@ bool cap_tls_decrypt_record(struct cap_conn *cn, int dir, const uint8_t *hdr, co
 	if (k->s->tls13) {
 		if (!open13(k, d, hdr, p, n, &plen)) {
 			if (!d->ok_once) {
-				/* still the encrypted handshake (handshake keys): not ours */
+				/* still the encrypted handshake (handshake keys), or damaged */
+				d->unsure++;
 				if (++d->trials >= TLS13_TRIALS) {
 					d->lost = true;
 					c->cnt.tls_decrypt_failed++;
@@ -597,7 +614,7 @@ void cap_tls_keys_free(struct cap_conn *cn)
 	if (!k)
 		return;
 	EVP_CIPHER_CTX_free(k->ctx);
-	OPENSSL_cleanse(k, sizeof *k);
+	OPENSSL_cleanse(k->d, sizeof k->d);
 	free(k);
 	cn->tls.keys = NULL;
 }

@@ -8,8 +8,13 @@
  * (close 8, ping 9, pong 10) may be interleaved and carry at most 125 bytes.  A close frame's
  * payload starts with a 2-byte status code followed by a UTF-8 reason.
  *
- * RSV1 (permessage-deflate, RFC 7692) is reported as "compressed"; such payloads are not
- * inflated.  A hole inside a payload marks that frame incomplete; a hole inside a header loses
+ * permessage-deflate (RFC 7692), when the 101 accepted it: a data message with RSV1 is raw
+ * DEFLATE across its fragments, ended by the 00 00 ff ff the sender removed; it is inflated with
+ * zlib (window 15, which reads any smaller window), the context kept across messages unless
+ * client_/server_no_context_takeover was agreed.  The message text is the inflated text
+ * (CAPTURE_WS_PAYLOAD_KEEP kept); frame payloads stay as sent.  At most CAPTURE_WS_INFLATE_MAX
+ * bytes per message and CAPTURE_WS_MAX_INFLATERS streams are inflated; a hole, bad data or a
+ * limit loses the context of that direction (counted, later messages left compressed).  A hole inside a payload marks that frame incomplete; a hole inside a header loses
  * the framing of that direction for the rest of the connection.  Frames are recognised only after
  * a captured upgrade; no heuristic detection on connections whose upgrade was not captured.
  */
@@ -17,6 +22,8 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <zlib.h>
 
 static unsigned header_need(const struct cap_ws_dir *w)
 {
@@ -67,6 +74,136 @@ static void ws_names(struct cap_conn *cn, struct cap_qev *q, struct strref *host
 	cap_ev_str(q, url_f, sb.buf, sb.len);
 	strbuf_release(&sb);
 	strbuf_release(&host);
+}
+
+/* ---- permessage-deflate ---- */
+
+void cap_ws_extensions(struct cap_conn *cn, struct strref v)
+{
+	/* the first extension the server accepted; parameters after ';' */
+	size_t i = 0;
+	while (i < v.n && (v.p[i] == ' ' || v.p[i] == '\t'))
+		i++;
+	size_t e = i;
+	while (e < v.n && v.p[e] != ';' && v.p[e] != ',' && v.p[e] != ' ')
+		e++;
+	if (e - i != 18 || strncasecmp(v.p + i, "permessage-deflate", 18) != 0)
+		return;
+	cn->ws_pmd = true;
+	size_t end = e;
+	while (end < v.n && v.p[end] != ',')
+		end++;
+	struct strref params = { v.p + e, end - e };
+	static const char *const nct[2] = { "client_no_context_takeover", "server_no_context_takeover" };
+	for (int d = 0; d < 2; d++) {
+		size_t kl = strlen(nct[d]);
+		for (size_t k = 0; k + kl <= params.n; k++)
+			if (strncasecmp(params.p + k, nct[d], kl) == 0)
+				cn->ws_no_takeover[d] = true;
+	}
+}
+
+static void z_drop(struct cap_conn *cn, struct cap_ws_dir *w)
+{
+	if (!w->z)
+		return;
+	inflateEnd(w->z);
+	free(w->z);
+	w->z = NULL;
+	cn->cap->ws_inflaters--;
+}
+
+/* A compressed message starts: get (or reset) the direction's inflater. */
+static void inflate_start(struct cap_conn *cn, int dir, struct cap_ws_dir *w)
+{
+	w->inflating = false;
+	w->msg_inflated = false;
+	w->inflated = 0;
+	if (!cn->ws_pmd || w->z_lost)
+		return;
+	if (!w->z) {
+		if (cn->cap->ws_inflaters >= CAPTURE_WS_MAX_INFLATERS) {
+			cn->cap->cnt.limit[CAP_LIM_WS_INFLATE]++;
+			return;
+		}
+		z_stream *z = xcalloc(1, sizeof *z);
+		if (inflateInit2(z, -15) != Z_OK) {
+			free(z);
+			return;
+		}
+		w->z = z;
+		cn->cap->ws_inflaters++;
+	} else if (cn->ws_no_takeover[dir]) {
+		inflateReset(w->z);
+	}
+	w->inflating = true;
+}
+
+/* The message can no longer be inflated: with context takeover, neither can later ones. */
+static void inflate_lose(struct cap_conn *cn, int dir, struct cap_ws_dir *w)
+{
+	if (!w->inflating)
+		return;
+	w->inflating = false;
+	w->msg_truncated = true;
+	if (!cn->ws_no_takeover[dir]) {
+		w->z_lost = true;
+		z_drop(cn, w);
+	}
+}
+
+/* Inflate n compressed (unmasked) bytes; the output joins the message prefix. */
+static void inflate_bytes(struct cap_conn *cn, int dir, struct cap_ws_dir *w, const uint8_t *p,
+			  size_t n)
+{
+	z_stream *z = w->z;
+	uint8_t out[8192];
+	z->next_in = (Bytef *)(uintptr_t)p;
+	z->avail_in = (uInt)n;
+	while (w->inflating) {
+		z->next_out = out;
+		z->avail_out = sizeof out;
+		int rc = inflate(z, Z_SYNC_FLUSH);
+		size_t got = sizeof out - z->avail_out;
+		if (got) {
+			w->inflated += got;
+			size_t room = CAPTURE_WS_PAYLOAD_KEEP > w->msg.len ? CAPTURE_WS_PAYLOAD_KEEP - w->msg.len : 0;
+			if (got > room)
+				w->msg_truncated = true;
+			strbuf_add(&w->msg, out, got < room ? got : room);
+			if (w->inflated > CAPTURE_WS_INFLATE_MAX) {
+				cn->cap->cnt.limit[CAP_LIM_WS_INFLATE]++;
+				inflate_lose(cn, dir, w);
+				return;
+			}
+		}
+		if (rc == Z_STREAM_END) {
+			inflateReset(z);   /* a final block: the next message starts a new stream */
+			if (!z->avail_in)
+				return;
+			continue;
+		}
+		if (rc == Z_BUF_ERROR || (rc == Z_OK && !z->avail_in && z->avail_out))
+			return;        /* all input used */
+		if (rc != Z_OK) {
+			inflate_lose(cn, dir, w);
+			return;
+		}
+	}
+}
+
+/* The message's last frame ended: the sender removed 00 00 ff ff (RFC 7692 7.2.1). */
+static void inflate_end(struct cap_conn *cn, int dir, struct cap_ws_dir *w)
+{
+	static const uint8_t tail[4] = { 0x00, 0x00, 0xff, 0xff };
+	if (!w->inflating)
+		return;
+	inflate_bytes(cn, dir, w, tail, sizeof tail);
+	if (w->inflating) {
+		w->msg_inflated = true;
+		cn->cap->cnt.websocket_inflated++;
+	}
+	w->inflating = false;
 }
 
 /* ---- message exchanges ----
@@ -239,8 +376,14 @@ static void frame_done(struct cap_conn *cn, int dir, int64_t ts)
 
 	c->cnt.websocket_frames++;
 	cn->st.ws_frames++;
-	if (data_msg && w->fin)
+	if (data_msg && w->fin) {
 		c->cnt.websocket_messages++;
+		if (w->msg_rsv1) {
+			inflate_end(cn, dir, w);
+			if (!w->msg_inflated)
+				c->cnt.websocket_inflate_failed++;
+		}
+	}
 
 	struct cap_qev *q = cap_ev_new(cn, CAP_EV_WS_FRAME);
 	struct capture_ws *e = &cap_ev_get(q)->u.ws;
@@ -248,6 +391,7 @@ static void frame_done(struct cap_conn *cn, int dir, int64_t ts)
 	e->fin = w->fin;
 	e->masked = w->masked;
 	e->compressed = control ? w->rsv1 : w->msg_rsv1;
+	e->inflated = !control && w->fin && w->msg_rsv1 && w->msg_inflated;
 	e->opcode = w->opcode;
 	e->msg_opcode = control ? w->opcode : w->msg_opcode;
 	e->length = w->len;
@@ -289,7 +433,7 @@ static void frame_done(struct cap_conn *cn, int dir, int64_t ts)
 }
 
 /* Header complete: decode it.  False on a protocol error (framing lost). */
-static bool header_done(struct cap_conn *cn, struct cap_ws_dir *w)
+static bool header_done(struct cap_conn *cn, int dir, struct cap_ws_dir *w)
 {
 	const uint8_t *h = w->hdr;
 	w->fin = (h[0] & 0x80u) != 0;
@@ -323,6 +467,10 @@ static bool header_done(struct cap_conn *cn, struct cap_ws_dir *w)
 		w->msg_first_ts = w->first_ts;
 		w->msg_len = 0;
 		w->msg_incomplete = false;
+		if (w->rsv1)
+			inflate_start(cn, dir, w);
+		else
+			w->inflating = w->msg_inflated = false;
 		strbuf_reset(&w->msg);
 		w->msg_truncated = false;
 	}
@@ -363,7 +511,7 @@ void cap_ws_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 			w->hdr[w->hlen++] = p[i++];
 			if (w->hlen < header_need(w))
 				continue;
-			if (!header_done(cn, w)) {
+			if (!header_done(cn, dir, w)) {
 				w->lost = true;
 				break;
 			}
@@ -374,8 +522,21 @@ void cap_ws_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 		uint64_t left = w->len - w->got;
 		size_t take = (uint64_t)(n - i) < left ? n - i : (size_t)left;
 		keep(&w->pay, p + i, take, w, w->got, NULL);
-		if (w->opcode < 8)
+		if (w->opcode < 8 && w->msg_rsv1) {
+			if (w->inflating) {
+				uint8_t clear[4096];
+				for (size_t k = 0; k < take && w->inflating; ) {
+					size_t m = take - k < sizeof clear ? take - k : sizeof clear;
+					for (size_t b = 0; b < m; b++)
+						clear[b] = w->masked ? (uint8_t)(p[i + k + b] ^ w->mask[(w->got + k + b) & 3u])
+								     : p[i + k + b];
+					inflate_bytes(cn, dir, w, clear, m);
+					k += m;
+				}
+			}
+		} else if (w->opcode < 8) {
 			keep(&w->msg, p + i, take, w, w->got, &w->msg_truncated);
+		}
 		w->got += take;
 		i += take;
 		if (w->got == w->len)
@@ -390,12 +551,15 @@ void cap_ws_gap(struct cap_conn *cn, int dir, uint64_t n, const struct cap_segin
 		return;
 	if (!w->in_payload) {
 		w->lost = true;
+		inflate_lose(cn, dir, w);
 		return;
 	}
 	uint64_t left = w->len - w->got;
 	uint64_t take = n < left ? n : left;
 	w->got += take;
 	w->incomplete = true;
+	if (w->opcode < 8 && w->msg_rsv1)
+		inflate_lose(cn, dir, w);
 	if (w->got == w->len)
 		frame_done(cn, dir, si->ts);
 	if (n > take)
@@ -422,6 +586,8 @@ void cap_ws_close(struct cap_conn *cn)
 
 void cap_ws_free(struct cap_conn *cn)
 {
+	for (int dir = 0; dir < 2; dir++)
+		z_drop(cn, &cn->d[dir].w);
 	while (cn->wsq) {
 		struct cap_wsq *e = cn->wsq;
 		cn->wsq = e->next;

@@ -342,6 +342,19 @@ if [ -f "$TLSD/jmeter-https.pcap.gz" ] && [ -f "$TLSD/keylog.pcap.gz" ]; then
 	"$CAPDUMP" "$TLSD/keylog.pcap.gz" >"$tmp/tls-k0.txt" 2>&1
 	check "tls keylog without the key log: encrypted exchanges = requests" \
 		"$(val tls_exchanges "$tmp/tls-k0.txt")" "$(tls_saved requests "$saved")"
+	# WSS with permessage-deflate: frames and in-band 429s vs tshark, exchanges vs the server
+	"$CAPDUMP" -e -k "$TLSD/wss.keys" "$TLSD/wss.pcap.gz" >"$tmp/tls-w.events" 2>&1
+	"$CAPDUMP" -k "$TLSD/wss.keys" "$TLSD/wss.pcap.gz" >"$tmp/tls-w.txt" 2>&1
+	saved="$TLSD/wss.tshark.txt"
+	ops=$(tls_saved ws_opcodes "$saved")
+	tw=0; for o in $ops; do tw=$((tw + ${o#*x})); done
+	check "tls wss: WebSocket frames (decrypted) vs tshark" "$(val ws_frames "$tmp/tls-w.txt")" "$tw"
+	check "tls wss: messages inflated" "$(val ws_inflated "$tmp/tls-w.txt")" "$(echo "$ops" | tr ' ' '\n' | sed -n 's/^1x//p')"
+	check "tls wss: in-band 429 exchanges vs tshark's 429 texts" \
+		"$(grep -c 'ws-exchange.* status=429 .*retry-after=1' "$tmp/tls-w.events")" "$(tls_saved ws_text_429 "$saved")"
+	truth=$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["admitted"] + d["rejected"], d["pushes"])' "$TLSD/wss.truth.json")
+	check "tls wss: exchanges = client messages the server decided on" "$(val ws_exchanges "$tmp/tls-w.txt")" "${truth% *}"
+	check "tls wss: pushes = the server's agent messages" "$(val ws_pushes "$tmp/tls-w.txt")" "${truth#* }"
 else
 	not_ok "TLS captures missing in $TLSD"
 fi

@@ -94,6 +94,8 @@ static void event(const struct capture *c, const struct capture_event *ev)
 		       x->resp_length);
 		if (x->rl.flags & RL_RETRY_AFTER)
 			printf(" retry-after=%g", x->rl.retry_after_s);
+		if (x->compressed)
+			fputs(" compressed", stdout);
 		break;
 	}
 	case CAP_EV_TLS_EXCHANGE: {
@@ -206,6 +208,8 @@ int main(int argc, char **argv)
 		put("ws_exchanges", k->websocket_exchanges);
 		put("ws_unanswered", k->websocket_unanswered);
 		put("ws_pushes", k->websocket_pushes);
+		put("ws_inflated", k->websocket_inflated);
+		put("ws_inflate_failed", k->websocket_inflate_failed);
 		put("tls_connections", k->tls_connections);
 		put("tls_appdata", k->tls_appdata_records);
 		put("tls_exchanges", k->tls_exchanges);

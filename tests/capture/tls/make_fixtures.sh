@@ -10,8 +10,17 @@
 #   3. keylog: client.py (Python ssl, keylog_filename) over TLS 1.3 and TLS 1.2 ECDHE AES-128-GCM,
 #      AES-256-GCM and ChaCha20-Poly1305: keylog.pcap.gz + keylog.keys (NSS key log) +
 #      keylog.client.json (what the client saw);
-#   4. tshark's counts of both (with the key log for the second): *.tshark.txt.
+#   4. tshark's counts of both (with the key log for the second): *.tshark.txt;
+#   5. wss: wss_pair.py (python3-websockets 10.4 from Debian, server and clients over TLS with
+#      permessage-deflate, Genesys Web Messaging-shaped answers, a shared 20/s burst 10 bucket,
+#      in-band 429 + retryAfter) on port 18501: wss.pcap.gz, wss.keys, wss.truth.json (the
+#      server's decisions), wss.tshark.txt.
+#   6. wss6: the same pair as issue 10's case 6 (50 connections, one message every 2 s for 20 s,
+#      shared bucket 20/s burst 10) on port 18502: wss-case6.pcap.gz, .keys, .truth.json.
+# Parts: make_fixtures.sh [jmeter] [keylog] [wss] [wss6] (default: all four).
 set -euo pipefail
+PARTS=" ${*:-jmeter keylog wss wss6} "
+want() { case "$PARTS" in *" $1 "*) return 0 ;; esac; return 1; }
 ROOT=$(pwd)
 HERE=$ROOT/tests/capture/tls
 DEST=${DEST:-$ROOT/tests/data/tls}
@@ -61,7 +70,7 @@ nginx -t -q -p "$WORK/nginx/" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/e
 start_bg "$WORK/nginx/stderr.log" nginx -p "$WORK/nginx/" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/logs/error.log"
 wait_port $PORT
 
-if [ "${SKIP_JMETER:-0}" != 1 ]; then
+if want jmeter; then
 	javac -d "$WORK/launcher" -cp "$JMETER_HOME/bin/ApacheJMeter.jar" "$ROOT/sample-data/tools/JtlscopeJMeterLauncher.java"
 	start_tcpdump "$WORK/jmeter.pcap"
 	log "JMeter over HTTPS (<= 25 s)"
@@ -91,6 +100,7 @@ print("jtl_codes", " ".join("%sx%d" % kv for kv in sorted(c.items())))' "$WORK/r
 	sleep 3   # let the limiter's bucket refill between the runs
 fi
 
+if want keylog; then
 JLINES=$(wc -l < "$WORK/nginx/logs/access.log")
 start_tcpdump "$WORK/keylog.pcap"
 log "Python client with a key log"
@@ -107,4 +117,36 @@ cp "$WORK/keylog.keys" "$DEST/keylog.keys"
 echo "server_log $(tail -n +$((JLINES + 1)) "$WORK/nginx/logs/access.log" | awk '{print $8}' | sort | uniq -c | awk '{printf "%sx%s ", $2, $1}')" >> "$DEST/keylog.tshark.txt"
 cp "$WORK/nginx/logs/access.log" "$WORK/access.log"
 gzip -9 -n -c "$WORK/access.log" > "$DEST/server-access.log.gz"
+fi
+
+if want wss; then
+	/usr/bin/python3 -c 'import websockets' 2>/dev/null || { echo "wss needs python3-websockets (apt-get install python3-websockets)" >&2; exit 1; }
+	PORT=18501
+	start_tcpdump "$WORK/wss.pcap"
+	log "WSS with permessage-deflate (8 s)"
+	timeout 60 /usr/bin/python3 "$HERE/wss_pair.py" $PORT "$WORK/cert.pem" "$WORK/key.pem" \
+		"$WORK/wss.keys" "$DEST/wss.truth.json"
+	stop_tcpdump
+	gzip -9 -n -c "$WORK/wss.pcap" > "$DEST/wss.pcap.gz"
+	cp "$WORK/wss.keys" "$DEST/wss.keys"
+	tk() { tshark -r "$WORK/wss.pcap" -o "tls.keylog_file:$WORK/wss.keys" -d tcp.port==$PORT,tls "$@" 2>/dev/null; }
+	{
+		echo "# tshark $(tshark -v 2>/dev/null | head -1 | awk '{print $3}') -o tls.keylog_file:wss.keys -d tcp.port==$PORT,tls: WebSocket frames by opcode, text messages with an in-band 429, TCP streams"
+		echo "tcp_streams $(tk -T fields -e tcp.stream | sort -u | wc -l)"
+		echo "ws_opcodes $(tk -Y websocket -T fields -e websocket.opcode | tr ',' '\n' | sort -n | uniq -c | awk '{printf "%sx%s ", $2, $1}')"
+		echo "ws_text_429 $(tk -Y websocket.payload.text -T fields -e websocket.payload.text | grep -c '"code": 429')"
+		echo "ws_client_text $(tk -Y 'websocket.payload.text && tcp.dstport == '$PORT -T fields -e websocket.payload.text | grep -c 'onMessage')"
+	} > "$DEST/wss.tshark.txt"
+fi
+
+if want wss6; then
+	PORT=18502
+	start_tcpdump "$WORK/wss6.pcap"
+	log "WSS, issue 10 case 6 (20 s)"
+	WSS_CLIENTS=50 WSS_PERIOD=2 WSS_DURATION=20 timeout 90 /usr/bin/python3 "$HERE/wss_pair.py" $PORT \
+		"$WORK/cert.pem" "$WORK/key.pem" "$WORK/wss6.keys" "$DEST/wss-case6.truth.json"
+	stop_tcpdump
+	gzip -9 -n -c "$WORK/wss6.pcap" > "$DEST/wss-case6.pcap.gz"
+	cp "$WORK/wss6.keys" "$DEST/wss-case6.keys"
+fi
 log "done: $(cd "$DEST" && du -bc ./* | tail -1 | cut -f1) bytes in ${DEST#"$ROOT"/}"
