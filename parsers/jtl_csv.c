@@ -753,9 +753,9 @@ static void detect_ts(struct jtl_csv *c, const struct field *f, size_t k, uint64
 			n--;
 		const char *fp;
 		size_t fn;
-		if (!n || !line_field(p, n, c->delim, k, &fp, &fn) || !fn ||
+		if (!n || !line_field(p, n, c->delim, k, &fp, &fn) || !fn || fp[0] < '0' || fp[0] > '9' ||
 		    jtl_parse_timestamp(fp, fn, NULL, c->o.tz_offset_min, &ms))
-			continue;  /* not a stamp field, or one the built-in forms read anyway */
+			continue;  /* not a stamp (a repeated header...), or one the built-in forms read */
 		for (size_t i = 0; i < ARRAY_LEN(ts_candidates); i++)
 			if (alive[i] && !jtl_parse_timestamp(fp, fn, ts_candidates[i], c->o.tz_offset_min, &ms)) {
 				alive[i] = false;
