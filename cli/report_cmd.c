@@ -440,7 +440,12 @@ int cmd_report(int argc, char **argv)
 	int wrc = EXIT_OK;
 	if (a->overall.count == 0) {
 		/* nothing to report on: the reason was printed per input; no empty report */
-		if (rc == EXIT_OK)
+		if (rc == EXIT_OK && a->capture.inputs)
+			diag_error("no samples: the capture%s hold%s no HTTP exchange or WebSocket frame (%llu "
+				   "packets, %llu TCP connections): nothing to report", a->capture.inputs > 1 ? "s" : "",
+				   a->capture.inputs > 1 ? "" : "s", (unsigned long long)a->capture.packets,
+				   (unsigned long long)a->capture.connections);
+		else if (rc == EXIT_OK)
 			diag_error("no samples in the input%s: nothing to report", argc - optind > 1 ? "s" : "");
 		rc = EXIT_INPUT;
 	} else {

@@ -411,6 +411,17 @@ static bool map_from_names(struct jtl_csv *c, const struct field *f, size_t n)
 	return known > 0;
 }
 
+/* Formatted stamps JMeter users set with jmeter.save.saveservice.timestamp_format, beyond the
+ * ISO-like forms jtl_parse_timestamp reads by itself.  Day-first and month-first forms are both
+ * here: the values decide, and when they fit both, nobody guesses. */
+static const char *const ts_candidates[] = {
+	"dd.MM.yyyy HH:mm:ss", "dd.MM.yyyy HH:mm:ss.SSS", "dd.MM.yyyy HH:mm:ss,SSS", "dd.MM.yyyy HH:mm",
+	"dd.MM.yy HH:mm:ss",
+	"dd/MM/yyyy HH:mm:ss", "MM/dd/yyyy HH:mm:ss", "dd/MM/yyyy HH:mm:ss.SSS", "MM/dd/yyyy HH:mm:ss.SSS",
+	"dd/MM/yyyy HH:mm", "MM/dd/yyyy HH:mm", "MM/dd/yyyy hh:mm:ss a", "dd-MM-yyyy HH:mm:ss",
+	"dd-MM-yyyy HH:mm:ss.SSS", "yyyy-MM-dd HH:mm", "yyyy/MM/dd HH:mm", "yyyyMMddHHmmss",
+	"yyyyMMdd HHmmss", "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
+};
 /* Type of a value for header-less column inference. */
 enum vtype { V_EMPTY, V_INT, V_BOOL, V_DTYPE, V_TEXT, V_STAMP, V_URL };
 
@@ -428,6 +439,10 @@ static enum vtype value_type(const char *p, size_t n)
 	int64_t ms;
 	if (jtl_parse_timestamp(p, n, NULL, 0, &ms))
 		return V_STAMP;
+	/* a locale pattern (dd.MM.yyyy HH:mm:ss...): a stamp; the reader finds which at the record */
+	for (size_t i = 0; i < ARRAY_LEN(ts_candidates); i++)
+		if (jtl_parse_timestamp(p, n, ts_candidates[i], 0, &ms))
+			return V_STAMP;
 	if (memmem(p, n, "://", 3))
 		return V_URL;
 	return V_TEXT;
@@ -690,17 +705,6 @@ static void skip_note(struct jtl_csv *c, uint64_t line, const char *reason, cons
 	diag_warn(c->d, line, 0, "%s%s", reason, tail);
 }
 
-/* Formatted stamps JMeter users set with jmeter.save.saveservice.timestamp_format, beyond the
- * ISO-like forms jtl_parse_timestamp reads by itself.  Day-first and month-first forms are both
- * here: the values decide, and when they fit both, nobody guesses. */
-static const char *const ts_candidates[] = {
-	"dd.MM.yyyy HH:mm:ss", "dd.MM.yyyy HH:mm:ss.SSS", "dd.MM.yyyy HH:mm:ss,SSS", "dd.MM.yyyy HH:mm",
-	"dd.MM.yy HH:mm:ss",
-	"dd/MM/yyyy HH:mm:ss", "MM/dd/yyyy HH:mm:ss", "dd/MM/yyyy HH:mm:ss.SSS", "MM/dd/yyyy HH:mm:ss.SSS",
-	"dd/MM/yyyy HH:mm", "MM/dd/yyyy HH:mm", "MM/dd/yyyy hh:mm:ss a", "dd-MM-yyyy HH:mm:ss",
-	"dd-MM-yyyy HH:mm:ss.SSS", "yyyy-MM-dd HH:mm", "yyyy/MM/dd HH:mm", "yyyyMMddHHmmss",
-	"yyyyMMdd HHmmss", "yyyy-MM-dd'T'HH:mm:ss.SSSZ",
-};
 #define TS_SAMPLE_LINES 5000   /* lines after the first bad stamp the candidates are tried on */
 
 /* Field k of one line (naive split: a line with a quote before field k is not used). */
@@ -753,9 +757,9 @@ static void detect_ts(struct jtl_csv *c, const struct field *f, size_t k, uint64
 			n--;
 		const char *fp;
 		size_t fn;
-		if (!n || !line_field(p, n, c->delim, k, &fp, &fn) || !fn ||
+		if (!n || !line_field(p, n, c->delim, k, &fp, &fn) || !fn || fp[0] < '0' || fp[0] > '9' ||
 		    jtl_parse_timestamp(fp, fn, NULL, c->o.tz_offset_min, &ms))
-			continue;  /* not a stamp field, or one the built-in forms read anyway */
+			continue;  /* not a stamp (a repeated header...), or one the built-in forms read */
 		for (size_t i = 0; i < ARRAY_LEN(ts_candidates); i++)
 			if (alive[i] && !jtl_parse_timestamp(fp, fn, ts_candidates[i], c->o.tz_offset_min, &ms)) {
 				alive[i] = false;

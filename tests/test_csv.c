@@ -315,6 +315,27 @@ static void test_ts_detect(void **st)
 	assert_int_equal(x->d.warnings, 1);   /* said once */
 	close_run(x);
 
+	/* a repeated header line (appended runs) does not spoil the detection */
+	x = open_str("timeStamp;elapsed;label;success\n"
+		     "14.11.2023 22:13:20;5;a;true\n"
+		     "timeStamp;elapsed;label;success\n"
+		     "14.11.2023 22:13:21;6;b;true\n", &o);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_int_equal(s.ts_ms, 1700000000000LL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_int_equal(s.ts_ms, 1700000001000LL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_END);
+	close_run(x);
+
+	/* header-less: the locale stamp still marks the timeStamp column for the inference */
+	x = open_str("14.11.2023 22:13:20;5;Home;200;OK;T 1-1;text;true;;100\n"
+		     "14.11.2023 22:13:21;6;Home;200;OK;T 1-1;text;true;;100\n", &o);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_int_equal(s.ts_ms, 1700000000000LL);
+	assert_true(eq(s.label, "Home"));
+	assert_int_equal(s.elapsed_ms, 5);
+	close_run(x);
+
 	/* a later day above 12 settles dd/MM against MM/dd */
 	x = open_str("timeStamp,elapsed,label,success\n"
 		     "01/03/2023 10:00:00,5,a,true\n"
