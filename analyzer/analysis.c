@@ -262,9 +262,9 @@ void analysis_series_coarsen(struct series *s)
 	size_t nn = (s->n + shift + 1) / 2;
 	for (size_t i = 0; i < s->n; i++) {
 		size_t j = (i + shift) / 2;
-		if (j == i)
+		if (j == i)                         /* i <= shift: already where it belongs */
 			continue;
-		if ((i + shift) % 2 == 0 || (i == 0 && shift == 1)) {
+		if ((i + shift) % 2 == 0) {
 			s->b[j] = s->b[i];          /* first old bucket of new bucket j: move */
 		} else {
 			analysis_bucket_merge(&s->b[j], &s->b[i]);

@@ -62,8 +62,8 @@ done
 
 # ---- soak: the same rows over 1 h, 12 h and 7 d ----
 # SOAK_ROWS (default 200000; 0 skips) rows from build/tools/gensoak (tests/tools/gensoak.c:
-# 50..400 threads, throttling that comes and goes every hour, completion order), the same
-# samples spread over each duration.  Cost must follow the rows, not the duration: targets
+# 50..400 threads, throttling that comes and goes every hour, completion order), as many
+# rows spread over each duration.  Cost must follow the rows, not the duration: targets
 # are a time within 2x the 1 h time and a peak RSS <= 64 MB (docs/design-notes.md, "Long
 # runs").  `report --format json -o DIR` as a user runs it; best of 3.
 soak_rows=${SOAK_ROWS:-200000}

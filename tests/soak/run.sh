@@ -1,7 +1,7 @@
 #!/bin/sh
 # tests/soak/run.sh BIN - long runs cost what their rows cost, not their duration.
 #
-# The same ROWS samples (build/tools/gensoak, tests/tools/gensoak.c: 50..400 threads, one
+# ROWS samples (build/tools/gensoak, tests/tools/gensoak.c: 50..400 threads, one
 # throttling episode an hour, completion order) spread over 1 h and over 7 days.  Before the
 # series grew by doubling and coarsened in place, 200 000 such rows over 7 days did not finish
 # in 120 s (every new bucket copied the whole series) and 12 h took 55 s and 145 MB.  Checked:

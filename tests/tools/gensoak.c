@@ -3,8 +3,10 @@
  *
  *   gensoak ROWS DURATION [MAX_THREADS [PERIOD [SEED]]]     DURATION, PERIOD: 90s, 30m, 12h, 7d
  *
- * Row i nominally starts at i * DURATION / ROWS; only the timestamps change with DURATION, so
- * 1 h, 12 h and 7 d files hold the same samples in the same order.  Load comes and goes with
+ * Row i nominally ends at i * DURATION / ROWS: 1 h, 12 h and 7 d files hold the same number of
+ * rows with the same labels in the same order; the active threads, the sending thread and
+ * whether a row is throttled follow where its timestamp falls in the period, so a 1 h file
+ * holds one episode and a 7 d file 168, with about the same share throttled.  Load comes and goes with
  * PERIOD (default 1h): the active threads climb from 50 to MAX_THREADS (default 400) and back
  * within each period, and while more than 3/4 of MAX_THREADS are active a limiter admits only
  * that many threads' worth: the rest are answered 429 (success false, a few ms), so every
