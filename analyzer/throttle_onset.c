@@ -21,6 +21,7 @@
 #define EPISODE_GAP_FACTOR 4          /* an episode ends after this many mean gaps clean... */
 #define EPISODE_MERGE_MS 60000        /* ...and episodes closer than this are one */
 #define THREADS_WINDOW_MIN_MS 6000
+#define ONSET_TOGETHER_MS 100       /* requests this close after the onset came with it */
 #define THREADS_WINDOW_GAPS 3
 #define THREADS_WINDOW_MAX_MS 120000
 #define LATENCY_WINDOW_MIN_MS 10000
@@ -293,9 +294,12 @@ void onset_load(struct throttle *t, struct tgroup *g, bool overall)
 		 * are 1 s wide and would count threads that started just after the onset) */
 		uint32_t n;
 		uint32_t gi = overall ? UINT32_MAX : (uint32_t)(g - t->groups);
-		if (t->replay && replay_active_senders(t->replay, gi, on - wt, on, &n))
+		/* senders whose request came with the onset's (a burst, within ONSET_TOGETHER_MS)
+		 * are sending at the onset too */
+		if (t->replay && replay_active_senders(t->replay, gi, on - wt, on + ONSET_TOGETHER_MS, &n))
 			o->threads = n;
-		if (t->replay && replay_active_senders(t->replay, UINT32_MAX, on - wt, on, &n))
+		if (t->replay &&
+		    replay_active_senders(t->replay, UINT32_MAX, on - wt, on + ONSET_TOGETHER_MS, &n))
 			o->all_threads = n;
 	}
 
