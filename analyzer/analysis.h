@@ -16,7 +16,7 @@
 #include "analyzer/hist.h"
 #include "analyzer/join.h"
 #include "analyzer/strmap.h"
-#include "analyzer/throttle.h"
+#include "analyzer/throttle/throttle.h"
 #include "parsers/sample.h"
 
 #define ANALYSIS_MAX_LABELS 10000

@@ -9,7 +9,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
-#include "analyzer/throttle.h"
+#include "analyzer/throttle/throttle.h"
 
 /* VERDICT and WHAT TO DO paragraphs, then the tables backing them: per-group load and onset,
  * limiter fit with every model's score, scope evidence, Retry-After compliance. */

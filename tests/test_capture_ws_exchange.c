@@ -8,7 +8,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
-#include "analyzer/throttle.h"
+#include "analyzer/throttle/throttle.h"
 #include "tests/capture/pktbuild.h"
 
 #define MAXEV 256

@@ -19,7 +19,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "analyzer/throttle.h"
+#include "analyzer/throttle/throttle.h"
 #include "reports/throttle_report.h"
 
 #define BASE_MS 1795000000000LL /* a multiple of 10 s */

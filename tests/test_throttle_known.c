@@ -21,7 +21,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analyzer/throttle.h"
+#include "analyzer/throttle/throttle.h"
 #include "common/diag.h"
 #include "parsers/input.h"
 #include "parsers/jtl.h"

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "analyzer/throttle.h"
+#include "analyzer/throttle/throttle.h"
 
 static bool ws(struct throttle *t, const char *body)
 {

@@ -14,7 +14,7 @@
  *                the rate, and then only the burst is reported.
  * docs/analysis.md ("Replay") states the rules and the measured calibration.
  */
-#include "analyzer/throttle_int.h"
+#include "analyzer/throttle/internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
-/* throttle_series.c - histograms, time axes, two-sided arrays and hash maps for the throttle
- * analysis (see throttle_int.h). */
-#include "analyzer/throttle_int.h"
+/* throttle/containers.c - histograms, time axes, two-sided arrays and hash maps for the throttle
+ * analysis (see internal.h). */
+#include "analyzer/throttle/internal.h"
 
 #include <math.h>
 #include <stdarg.h>

@@ -1,6 +1,6 @@
-/* throttle_verdict.c - the VERDICT and WHAT TO DO paragraphs, built only from numbers that the
+/* throttle/verdict.c - the VERDICT and WHAT TO DO paragraphs, built only from numbers that the
  * report's tables show (every claim traces to a table cell). */
-#include "analyzer/throttle_int.h"
+#include "analyzer/throttle/internal.h"
 
 #include <math.h>
 #include <stdlib.h>

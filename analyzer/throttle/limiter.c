@@ -1,4 +1,4 @@
-/* throttle_limiter.c - which limiter explains the accept/throttle sequence.
+/* throttle/limiter.c - which limiter explains the accept/throttle sequence.
  *
  * Input: one or more bucket series (the group's fine buckets, or one coarse series per scope
  * key) of requests offered and accepted.  Each candidate model gets parameters estimated from
@@ -14,7 +14,7 @@
  *   sliding window (L,W): L = r * W; W searched
  *   concurrency (C):      replays service times; C = typical accepted in-flight at rejections
  */
-#include "analyzer/throttle_int.h"
+#include "analyzer/throttle/internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-/* throttle_retry.c - Retry-After compliance per key, and the evidence response headers give
+/* throttle/retry.c - Retry-After compliance per key, and the evidence response headers give
  * about the limiter (waits counting down to common instants, declared limits and windows).
  *
  * Compliance: a throttled answer with Retry-After N arrives at ts + elapsed; the same key (thread
@@ -6,7 +6,7 @@
  * next start is the earliest later start seen for that key, whatever the input order, so a
  * bounded ring of pending answers per key is kept; a pending answer is judged when the ring is
  * full (the oldest) or at the end. */
-#include "analyzer/throttle_int.h"
+#include "analyzer/throttle/internal.h"
 
 #include <math.h>
 #include <stdlib.h>

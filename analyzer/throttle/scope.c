@@ -1,4 +1,4 @@
-/* throttle_scope.c - is the limit shared by all keys, or per key (thread / connection), or per
+/* throttle/scope.c - is the limit shared by all keys, or per key (thread / connection), or per
  * client host?  And the limiter fit at that level.
  *
  * A key is a capture connection when the sample has one, else the JMeter thread (with its
@@ -10,7 +10,7 @@
  * When nearly every key was throttled, a shared limit and a per-key limit every key exceeded
  * both fit; the variation of the accepted rate with the number of active keys, and of each
  * key's accepted rate with its own offered rate, tells them apart when the run varies enough. */
-#include "analyzer/throttle_int.h"
+#include "analyzer/throttle/internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,11 +1,11 @@
-/* throttle_onset.c - sustained-throttling episodes, the onset, and the load at the onset.
+/* throttle/onset.c - sustained-throttling episodes, the onset, and the load at the onset.
  *
  * A throttled fine bucket i starts sustained throttling when the window that begins there -
  * at least ONSET_MIN_SPAN_MS long and holding at least ONSET_MIN_SAMPLES requests (capped at
  * ONSET_MAX_SPAN_MS) - has at least ONSET_MIN_THROTTLED throttled answers, a throttled fraction
  * of at least ONSET_LEVEL, and still has throttled answers in its second half.  docs/analysis.md
  * gives the reasons for each number. */
-#include "analyzer/throttle_int.h"
+#include "analyzer/throttle/internal.h"
 
 #include <math.h>
 #include <stdlib.h>

@@ -1,7 +1,7 @@
 /* throttle.c - configuration, throttle signal, ingestion of samples and the finish step of the
  * throttle analysis.  See throttle.h and docs/analysis.md. */
 #define PCRE2_CODE_UNIT_WIDTH 8
-#include "analyzer/throttle_int.h"
+#include "analyzer/throttle/internal.h"
 
 #include <math.h>
 #include <pcre2.h>

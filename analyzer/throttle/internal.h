@@ -1,4 +1,4 @@
-/* throttle_int.h - internals shared by analyzer/throttle_*.c (not for other modules).
+/* internal.h - internals shared by the files of analyzer/throttle/ (not for other modules).
  *
  * Three time axes, each a grid of buckets aligned to multiples of its width in epoch ms:
  *   fine    (100 ms)  per group: started / throttled / ok / ended counts  -> onset, limiter fit
@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "analyzer/hist.h"
-#include "analyzer/throttle.h"
+#include "analyzer/throttle/throttle.h"
 #include "analyzer/throttle/replay.h"
 #include "common/util.h"
 
@@ -227,7 +227,7 @@ struct throttle {
 	char *verdict, *advice;
 };
 
-/* throttle_retry.c */
+/* throttle/retry.c */
 void retry_on_sample(struct throttle *t, struct tkey *k, struct tgroup *g,
 		     const struct sample *s, bool thr, int64_t el);
 void retry_finalize_key(struct tkey *k, struct tgroup *g);
@@ -239,7 +239,7 @@ bool retry_countdown(const struct retry_acc *a, double *window_s, int64_t *phase
 int64_t retry_declared_limit(const struct retry_acc *a);
 double retry_declared_window(const struct retry_acc *a);
 
-/* throttle_onset.c */
+/* throttle/onset.c */
 /* Episodes of sustained throttling in (sent, thr) fine buckets; fills g->ep_*, g->nep and
  * onset.isolated / first_isolated. */
 void onset_episodes(struct throttle *t, struct tgroup *g);
@@ -252,7 +252,7 @@ uint32_t onset_active_keys(const struct throttle *t, const struct tgroup *g, int
 double onset_rate(const struct throttle *t, const struct tgroup *g, int64_t from_ms,
 		  int64_t to_ms);
 
-/* throttle_limiter.c */
+/* throttle/limiter.c */
 struct lf_series {
 	size_t n;
 	const uint32_t *off;      /* requests started per bucket */
@@ -276,7 +276,7 @@ struct lf_in {
 };
 void limiter_fit(const struct lf_in *in, struct throttle_limit *out, struct strbuf *why);
 
-/* throttle_scope.c */
+/* throttle/scope.c */
 void scope_analyse(struct throttle *t, struct tgroup *g, bool overall);
 /* Fit the limiter for a group, at the level its scope says (group, per key, per host). */
 void scope_fit_limit(struct throttle *t, struct tgroup *g, bool overall);
@@ -285,7 +285,7 @@ void scope_fit_limit(struct throttle *t, struct tgroup *g, bool overall);
  * confidence and scope from the best candidate. */
 void decide_group(struct throttle *t, struct tgroup *g, bool overall);
 
-/* throttle_verdict.c */
+/* throttle/verdict.c */
 void verdict_build(struct throttle *t);
 
 /* shared helpers (throttle.c) */
