@@ -353,16 +353,17 @@ def compute(s, recs, inputs):
         finding = "overload" if rej else "none"
     elif not detected:
         finding = "none"
-    elif cl["kind"] == "jmeter" and not cl["format"].startswith("xml-headers") and lim["retry_after"] == "absent" \
-            and lim["status"] == 503:
+    elif lim["status"] == 503 and not (cl["format"] == "xml-headers" and (
+            lim["retry_after"] != "absent" or lim.get("ratelimit_headers"))):
+        # a 503 whose inputs show no rate-limit header (CSV, XML without headers, or no
+        # Retry-After / X-RateLimit-* sent): only the pattern can tell it is a limit
         finding = "probable-rate-limit"
     else:
         finding = "rate-limit"
     finding_accept = [finding]
     if finding == "probable-rate-limit":
         finding_accept.append("rate-limit")
-    if finding == "rate-limit" and cl["kind"] == "jmeter" and lim["status"] == 503 \
-            and not cl["format"].startswith("xml-headers"):
+    elif lim["status"] == 503:
         finding_accept.append("probable-rate-limit")
 
     ra = None

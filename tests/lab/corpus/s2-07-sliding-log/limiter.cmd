@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18156 --algo sliding-log --key shared --status 503 --retry-after absent --log /tmp/jtlscope-lab.820rahmp/limiter.log --limit 107 --window 20 --delay-ms 4 --jitter-ms 12

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18164 --algo gcra --key shared --status 429 --retry-after http-date --log /tmp/jtlscope-lab.orm_5hyt/limiter.log --rate 0.962 --burst 10 --delay-ms 4 --jitter-ms 12

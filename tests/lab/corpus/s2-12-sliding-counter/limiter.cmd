@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18196 --algo sliding-counter --key shared --status 429 --retry-after fixed:6 --log /tmp/jtlscope-lab.9c_fpvxs/limiter.log --limit 35 --window 30 --ratelimit-headers --delay-ms 4 --jitter-ms 12

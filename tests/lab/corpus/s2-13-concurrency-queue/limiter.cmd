@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18204 --algo concurrency-queue --key shared --status 503 --retry-after fixed:1 --log /tmp/jtlscope-lab.1mga1e49/limiter.log --workers 7 --queue 22 --delay-ms 67.874 --jitter-ms 10 --queue-retry 1

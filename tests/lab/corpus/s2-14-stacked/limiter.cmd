@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18212 --algo stacked --key header:X-Tenant --status 429 --retry-after fixed:1 --log /tmp/jtlscope-lab.262zbdus/limiter.log --rate 12.255 --burst 12 --global-rate 15.497 --global-burst 10 --delay-ms 4 --jitter-ms 12

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18236 --algo gcra --key shared --status 429 --retry-after countdown --log /tmp/jtlscope-lab.d8hwytwi/limiter.log --rate 14.853 --burst 30 --delay-ms 4 --jitter-ms 12

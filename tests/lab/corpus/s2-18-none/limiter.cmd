@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18244 --algo gcra --key shared --status 429 --retry-after absent --log /tmp/jtlscope-lab.m438hs96/limiter.log --rate 33.116 --burst 10 --delay-ms 4 --jitter-ms 12

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18116 --algo sliding-log --key shared --status 503 --retry-after http-date --log /tmp/jtlscope-lab.pv1g2vf0/limiter.log --limit 155 --window 30 --delay-ms 4 --jitter-ms 12

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18156 --algo sliding-log --key shared --status 429 --retry-after countdown --log /tmp/jtlscope-lab.483aikus/limiter.log --limit 27 --window 1 --delay-ms 4 --jitter-ms 12

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18164 --algo gcra --key shared --status 429 --retry-after fixed:4 --log /tmp/jtlscope-lab.pekh_n0v/limiter.log --rate 11.287 --burst 45 --delay-ms 4 --jitter-ms 12
