@@ -48,6 +48,7 @@ static void fuzz_touch_event(const struct capture_event *ev)
 		fuzz_touch_ref(x->request);
 		fuzz_touch_ref(x->response);
 		fuzz_touch_ref(x->code);
+		fuzz_touch_ref(x->inband_class);
 		fuzz_touch_ref(x->host);
 		fuzz_touch_ref(x->path);
 		fuzz_touch_ref(x->label);

@@ -129,6 +129,7 @@ static void test_genesys_exchanges(void **state)
 	assert_false(b->s.success);
 	assert_int_equal(b->s.elapsed_ms, 17);  /* to the 429 (1+5+1+10), not to the push */
 	assert_non_null(strstr(b->message, "TooManyRequestsErrorMessage"));
+	assert_true(b->has_sample);
 	assert_true(b->rl.flags & RL_RETRY_AFTER);
 	assert_true(b->rl.flags & RL_INBAND);
 	assert_true(b->s.rl.flags & RL_RETRY_AFTER);
@@ -171,6 +172,9 @@ static void test_exchange_signal(void **state)
 		if (throttle_is_signal(t, &s)) {
 			thr++;
 			assert_true(s.rl.flags & RL_RETRY_AFTER);
+			assert_true(strref_eq(s.message, "TooManyRequestsErrorMessage"));
+		} else {
+			assert_true(strref_eq(s.message, "StructuredMessage"));
 		}
 	}
 	assert_int_equal(n, 2);               /* the 101 upgrade is no sample */

@@ -228,6 +228,7 @@ struct capture_ws_exchange {
 	int64_t req_first_ns, req_last_ns, resp_first_ns, resp_last_ns;
 	struct strref request, response; /* message prefixes (<= CAPTURE_WS_PAYLOAD_KEEP) */
 	struct strref code;          /* "WS" (in-band status is in .status and the text) */
+	struct strref inband_class;  /* the answer's top-level "class" (Genesys) or string "error" */
 	struct strref host, path, label, url;
 	struct ratelimit rl;         /* in-band retry hint of the answer (RL_INBAND) */
 };

@@ -203,6 +203,8 @@ bool capture_event_to_sample(const struct capture_event *ev, struct sample *s)
 		s->success = x->answered && (x->status == 0 || x->status < 400);
 		if (!x->answered)
 			s->message = (struct strref){ "no answer captured", 18 };
+		else if (x->inband_class.p)
+			s->message = x->inband_class;   /* TooManyRequestsErrorMessage, ratelimited... */
 		s->url = x->url;
 		s->req_host = x->host;
 		s->rl = x->rl;

@@ -289,6 +289,11 @@ static void exchange_done(struct cap_conn *cn, struct cap_wsq *e, const struct c
 		x->compressed |= a->msg_rsv1;
 		x->incomplete |= a->msg_incomplete;
 		x->status = message_status(&a->msg);
+		struct json_value cv;
+		if (a->msg.len && (json_member(a->msg.buf, a->msg.len, "class", 1, &cv) ||
+				   json_member(a->msg.buf, a->msg.len, "error", 1, &cv)) &&
+		    cv.string && cv.v.n && cv.v.n <= 128)
+			cap_ev_str(q, &x->inband_class, cv.v.p, cv.v.n);
 		ratelimit_inband(&x->rl, a->msg.buf, a->msg.len);
 		cap_ev_str(q, &x->response, a->msg.buf ? a->msg.buf : "", a->msg.len);
 	}
