@@ -188,6 +188,7 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 	/* confidence in the model */
 	free(g->why_buf);
 	g->why_buf = NULL;
+	bool unexplained = false;
 	if (f->skill < SKILL_FLOOR ||
 	    (f->skill < SKILL_MIN && !strong(f->model_margin, c->miss, MARGIN_HIGH))) {
 		g->why_buf = fmt_dup("no limiter model tells which requests were rejected much better "
@@ -196,6 +197,14 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 				     replay_model_name(f->model), (unsigned long long)c->miss,
 				     (unsigned long long)f->requests,
 				     (unsigned long long)f->null_miss);
+		L->model = THROTTLE_MODEL_UNKNOWN;
+		L->confidence = THROTTLE_CONF_LOW;
+		unexplained = true;
+	} else if ((f->model == RM_FIXED_WINDOW || f->model == RM_SLIDING_LOG ||
+		    f->model == RM_SLIDING_COUNTER) && c->window_s * 2 > f->span_s) {
+		g->why_buf = fmt_dup("the best fit is a %s of %.3g s, but the run around the throttling lasted only %.3g s: "
+				     "a window seen less than twice cannot be told from other limiters",
+				     replay_model_name(f->model), c->window_s, f->span_s);
 		L->model = THROTTLE_MODEL_UNKNOWN;
 		L->confidence = THROTTLE_CONF_LOW;
 	} else if (!f->rate_identifiable) {
@@ -234,7 +243,25 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 	L->confidence_value = f->skill < 0 ? 0 : f->skill > 1 ? 1 : f->skill;
 	L->why = g->why_buf;
 
-	/* scope */
+	/* scope.  When no model explains the decisions, comparing keys by them says nothing:
+	 * the scope stays the one the per-key activity counts give (scope.c: who was hit, in
+	 * proportion to what they sent), at most medium */
+	if (unexplained) {
+		if (S->confidence > THROTTLE_CONF_MEDIUM)
+			S->confidence = THROTTLE_CONF_MEDIUM;
+		S->key = S->scope == THROTTLE_SCOPE_SHARED ? "shared" :
+			 S->scope == THROTTLE_SCOPE_PER_CLIENT ? "client-host" :
+			 S->scope == THROTTLE_SCOPE_PER_CONNECTION || S->key_is_connection ? "connection" :
+			 S->scope == THROTTLE_SCOPE_PER_THREAD ? "thread" : NULL;
+		S->key_margin = f->key_margin;
+		S->runner_key = NULL;
+		L->per_key = S->scope != THROTTLE_SCOPE_SHARED && S->scope != THROTTLE_SCOPE_UNKNOWN;
+		if (t->is_shadow)
+			g->res.finding = THROTTLE_FINDING_OVERLOAD;
+		else
+			g->res.finding = THROTTLE_FINDING_RATE_LIMIT;
+		return;
+	}
 	S->scope = sc;
 	S->key = f->key_name;
 	S->key_is_connection = f->key == RK_CONN;

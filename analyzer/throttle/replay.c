@@ -756,7 +756,7 @@ static size_t window_list(const struct win *w, double extra1, double extra2, dou
 	double span = w->n ? w->t[w->n - 1] - w->t[0] : 0;
 	size_t n = 0;
 	for (size_t i = 0; i < ARRAY_LEN(WINDOWS); i++) {
-		if (WINDOWS[i] <= span / 2 || i == 0)
+		if (WINDOWS[i] <= span || i == 0)
 			out[n++] = WINDOWS[i];
 	}
 	if (extra1 > 0.2 && extra1 <= 3600)
@@ -1207,6 +1207,7 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 		else
 			ael[nael++] = (double)wv[i].el;
 	}
+	out->span_s = w.n ? w.t[w.n - 1] : 0;
 	out->reject_el_p50_ms = median_sorted(rel, nrel);
 	out->accept_el_p50_ms = median_sorted(ael, nael);
 	free(rel);

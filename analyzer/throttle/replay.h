@@ -115,6 +115,8 @@ struct replay_fit {
 	const char *why;            /* static text, or NULL */
 	uint64_t requests, rejected;/* in the replayed window (after thinning) */
 	size_t thinned;             /* 1 = every refused request replayed; k = one in k */
+	double span_s;              /* length of the replayed stretch (from 30 s before the first
+				       refusal) */
 	uint64_t null_miss;         /* a predictor that knows each second's majority outcome */
 	enum replay_model model;    /* best model (its class: see replay_model_class) */
 	enum replay_key key;        /* best key */
