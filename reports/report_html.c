@@ -3,8 +3,10 @@
  * from input goes through esc_html; every SVG is re-checked with charts_svg_safe before it is
  * inlined, and its ids get a per-chart prefix so several charts can share one page. */
 #include "reports/report.h"
+#include "reports/throttle_verdict.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "reports/charts.h"
@@ -101,11 +103,15 @@ static void h_verdict(FILE *f, const struct analysis *a)
 	if (!r) {
 		fputs("<p>No throttle analysis was run for this report (plain statistics only).</p>\n", f);
 	} else {
-		h_text(f, r->verdict);
-		if (r->advice && r->advice[0]) {
+		char *verdict, *adv;
+		throttle_verdict(r, &verdict, &adv);
+		h_text(f, verdict);
+		if (adv[0]) {
 			fputs("<h3>What to do</h3>\n", f);
-			h_text(f, r->advice);
+			h_text(f, adv);
 		}
+		free(verdict);
+		free(adv);
 	}
 	fputs("</section>\n", f);
 }

@@ -2,6 +2,7 @@
  * shares with report_html.c: every table is built once as plain-text cells and each writer
  * escapes the cells for its format (esc_md_cell, esc_html). */
 #include "reports/report.h"
+#include "reports/throttle_verdict.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -605,11 +606,15 @@ static void md_verdict(FILE *f, const struct analysis *a)
 		fputs("No throttle analysis was run for this report (plain statistics only).\n\n", f);
 		return;
 	}
-	md_text(f, r->verdict);
-	if (r->advice && r->advice[0]) {
+	char *verdict, *adv;
+	throttle_verdict(r, &verdict, &adv);
+	md_text(f, verdict);
+	if (adv[0]) {
 		fputs("### What to do\n\n", f);
-		md_text(f, r->advice);
+		md_text(f, adv);
 	}
+	free(verdict);
+	free(adv);
 }
 
 static void md_charts(FILE *f, const struct report_meta *m)

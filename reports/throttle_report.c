@@ -1,5 +1,6 @@
 /* throttle_report.c - see throttle_report.h. */
 #include "reports/throttle_report.h"
+#include "reports/throttle_verdict.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -213,11 +214,15 @@ void throttle_report_text(FILE *f, const struct throttle *t)
 	const struct throttle_result *r = throttle_result(t);
 	if (!r)
 		return;
+	char *verdict, *adv;
+	throttle_verdict(r, &verdict, &adv);
 	fputs("VERDICT\n", f);
-	wrap(f, r->verdict);
+	wrap(f, verdict);
 	fputs("\nWHAT TO DO\n", f);
-	wrap(f, r->advice);
+	wrap(f, adv);
 	fputc('\n', f);
+	free(verdict);
+	free(adv);
 	if (!r->samples)
 		return;
 	size_t w = name_width(r);
@@ -711,8 +716,14 @@ void throttle_report_json(cJSON *root, const struct throttle *t)
 	cJSON *regs = cJSON_AddArrayToObject(j, "regions");
 	for (size_t i = 0; i < r->ngroups; i++)
 		cJSON_AddItemToArray(regs, group_json(&r->groups[i]));
-	json_add_str(j, "verdict", r->verdict);
-	json_add_str(j, "advice", r->advice);
+	{
+		char *verdict, *adv;
+		throttle_verdict(r, &verdict, &adv);
+		json_add_str(j, "verdict", verdict);
+		json_add_str(j, "advice", adv);
+		free(verdict);
+		free(adv);
+	}
 	cJSON *sk = cJSON_AddObjectToObject(j, "skipped");
 	json_add_u64(sk, "no_timestamp", r->skipped_no_ts);
 	json_add_u64(sk, "out_of_range", r->skipped_out_of_range);

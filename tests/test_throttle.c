@@ -20,6 +20,7 @@
 #include <cjson/cJSON.h>
 
 #include "analyzer/throttle/throttle.h"
+#include "reports/throttle_verdict.h"
 #include "reports/throttle_report.h"
 
 #define BASE_MS 1795000000000LL /* a multiple of 10 s */
@@ -27,6 +28,24 @@
 #define MAXU 4
 
 /* ---- deterministic randomness --------------------------------------------------------- */
+
+/* The verdict / advice paragraphs of a result (kept until the next call). */
+static const char *verdict_of(const struct throttle_result *r)
+{
+	static char *v, *a;
+	free(v);
+	free(a);
+	throttle_verdict(r, &v, &a);
+	return v;
+}
+static const char *advice_of(const struct throttle_result *r)
+{
+	static char *v, *a;
+	free(v);
+	free(a);
+	throttle_verdict(r, &v, &a);
+	return a;
+}
 
 static uint64_t rng_state;
 
@@ -392,7 +411,7 @@ static void test_token_bucket_ramp(void **state)
 	assert_true(g->retry.seen > 0);
 	assert_int_equal(g->retry.honoured, 0);
 	assert_true(g->retry.violated > 0);
-	assert_non_null(strstr(r->verdict, "token bucket"));
+	assert_non_null(strstr(verdict_of(r), "token bucket"));
 	throttle_free(t);
 	run_free(&R);
 }
@@ -586,7 +605,7 @@ static void test_isolated_not_onset(void **state)
 	assert_int_equal(r->throttled, 1);
 	assert_int_equal(r->overall.onset.isolated, 1);
 	assert_true(llabs(r->overall.onset.first_isolated_ms - (BASE_MS + 20000)) <= 1100);
-	assert_non_null(strstr(r->verdict, "isolated"));
+	assert_non_null(strstr(verdict_of(r), "isolated"));
 	throttle_free(t);
 	run_free(&R);
 }
@@ -641,7 +660,7 @@ static void test_no_throttling(void **state)
 	assert_false(r->detected);
 	assert_int_equal(r->throttled, 0);
 	assert_int_equal(r->overall.onset.isolated, 0);
-	assert_non_null(strstr(r->verdict, "No throttling"));
+	assert_non_null(strstr(verdict_of(r), "No throttling"));
 	assert_int_equal(r->groups[0].limit.model, THROTTLE_MODEL_UNKNOWN);
 	throttle_free(t);
 	run_free(&R);
@@ -692,8 +711,8 @@ static void test_retry_after_ignored(void **state)
 	assert_int_equal(ra->honoured, 0);
 	assert_true(ra->violated > 0);
 	assert_true(ra->median_early_s > 0.5 && ra->median_early_s < 2);
-	assert_non_null(strstr(r->verdict, "ignored every time"));
-	assert_non_null(strstr(r->advice, "Honour Retry-After"));
+	assert_non_null(strstr(verdict_of(r), "ignored every time"));
+	assert_non_null(strstr(advice_of(r), "Honour Retry-After"));
 	throttle_free(t);
 	run_free(&R);
 }
@@ -724,10 +743,17 @@ static void test_unsorted_input(void **state)
 		assert_int_equal(g->scope.scope, ga->scope.scope);
 		assert_int_equal(g->retry.violated, ga->retry.violated);
 		assert_int_equal(g->retry.honoured, ga->retry.honoured);
-		const char *va = throttle_result(a)->verdict, *vb = throttle_result(i ? c : b)->verdict;
+		char *va, *vb, *aa, *ab;
+		throttle_verdict(throttle_result(a), &va, &aa);
+		throttle_verdict(throttle_result(i ? c : b), &vb, &ab);
 		if (strcmp(va, vb) != 0)
 			fprintf(stderr, "start order:   %s\nother order:   %s\n", va, vb);
 		assert_string_equal(vb, va);
+		assert_string_equal(ab, aa);
+		free(va);
+		free(vb);
+		free(aa);
+		free(ab);
 	}
 	throttle_free(a);
 	throttle_free(b);
@@ -757,9 +783,9 @@ static void test_two_regions_one_throttled(void **state)
 	assert_true(r->groups[0].detected);
 	assert_false(r->groups[1].detected);
 	assert_int_equal(r->groups[1].throttled, 0);
-	assert_non_null(strstr(r->verdict, "ap-southeast-1 only"));
-	assert_non_null(strstr(r->verdict, "us-east-1"));
-	assert_non_null(strstr(r->verdict, "never throttled"));
+	assert_non_null(strstr(verdict_of(r), "ap-southeast-1 only"));
+	assert_non_null(strstr(verdict_of(r), "us-east-1"));
+	assert_non_null(strstr(verdict_of(r), "never throttled"));
 	throttle_free(t);
 	run_free(&R);
 }
@@ -933,7 +959,7 @@ static void test_empty(void **state)
 	const struct throttle_result *r = throttle_result(t);
 	assert_false(r->detected);
 	assert_int_equal(r->samples, 0);
-	assert_non_null(r->verdict);
+	assert_non_null(verdict_of(r));
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);

@@ -97,6 +97,7 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 	L->replay_requests = f->requests;
 	L->replay_rejected = f->rejected;
 	L->replay_null_miss = f->null_miss;
+	L->refused_p50_ms = L->accepted_p50_ms = L->inflight_latency_ratio = -1;
 	if (!f->done) {
 		L->model = THROTTLE_MODEL_UNKNOWN;
 		L->confidence = THROTTLE_CONF_LOW;
@@ -106,6 +107,9 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 		S->key = NULL;
 		return;
 	}
+	L->refused_p50_ms = f->reject_el_p50_ms;
+	L->accepted_p50_ms = f->accept_el_p50_ms;
+	L->inflight_latency_ratio = f->inflight_latency_ratio;
 	const struct replay_cand *c = &f->best;
 	L->replay_miss = c->miss;
 	L->skill = f->skill;

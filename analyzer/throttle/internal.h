@@ -224,7 +224,6 @@ struct throttle {
 	bool finished;
 	struct throttle_group *res_groups;
 	struct throttle_result res;
-	char *verdict, *advice;
 };
 
 /* throttle/retry.c */
@@ -285,8 +284,6 @@ void scope_fit_limit(struct throttle *t, struct tgroup *g, bool overall);
  * confidence and scope from the best candidate. */
 void decide_group(struct throttle *t, struct tgroup *g, bool overall);
 
-/* throttle/verdict.c */
-void verdict_build(struct throttle *t);
 
 /* shared helpers (throttle.c) */
 /* Key coarse record at absolute coarse index, or NULL. */

@@ -247,8 +247,6 @@ void throttle_free(struct throttle *t)
 	pcre2_match_context_free(t->mctx);
 	free(t->pattern_src);
 	free(t->res_groups);
-	free(t->verdict);
-	free(t->advice);
 	if (!t->is_shadow)
 		replay_free(t->replay);
 	throttle_free(t->shadow);
@@ -831,6 +829,31 @@ static int cmp_group(const void *a, const void *b)
 
 static void adopt_shadow(struct throttle *t);
 
+/* Every group's load in the trailing window of the earliest onset (what a spared group was
+ * sending when throttling began elsewhere). */
+static void first_onset_loads(struct throttle *t, struct throttle_result *r)
+{
+	const struct throttle_group *first = NULL;
+	for (size_t i = 0; i < r->ngroups; i++)
+		if (r->groups[i].detected && (!first || r->groups[i].onset.ts_ms < first->onset.ts_ms))
+			first = &r->groups[i];
+	if (!first && r->overall.detected)
+		first = &r->overall;
+	if (!first)
+		return;
+	int64_t to = first->onset.ts_ms, from = to - (int64_t)(first->onset.window_s * 1000);
+	for (size_t i = 0; i < t->ngroups; i++) {
+		struct throttle_group *rg = NULL;
+		for (size_t j = 0; j < r->ngroups; j++)
+			if (t->res_groups[j].name == t->groups[i].name)
+				rg = &t->res_groups[j];
+		if (!rg)
+			continue;
+		rg->threads_at_first_onset = onset_active_keys(t, &t->groups[i], from, to);
+		rg->rate_at_first_onset = onset_rate(t, &t->groups[i], from, to);
+	}
+}
+
 void throttle_finish(struct throttle *t)
 {
 	if (t->finished)
@@ -913,9 +936,7 @@ void throttle_finish(struct throttle *t)
 		r->replay_seen = replay_seen(t->replay);
 		r->replay_kept = replay_kept(t->replay);
 	}
-	verdict_build(t);
-	r->verdict = t->verdict;
-	r->advice = t->advice;
+	first_onset_loads(t, r);
 	adopt_shadow(t);
 }
 
@@ -936,9 +957,6 @@ static void adopt_shadow(struct throttle *t)
 	r->replay_kept = t->res.replay_kept;
 	if (r->finding == THROTTLE_FINDING_OVERLOAD)
 		r->detected = false;
-	verdict_build(sh);
-	r->verdict = sh->verdict;
-	r->advice = sh->advice;
 	t->adopted = true;
 }
 

@@ -195,6 +195,9 @@ struct throttle_limit {
 	double model_margin;          /* mismatches (with parameter penalty) of the best other
 				     model class minus the best's; INFINITY when none */
 	enum throttle_model runner_up;/* that other model */
+	double refused_p50_ms;        /* median elapsed of the refused requests replayed, -1 n/a */
+	double accepted_p50_ms;       /* ... of the accepted ones */
+	double inflight_latency_ratio;/* accepted p50 elapsed at high / low in-flight, -1 n/a */
 };
 
 struct throttle_key_value {       /* one value of the partition key */
@@ -287,6 +290,9 @@ struct throttle_group {
 	double connect_p50_ms;        /* median connect time of new connections (RTT proxy); -1 */
 	struct throttle_latency latency; /* successful samples, whole run */
 	struct throttle_onset onset;
+	uint32_t threads_at_first_onset; /* senders of this group in the trailing window of the
+				     earliest onset of any group (the load of a spared group then) */
+	double rate_at_first_onset;   /* requests per second started to it then */
 	struct throttle_limit limit;
 	struct throttle_scope_result scope;
 	struct throttle_retry retry;
@@ -313,8 +319,8 @@ struct throttle_result {
 	uint64_t replay_seen, replay_kept; /* requests the replay saw / kept (bounded) */
 	size_t ngroups;               /* groups, sorted by name; "other" last */
 	const struct throttle_group *groups;
-	const char *verdict;          /* VERDICT paragraph, plain text, never NULL */
-	const char *advice;           /* WHAT TO DO paragraph, never NULL */
+	/* The VERDICT and WHAT TO DO paragraphs are written from these numbers by reports/
+	 * (throttle_verdict() in reports/throttle_verdict.h). */
 };
 
 /* NULL before throttle_finish. */

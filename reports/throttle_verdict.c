@@ -1,6 +1,8 @@
-/* throttle/verdict.c - the VERDICT and WHAT TO DO paragraphs, built only from numbers that the
- * report's tables show (every claim traces to a table cell). */
-#include "analyzer/throttle/internal.h"
+/* throttle_verdict.c - the VERDICT and WHAT TO DO paragraphs, written from the numbers and
+ * enums of a throttle result (every claim traces to a table cell of the report). */
+#include "reports/throttle_verdict.h"
+
+#include "common/util.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -42,17 +44,6 @@ static void add_secs(struct strbuf *sb, double s)
 		strbuf_addf(sb, "%.0f", s);
 	else
 		strbuf_addf(sb, "%.1f", s);
-}
-
-static const struct tgroup *internal(const struct throttle *t, const struct throttle_group *r)
-{
-	if (r == &t->res.overall)
-		return &t->all;
-	for (size_t i = 0; i < t->ngroups; i++) {
-		if (t->groups[i].name == r->name)
-			return &t->groups[i];
-	}
-	return &t->all;
 }
 
 static const char *unit_name(const struct throttle_scope_result *s, bool plural)
@@ -195,7 +186,7 @@ static void retry_sentence(struct strbuf *sb, const struct throttle_group *g)
 	strbuf_addstr(sb, ".");
 }
 
-static void advice(struct strbuf *sb, const struct throttle *t, const struct throttle_group *g)
+static void advice(struct strbuf *sb, const struct throttle_group *g)
 {
 	const struct throttle_limit *L = &g->limit;
 	const struct throttle_onset *o = &g->onset;
@@ -258,12 +249,10 @@ static void advice(struct strbuf *sb, const struct throttle *t, const struct thr
 	if (o->coordinated_omission)
 		strbuf_addstr(sb, " Judge latency by successful requests only: the overall mean "
 			      "is flattered by fast throttled answers.");
-	(void)t;
 }
 
-void verdict_build(struct throttle *t)
+void throttle_verdict(const struct throttle_result *R, char **verdict, char **advice_out)
 {
-	const struct throttle_result *R = &t->res;
 	struct strbuf v = STRBUF_INIT, a = STRBUF_INIT;
 	const struct throttle_group *all = &R->overall;
 	if (R->samples == 0) {
@@ -287,15 +276,14 @@ void verdict_build(struct throttle *t)
 		prim = all;
 	if (!prim && R->finding == THROTTLE_FINDING_OVERLOAD) {
 		const struct throttle_group *og = R->primary ? R->primary : all;
-		const struct tgroup *ig = internal(t, og);
 		strbuf_addf(&v, "No throttling signal, but an overloaded service: %llu answers were "
 			    "503 without Retry-After or rate-limit headers, and they follow the load, "
 			    "not a rate limit",
 			    (unsigned long long)R->plain_503);
-		if (ig->fit.inflight_latency_ratio > 0)
+		if (og->limit.inflight_latency_ratio > 0)
 			strbuf_addf(&v, " (accepted requests took %.1fx as long when many were in "
 				    "flight as when few were: a queue filling up)",
-				    ig->fit.inflight_latency_ratio);
+				    og->limit.inflight_latency_ratio);
 		strbuf_addstr(&v, ". The shedding began at ");
 		add_time(&v, og->onset.ts_ms);
 		strbuf_addf(&v, " (+%.0f s), when %u threads were sending ", og->onset.offset_s,
@@ -345,14 +333,13 @@ void verdict_build(struct throttle *t)
 	}
 	const struct throttle_onset *o = &prim->onset;
 	if (R->finding == THROTTLE_FINDING_PROBABLE) {
-		const struct tgroup *ig = internal(t, prim);
 		strbuf_addf(&v, "Probable throttling: no answer carried a throttle signal, but the %llu "
 			    "answers that were 503 without Retry-After or rate-limit headers (CSV results "
 			    "keep no headers) follow a limiter",
 			    (unsigned long long)R->plain_503);
-		if (ig->fit.reject_el_p50_ms >= 0 && ig->fit.accept_el_p50_ms >= 0)
+		if (prim->limit.refused_p50_ms >= 0 && prim->limit.accepted_p50_ms >= 0)
 			strbuf_addf(&v, ": they came back fast (median %.0f ms, accepted requests %.0f "
-				    "ms)", ig->fit.reject_el_p50_ms, ig->fit.accept_el_p50_ms);
+				    "ms)", prim->limit.refused_p50_ms, prim->limit.accepted_p50_ms);
 		strbuf_addstr(&v, ", and the limiter below tells which requests were refused. ");
 	}
 	strbuf_addstr(&v, R->finding == THROTTLE_FINDING_PROBABLE ? "The 503s began at " :
@@ -385,11 +372,8 @@ void verdict_build(struct throttle *t)
 			const struct throttle_group *g = &R->groups[i];
 			if (g->detected)
 				continue;
-			const struct tgroup *ig = internal(t, g);
-			int64_t from = o->ts_ms - (int64_t)(o->window_s * 1000);
-			strbuf_addf(&v, " %s (%u threads, ", g->name,
-				    onset_active_keys(t, ig, from, o->ts_ms));
-			add_rate(&v, onset_rate(t, ig, from, o->ts_ms));
+			strbuf_addf(&v, " %s (%u threads, ", g->name, g->threads_at_first_onset);
+			add_rate(&v, g->rate_at_first_onset);
 			strbuf_addstr(&v, " req/s at that moment) was never throttled");
 			if (g->throttled)
 				strbuf_addf(&v, " except %llu isolated answers",
@@ -427,12 +411,12 @@ void verdict_build(struct throttle *t)
 	if (all->onset.isolated)
 		strbuf_addf(&v, " %llu further throttled answers were isolated events outside the "
 			    "sustained throttling.", (unsigned long long)all->onset.isolated);
-	advice(&a, t, prim);
+	advice(&a, prim);
 done:
-	free(t->verdict);
-	free(t->advice);
-	t->verdict = strbuf_detach(&v);
-	t->advice = strbuf_detach(&a);
-	strbuf_release(&v);
-	strbuf_release(&a);
+	*verdict = strbuf_detach(&v);
+	*advice_out = strbuf_detach(&a);
+	if (!*verdict)
+		*verdict = xstrdup("");
+	if (!*advice_out)
+		*advice_out = xstrdup("");
 }
