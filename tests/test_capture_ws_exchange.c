@@ -485,6 +485,27 @@ static void test_permessage_deflate(void **state)
 	capture_close(c);
 }
 
+/* RSV1 without a negotiated permessage-deflate: not inflated (counted), the raw bytes kept. */
+static void test_rsv1_not_negotiated(void **state)
+{
+	(void)state;
+	struct pk_flow f;
+	struct capture *c = open_ws(&f);
+	frame(&f, 0, true, true, 1, (const uint8_t *)"abc", 3);
+	frame(&f, 1, true, false, 1, (const uint8_t *)"ok", 2);
+	pk_close(&f);
+	struct pk_ev *e = calloc(MAXEV, sizeof *e);
+	size_t m = pk_collect(c, e, MAXEV, NULL);
+	const struct pk_ev *x = pk_nth(e, m, CAP_EV_WS_EXCHANGE, 0);
+	assert_non_null(x);
+	assert_string_equal(x->payload, "abc");
+	assert_string_equal(x->message, "ok");
+	assert_int_equal(capture_counters(c)->websocket_inflate_failed, 1);
+	assert_int_equal(capture_counters(c)->websocket_inflated, 0);
+	free(e);
+	capture_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -492,6 +513,7 @@ int main(void)
 		cmocka_unit_test(test_ids_out_of_order),  cmocka_unit_test(test_fifo),
 		cmocka_unit_test(test_pending_limit),     cmocka_unit_test(test_inband_parse),
 		cmocka_unit_test(test_permessage_deflate), cmocka_unit_test(test_http_body_hint),
+		cmocka_unit_test(test_rsv1_not_negotiated),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

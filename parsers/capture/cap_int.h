@@ -153,6 +153,7 @@ struct cap_ws_dir {
 	void *z;              /* z_stream for permessage-deflate, NULL until a compressed message */
 	bool z_lost;          /* the inflate context is lost (hole, bad data, limit): no more inflation */
 	bool inflating;       /* the current message is compressed and being inflated */
+	bool msg_deflate;     /* inflation began with this message (its text is inflated text) */
 	bool msg_inflated;    /* the current message was inflated whole */
 	uint64_t inflated;    /* bytes inflated for the current message */
 	uint8_t mask[4];

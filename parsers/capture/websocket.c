@@ -476,6 +476,7 @@ static bool header_done(struct cap_conn *cn, int dir, struct cap_ws_dir *w)
 			inflate_start(cn, dir, w);
 		else
 			w->inflating = w->msg_inflated = false;
+		w->msg_deflate = w->inflating;   /* else a compressed message keeps its raw bytes */
 		strbuf_reset(&w->msg);
 		w->msg_truncated = false;
 	}
@@ -527,7 +528,7 @@ void cap_ws_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 		uint64_t left = w->len - w->got;
 		size_t take = (uint64_t)(n - i) < left ? n - i : (size_t)left;
 		keep(&w->pay, p + i, take, w, w->got, NULL);
-		if (w->opcode < 8 && w->msg_rsv1) {
+		if (w->opcode < 8 && w->msg_deflate) {
 			if (w->inflating) {
 				uint8_t clear[4096];
 				for (size_t k = 0; k < take && w->inflating; ) {

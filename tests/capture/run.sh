@@ -300,6 +300,24 @@ if [ -x ./jtlscope ] && ./jtlscope timeline --help >/dev/null 2>&1; then
 	else
 		ok "timeline csv: no cell starts with = + - @"
 	fi
+	# --tls-keylog: decrypted HTTP in the timeline and the report; a missing key log is an
+	# input error; a key log with bad lines is counted, not fatal
+	./jtlscope timeline --tls-keylog tests/data/tls/keylog.keys --connection c1 \
+		tests/data/tls/keylog.pcap.gz >"$tmp/tl-k.txt" 2>"$tmp/tl-k.err"
+	check "timeline --tls-keylog: decrypted requests shown" \
+		"$(grep -c 'request sent .*GET /v2/' "$tmp/tl-k.txt")" 15
+	./jtlscope timeline --tls-keylog /nonexistent.keys tests/data/tls/keylog.pcap.gz >/dev/null 2>&1
+	check "timeline --tls-keylog missing file exit status" $? 3
+	./jtlscope report -q --tls-keylog /nonexistent.keys tests/data/tls/keylog.pcap.gz >/dev/null 2>&1
+	check "report --tls-keylog missing file exit status" $? 3
+	{ echo "CLIENT_RANDOM zz 00"; cat tests/data/tls/keylog.keys; } >"$tmp/bad.keys"
+	./jtlscope report --format json --tls-keylog "$tmp/bad.keys" tests/data/tls/keylog.pcap.gz \
+		>"$tmp/rk.json" 2>"$tmp/rk.err"
+	check "report --tls-keylog with a bad line: exit status" $? 0
+	check "report --tls-keylog: bad line counted on stderr" "$(grep -c '1 bad (skipped)' "$tmp/rk.err")" 1
+	check "report --tls-keylog: decrypted codes in the JSON" \
+		"$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))["capture"]; print(d["codes"].get("200"), d["codes"].get("429"), d["tls_decrypted"])' "$tmp/rk.json")" \
+		"85 35 8"
 else
 	echo "# ./jtlscope timeline not available: timeline checks skipped"
 fi
