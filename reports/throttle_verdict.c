@@ -296,6 +296,16 @@ void throttle_verdict(const struct throttle_result *R, char **verdict, char **ad
 			      "recover but a lower request rate is what avoids the shedding.");
 		goto done;
 	}
+	if (!prim && R->encrypted * 2 > R->samples) {
+		strbuf_addf(&v, "Throttling cannot be seen: %llu of the %llu exchanges are encrypted "
+			    "(TLS without a key log), so their status codes, and any 429 or 503 among "
+			    "them, are unknown; only their timing and sizes are known.",
+			    (unsigned long long)R->encrypted, (unsigned long long)R->samples);
+		strbuf_addstr(&a, "Analyse the JMeter results of the same run together with this "
+			      "capture (they carry the codes; the capture adds the network split), or "
+			      "give the TLS key log of the run with --tls-keylog.");
+		goto done;
+	}
 	if (!prim) {
 		if (!R->throttled) {
 			strbuf_addf(&v, "No throttling: none of the %llu samples was a throttle "

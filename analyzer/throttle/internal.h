@@ -214,7 +214,7 @@ struct throttle {
 
 	uint64_t samples, thr;
 	uint64_t skipped_no_ts, skipped_range, skipped_sub, skipped_tx;
-	uint64_t pattern_errors, keys_over, plain_503;
+	uint64_t pattern_errors, keys_over, plain_503, encrypted;
 
 	struct replay *replay;    /* bounded record of the requests around the throttling */
 	struct throttle *shadow;  /* the same analysis with plain 503 as a signal (headerless

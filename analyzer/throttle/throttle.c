@@ -631,6 +631,8 @@ static void add_sample(struct throttle *t, const struct sample *s, int signal)
 		el = MAX_ELAPSED_MS;
 	bool thr = signal < 0 ? throttle_is_signal(t, s) : signal == 1;
 	bool ok = s->success && !thr;
+	if (strref_eq(s->code, "TLS"))
+		t->encrypted++;
 	bool plain_503 = !thr && !s->rl.flags && sample_status(s) == 503;
 	if (plain_503)
 		t->plain_503++;
@@ -904,6 +906,7 @@ void throttle_finish(struct throttle *t)
 	r->pattern_errors = t->pattern_errors;
 	r->plain_503 = t->plain_503;
 	r->keys_over_limit = t->keys_over;
+	r->encrypted = t->encrypted;
 	r->start_ms = t->samples ? t->start_ms : 0;
 	r->end_ms = t->samples ? t->end_ms : 0;
 	r->region_by = t->cfg.region_by;
