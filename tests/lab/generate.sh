@@ -36,13 +36,29 @@ if [ -x /usr/bin/python3 ]; then PY=/usr/bin/python3; else PY=$(command -v pytho
 mkdir -p "$OUT"
 fail=0
 done_ids=()
+child=""
+stop_child() {
+	local sig=$1
+	trap - INT TERM
+	if [ -n "$child" ]; then kill -"$sig" "$child" 2>/dev/null || true; wait "$child" 2>/dev/null || true; fi
+	exit 130
+}
+trap 'stop_child INT' INT
+trap 'stop_child TERM' TERM
 for ((i = START; i < START + COUNT; i++)); do
 	fam=()
 	[ -z "$FAMILY" ] || fam=(--family "$FAMILY")
 	id=$("$PY" "$HERE/scenarios.py" draw --seed "$SEED" --index "$i" "${fam[@]}" |
 		"$PY" -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 	echo "[generate] $id" >&2
-	if "$PY" "$HERE/run_scenario.py" --seed "$SEED" --index "$i" "${fam[@]}" --out "$OUT"; then
+	# in the background so that a TERM/INT to this script reaches the scenario (which then
+	# stops its servers and clients); run_scenario.py ignores nothing else
+	"$PY" "$HERE/run_scenario.py" --seed "$SEED" --index "$i" "${fam[@]}" --out "$OUT" &
+	child=$!
+	rc=0
+	wait "$child" || rc=$?
+	child=""
+	if [ "$rc" = 0 ]; then
 		done_ids+=("$id")
 	else
 		fail=1

@@ -90,8 +90,9 @@ def stop_all():
 
 
 def on_signal(signum, frame):
-    stop_all()
-    sys.exit(128 + signum)
+    # unwind to run()'s finally, which stops everything; waiting here could deadlock with the
+    # Popen.wait() this signal interrupted
+    raise SystemExit(128 + signum)
 
 
 # ------------------------------------------------------------------ prerequisites
@@ -255,6 +256,8 @@ def run(s, out_root, keep=False):
         _run(s, work, out_root)
         ok = True
     finally:
+        for sig in (signal.SIGTERM, signal.SIGINT):      # a second Ctrl-C must not cut the cleanup
+            signal.signal(sig, signal.SIG_IGN)
         stop_all()
         if keep or not ok and os.environ.get("JTLSCOPE_KEEP") == "1":
             log("kept temp dir " + work)

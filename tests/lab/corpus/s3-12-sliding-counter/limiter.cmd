@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18196 --algo sliding-counter --key shared --status 429 --retry-after absent --log /tmp/jtlscope-lab.jj1ccbk2/limiter.log --limit 38 --window 15 --ratelimit-headers --delay-ms 4 --jitter-ms 12

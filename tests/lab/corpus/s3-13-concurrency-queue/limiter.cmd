@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18204 --algo concurrency-queue --key shared --status 503 --retry-after fixed:1 --log /tmp/jtlscope-lab.fcn64j5f/limiter.log --workers 8 --queue 24 --delay-ms 57.284 --jitter-ms 10 --queue-retry 1

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18212 --algo stacked --key header:X-Tenant --status 429 --retry-after fixed:2 --log /tmp/jtlscope-lab.2_th3xu1/limiter.log --rate 6.158 --burst 3 --global-rate 14.21 --global-burst 25 --delay-ms 4 --jitter-ms 12

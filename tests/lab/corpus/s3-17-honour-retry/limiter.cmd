@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18236 --algo sliding-log --key shared --status 429 --retry-after countdown --log /tmp/jtlscope-lab.3t5cno3y/limiter.log --limit 26 --window 2 --delay-ms 4 --jitter-ms 12

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18244 --algo gcra --key shared --status 429 --retry-after countdown --log /tmp/jtlscope-lab.we7w1zs6/limiter.log --rate 14.97 --burst 44 --delay-ms 4 --jitter-ms 12
