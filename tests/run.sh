@@ -63,6 +63,11 @@ fi
 if command -v python3 >/dev/null && [ -x ./jtlscope ]; then
 	# the limiter lab's scorer, then the committed lab folders scored against tests/lab/floor.json
 	run_suite "accuracy scorer" python3 tests/lab/test_score.py
+	# the lab's own checks: its truth definitions, every committed truth recomputed from the
+	# limiter's log, and the inputs holding exactly the limiter's decisions
+	run_suite "lab truth" sh -c 'python3 tests/lab/test_truth.py >/dev/null 2>&1 && echo "ok - lab: truth definitions (test_truth.py)" || echo "not ok - lab: truth definitions (test_truth.py)";
+		python3 tests/lab/truth.py --check tests/lab/corpus/*/ && echo "ok - lab: every truth.json recomputed from its limiter log" || echo "not ok - lab: truth.json differs from its limiter log";
+		python3 tests/lab/run_scenario.py --verify tests/lab/corpus/*/ >/dev/null && echo "ok - lab: inputs hold exactly the limiter decisions" || echo "not ok - lab: inputs differ from the limiter decisions"'
 	run_suite "accuracy" python3 tests/lab/score.py --tap --jtlscope ./jtlscope \
 		$(ls -d tests/lab/corpus 2>/dev/null) tests/lab/bundled
 fi
