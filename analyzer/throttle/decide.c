@@ -204,6 +204,16 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 		L->model = THROTTLE_MODEL_UNKNOWN;
 		L->confidence = THROTTLE_CONF_LOW;
 		unexplained = true;
+	} else if (f->lockstep) {
+		g->why_buf = fmt_dup("the clients sent in lockstep (%u rounds, each with most senders at "
+				     "once): which requests of a round were refused is arbitrary, so the "
+				     "rate cannot be told; only the burst is, about %.0f accepted per round",
+				     f->rounds, f->accepted_per_round);
+		L->model = THROTTLE_MODEL_UNKNOWN;
+		L->confidence = THROTTLE_CONF_LOW;
+		L->burst = f->accepted_per_round;
+		L->burst_lo = L->burst_hi = f->accepted_per_round;
+		unexplained = true;
 	} else if ((f->model == RM_FIXED_WINDOW || f->model == RM_SLIDING_LOG ||
 		    f->model == RM_SLIDING_COUNTER) && c->window_s * 2 > f->span_s) {
 		g->why_buf = fmt_dup("the best fit is a %s of %.3g s, but the run around the throttling lasted only %.3g s: "

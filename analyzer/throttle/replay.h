@@ -129,6 +129,9 @@ struct replay_fit {
 	enum replay_model runner_model;
 	bool rate_identifiable;     /* the rate's interval is narrow enough to be reported */
 	bool latency_tracks_load;   /* accepted latency grows with the requests in flight */
+	bool lockstep;              /* the senders sent in rounds, together (see replay_fit.c) */
+	uint32_t rounds;            /* ... how many rounds */
+	double accepted_per_round;  /* ... median accepted requests per round */
 	double inflight_latency_ratio; /* p50 elapsed at high / low in-flight, -1 n/a */
 	unsigned equiv;             /* bit per key that partitions the requests as the best does */
 	struct replay_cand cands[RK_COUNT][RM_COUNT];

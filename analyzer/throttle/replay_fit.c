@@ -234,6 +234,59 @@ static int cmp_value(const void *a, const void *b)
 	return strcmp(((const struct replay_value *)a)->name, ((const struct replay_value *)b)->name);
 }
 
+/* Clients in lockstep: the requests come in rounds (runs with gaps of at most ROUND_GAP_S),
+ * each holding at least half the senders, rounds at least ROUND_SEP apart, and most requests
+ * in such rounds.  Within a round the order, so which requests are refused, is arbitrary:
+ * only the number a round gets accepted is evidence. */
+#define ROUND_GAP_S 0.025
+#define ROUND_SEP 10.0          /* x ROUND_GAP_S */
+#define ROUND_SHARE 0.8
+#define ROUND_MIN 3
+static void lockstep_rounds(const struct win *w, const struct rev *wv, struct replay_fit *out)
+{
+	if (w->n < 20)
+		return;
+	/* distinct senders */
+	uint16_t maxk = 0;
+	for (size_t i = 0; i < w->n; i++)
+		if (wv[i].key[RK_THREAD] > maxk)
+			maxk = wv[i].key[RK_THREAD];
+	unsigned char *seen = xcalloc((size_t)maxk + 1, 1);
+	size_t senders = 0;
+	for (size_t i = 0; i < w->n; i++)
+		if (!seen[wv[i].key[RK_THREAD]]++)
+			senders++;
+	free(seen);
+	size_t need = senders / 2 > ROUND_MIN ? senders / 2 : ROUND_MIN;
+	size_t in_rounds = 0, rounds = 0, sep_ok = 0;
+	double *acc = xmalloc(w->n * sizeof *acc);
+	double last_end = -1e300;
+	for (size_t i = 0; i < w->n;) {
+		size_t j = i + 1;
+		while (j < w->n && w->t[j] - w->t[j - 1] <= ROUND_GAP_S)
+			j++;
+		if (j - i >= need) {
+			size_t a = 0;
+			for (size_t k = i; k < j; k++)
+				a += !w->rej[k];
+			acc[rounds] = (double)a;
+			if (w->t[i] - last_end >= ROUND_SEP * ROUND_GAP_S)
+				sep_ok++;
+			rounds++;
+			in_rounds += j - i;
+			last_end = w->t[j - 1];
+		}
+		i = j;
+	}
+	if (rounds >= ROUND_MIN && (double)in_rounds >= ROUND_SHARE * (double)w->n &&
+	    sep_ok * 10 >= rounds * 9) {
+		out->lockstep = true;
+		out->rounds = (uint32_t)rounds;
+		out->accepted_per_round = median_sorted(acc, rounds);
+	}
+	free(acc);
+}
+
 static size_t wider(size_t a, size_t b)
 {
 	return a > b ? a : b;
@@ -328,6 +381,7 @@ void replay_fit(struct replay *r, const struct replay_in *in, struct replay_fit 
 			ael[nael++] = (double)wv[i].el;
 	}
 	out->span_s = w.n ? w.t[w.n - 1] : 0;
+	lockstep_rounds(&w, wv, out);
 	out->reject_el_p50_ms = median_sorted(rel, nrel);
 	out->accept_el_p50_ms = median_sorted(ael, nael);
 	free(rel);
