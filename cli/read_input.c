@@ -72,7 +72,7 @@ static enum jtl_status pump(struct analysis *a, pipeline_next_fn next, void *src
 			if (matched && !s->rl.flags && m.rl.flags)
 				s->rl = m.rl;
 			analysis_add(a, s);
-			if (!matched)
+			if (!matched || o->join_headers_only)
 				continue;
 			bool thr = a->throttle ? throttle_is_signal(a->throttle, s) : sample_status(s) == 429;
 			analysis_add_segment(a, m.conn, m.start_ms, m.end_ms,
@@ -347,6 +347,16 @@ bool join_source_open(struct join_source *js, const char *path, bool quiet,
 		capture_set_keylog(js->cap, keylog);
 	join_init(&js->join, js->cap);
 	return true;
+}
+
+void join_source_discard(struct join_source *js)
+{
+	(void)join_finish(&js->join); /* the capture is read (and reported) once on its own */
+	join_free(&js->join);
+	capture_close(js->cap);
+	input_close(js->in);
+	js->cap = NULL;
+	js->in = NULL;
 }
 
 int join_source_close(struct join_source *js, struct analysis *a)

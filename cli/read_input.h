@@ -17,6 +17,7 @@ struct read_opts {
 	const char *no_capture_why; /* message when captures is false */
 	bool capture_totals_only;   /* captures: count what they hold, add no samples */
 	struct join *join;          /* JTL samples are also matched against this capture */
+	bool join_headers_only;     /* ...only for its rate-limit headers (no segments) */
 	const struct capture_keylog *keylog; /* --tls-keylog: decrypt TLS in captures (or NULL) */
 };
 
@@ -39,6 +40,9 @@ bool join_source_open(struct join_source *js, const char *path, bool quiet,
 void keylog_note(const struct capture_keylog *k, const char *path, bool quiet);
 /* Read the rest of the capture, add its totals and input line to a; returns an exit code. */
 int join_source_close(struct join_source *js, struct analysis *a);
+/* Close a join used only to enrich one of several JTLs with the capture's rate-limit headers:
+ * nothing is added to the analysis (the capture is read once more on its own). */
+void join_source_discard(struct join_source *js);
 
 /* Reads path ('-' = stdin) into a, records its diagnostics with analysis_add_input and returns
  * an exit code: EXIT_OK, EXIT_INPUT or EXIT_STRICT (cli/report_cmd.h). */

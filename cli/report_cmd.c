@@ -394,17 +394,30 @@ int cmd_report(int argc, char **argv)
 			}
 		}
 	} else if (ncap && njtl > 1) {
-		a->join_note = "captures were counted but not joined: a join needs exactly one JTL input";
+		a->join_note = "each JTL was matched against the capture for the rate-limit headers its "
+			       "records lack; the time split is shown only for exactly one JTL";
 	}
+	/* several JTLs (one per load generator) and one capture: each JTL is matched against a
+	 * fresh read of the capture, only to take Retry-After and rate-limit headers from it */
+	const char *enrich = NULL;
+	if (ncap == 1 && njtl > 1)
+		for (int i = optind; i < argc && !enrich; i++)
+			if (fmts[i - optind] == INPUT_FMT_PCAP || fmts[i - optind] == INPUT_FMT_PCAPNG)
+				enrich = argv[i];
 	for (int i = optind; i < argc; i++) {
 		enum input_format f = fmts[i - optind];
 		if (joining && f == INPUT_FMT_EMPTY && strcmp(argv[i], js.path) == 0)
 			continue;
 		bool is_cap = f == INPUT_FMT_PCAP || f == INPUT_FMT_PCAPNG;
+		struct join_source ejs;
+		bool enriching = enrich && !is_cap && join_source_open(&ejs, enrich, true, keylog);
 		struct read_opts ro = { .jtl = o.c.jtl, .strict = o.c.strict, .quiet = o.c.quiet, .captures = true,
 					.capture_totals_only = is_cap && njtl > 0,
-					.join = joining && !is_cap ? &js.join : NULL, .keylog = keylog };
+					.join = joining && !is_cap ? &js.join : enriching ? &ejs.join : NULL,
+					.join_headers_only = enriching, .keylog = keylog };
 		int r = read_input(a, argv[i], &ro);
+		if (enriching)
+			join_source_discard(&ejs);
 		if (r == EXIT_STRICT) {
 			if (joining)
 				join_source_close(&js, a);

@@ -285,7 +285,7 @@ PY
 	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['throttle']['detected'] and r['samples']['throttled'] > 0, r['samples']" "$T/out" &&
 		ok "WebSocket 429 frames are throttle signals without a pattern" || bad "WebSocket in-band throttling not detected"
 	expect "two JTLs and a capture: counted, not joined" 0 "" -- "$BIN" report -q --format json sample-data/demo/demo.xml.gz sample-data/demo/demo.csv.gz sample-data/demo/demo.pcap.gz
-	grep -q "a join needs exactly one JTL" "$T/out" && ok "join note when it cannot join" || bad "no join note"
+	grep -q "the time split is shown only for exactly one JTL" "$T/out" && ok "join note with several JTLs" || bad "no join note"
 fi
 
 echo "$pass passed, $fail failed"
