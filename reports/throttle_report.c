@@ -732,6 +732,7 @@ void throttle_report_json(cJSON *root, const struct throttle *t)
 	json_add_u64(j, "pattern_errors", r->pattern_errors);
 	json_add_u64(j, "plain_503", r->plain_503);
 	json_add_u64(j, "encrypted", r->encrypted);
+	cJSON_AddBoolToObject(j, "transactions_as_requests", r->transactions_as_requests);
 	json_add_u64(j, "keys_over_limit", r->keys_over_limit);
 	json_add_u64(j, "replay_seen", r->replay_seen);
 	json_add_u64(j, "replay_kept", r->replay_kept);

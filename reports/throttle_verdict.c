@@ -342,6 +342,10 @@ void throttle_verdict(const struct throttle_result *R, char **verdict, char **ad
 		goto done;
 	}
 	const struct throttle_onset *o = &prim->onset;
+	if (R->transactions_as_requests)
+		strbuf_addstr(&v, "These results hold only Transaction Controller parent samples (a CSV "
+			      "of \"Generate parent sample\" keeps no children), so each parent is taken "
+			      "as one request, with the code of its failing child. ");
 	if (R->finding == THROTTLE_FINDING_PROBABLE) {
 		strbuf_addf(&v, "Probable throttling: no answer carried a throttle signal, but the %llu "
 			    "answers that were 503 without Retry-After or rate-limit headers (CSV results "

@@ -972,6 +972,48 @@ static void test_empty(void **state)
 	assert_non_null(strstr(err, "/nonexistent/map.txt"));
 }
 
+/* A CSV of Transaction Controllers in generate-parent mode holds only the parents: they are
+ * the requests then (not skipped into "no throttling" while the code table shows 429s); a
+ * parent beside its children stays skipped. */
+static void test_transaction_parents_only(void **state)
+{
+	(void)state;
+	for (int with_children = 0; with_children < 2; with_children++) {
+		struct throttle_config c;
+		throttle_config_default(&c);
+		char err[256];
+		struct throttle *t = throttle_new(&c, err, sizeof err);
+		assert_non_null(t);
+		static const char msg[] = "Number of samples in transaction : 2, number of failing samples : 1";
+		char name[32];
+		for (int i = 0; i < 600; i++) {
+			struct sample s;
+			sample_clear(&s);
+			s.ts_ms = BASE_MS + i * 100;
+			s.elapsed_ms = 20;
+			s.has = SH_TS | SH_ELAPSED;
+			snprintf(name, sizeof name, "Users 1-%d", i % 20 + 1);
+			s.thread = (struct strref){ name, strlen(name) };
+			bool thr = i > 200 && i % 3 == 0;
+			s.code = thr ? (struct strref){ "429", 3 } : (struct strref){ "200", 3 };
+			s.label = (struct strref){ "TC", 2 };
+			s.message = (struct strref){ msg, sizeof msg - 1 };
+			throttle_add(t, &s);
+			if (with_children) {
+				s.message = (struct strref){ "OK", 2 };
+				s.label = (struct strref){ "GET /a", 6 };
+				throttle_add(t, &s);
+			}
+		}
+		throttle_finish(t);
+		const struct throttle_result *r = throttle_result(t);
+		assert_true(r->detected);
+		assert_int_equal(r->transactions_as_requests, !with_children);
+		assert_int_equal(r->samples, 600);
+		throttle_free(t);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -993,6 +1035,7 @@ int main(void)
 		cmocka_unit_test(test_pattern_signal),
 		cmocka_unit_test(test_long_run_bounded),
 		cmocka_unit_test(test_many_groups_fold),
+		cmocka_unit_test(test_transaction_parents_only),
 		cmocka_unit_test(test_empty),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -221,6 +221,10 @@ struct throttle {
 				     probable throttling), or NULL */
 	bool is_shadow;
 	bool adopted;             /* throttle_result() is the shadow's */
+	struct throttle *tx;      /* Transaction Controller parents as requests, or NULL */
+	bool is_tx;               /* this is such an analysis */
+	bool adopted_tx;          /* throttle_result() is tx's: the input held only parents */
+	struct throttle_config orig_cfg; /* as given (region map path, pattern) */
 	bool finished;
 	struct throttle_group *res_groups;
 	struct throttle_result res;

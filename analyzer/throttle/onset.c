@@ -13,6 +13,8 @@
 
 #define ONSET_LEVEL 0.05
 #define ONSET_MIN_THROTTLED 5
+#define ONSET_MASS 50                /* this many refusals... */
+#define ONSET_MASS_SHARE 0.2         /* ...making this share of the window: sustained */
 #define ONSET_MIN_SAMPLES 20
 #define ONSET_MIN_SPAN_MS 2000
 #define ONSET_MAX_SPAN_MS 60000
@@ -70,6 +72,10 @@ static bool sustained(const struct tgroup *g, const struct win *r, size_t i, siz
 {
 	if (r->k < ONSET_MIN_THROTTLED || (double)r->k < ONSET_LEVEL * (double)r->n)
 		return false;
+	/* a mass of refusals is no stray answer even when it is over quickly (closed-loop
+	 * threads resending at once use up their loops within a second) */
+	if (r->k >= ONSET_MASS && (double)r->k >= ONSET_MASS_SHARE * (double)r->n)
+		return true;
 	/* persistence: throttled again in the second half of the window or, after a clean
 	 * stretch (a fixed window's fresh quota), within the horizon */
 	size_t span = r->end - i + 1;

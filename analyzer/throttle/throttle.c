@@ -136,6 +136,7 @@ static struct throttle *new_impl(const struct throttle_config *c, char *err, siz
 	}
 	struct throttle *t = xcalloc(1, sizeof *t);
 	t->cfg = *c;
+	t->orig_cfg = *c;
 	memcpy(t->codes, c->codes, sizeof t->codes);
 	t->cfg.pattern = NULL;
 	t->cfg.region_map_path = NULL;
@@ -250,6 +251,7 @@ void throttle_free(struct throttle *t)
 	if (!t->is_shadow)
 		replay_free(t->replay);
 	throttle_free(t->shadow);
+	throttle_free(t->tx);
 	free(t);
 }
 
@@ -607,8 +609,20 @@ static void add_sample(struct throttle *t, const struct sample *s, int signal)
 		t->skipped_sub++;
 		return;
 	}
-	if (is_transaction(s)) {
+	if (is_transaction(s) && !t->is_tx) {
 		t->skipped_tx++;
+		/* kept aside: when the input holds nothing but Transaction Controller parents (a CSV
+		 * of generate-parent mode keeps no children), the parents are the requests */
+		if (!t->is_shadow) {
+			if (!t->tx) {
+				char e[256];
+				t->tx = new_impl(&t->orig_cfg, e, sizeof e, false);
+				if (t->tx)
+					t->tx->is_tx = true;
+			}
+			if (t->tx)
+				add_sample(t->tx, s, signal);
+		}
 		return;
 	}
 	int64_t ts = s->ts_ms;
@@ -863,6 +877,8 @@ void throttle_finish(struct throttle *t)
 	t->finished = true;
 	if (t->shadow)
 		throttle_finish(t->shadow);
+	if (t->tx)
+		throttle_finish(t->tx);
 	for (size_t i = 0; i < t->nkeys; i++)
 		retry_finalize_key(&t->keys[i], &t->groups[t->keys[i].group]);
 	for (size_t i = 0; i < t->ngroups; i++)
@@ -941,6 +957,11 @@ void throttle_finish(struct throttle *t)
 	}
 	first_onset_loads(t, r);
 	adopt_shadow(t);
+	if (t->tx && t->samples == 0 && t->tx->samples > 0) {
+		t->adopted_tx = true;
+		struct throttle_result *tr = t->tx->adopted ? &t->tx->shadow->res : &t->tx->res;
+		tr->transactions_as_requests = true;
+	}
 }
 
 /* Nothing was throttled, but the headerless 503s were sustained: the shadow analysis (503 as
@@ -967,6 +988,8 @@ const struct throttle_result *throttle_result(const struct throttle *t)
 {
 	if (!t->finished)
 		return NULL;
+	if (t->adopted_tx)
+		return throttle_result(t->tx);
 	if (t->adopted)
 		return &t->shadow->res;
 	return &t->res;

@@ -310,6 +310,9 @@ struct throttle_result {
 	uint64_t plain_503;           /* 503 answers without rate-limit headers (not counted as
 				     throttling unless 503 is in the configured codes) */
 	uint64_t keys_over_limit;     /* samples of keys beyond THROTTLE_MAX_KEYS */
+	bool transactions_as_requests;/* the input held only Transaction Controller parents (a CSV
+				     of generate-parent mode): each parent is one request, with
+				     its failing child's code */
 	uint64_t encrypted;           /* samples from encrypted TLS exchanges (code "TLS"): their
 				     status, so any throttle signal, is unknown */
 	int64_t start_ms, end_ms;     /* test start (first sample start) and end (last end) */
