@@ -270,8 +270,11 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 		S->key_margin = f->key_margin;
 		S->runner_key = NULL;
 		L->per_key = S->scope != THROTTLE_SCOPE_SHARED && S->scope != THROTTLE_SCOPE_UNKNOWN;
+		bool slow = f->reject_el_p50_ms >= 0 && f->accept_el_p50_ms >= 0 &&
+			    f->reject_el_p50_ms > 2 * f->accept_el_p50_ms + 50;
 		if (t->is_shadow)
-			g->res.finding = THROTTLE_FINDING_OVERLOAD;
+			g->res.finding = (f->latency_tracks_load || slow) ? THROTTLE_FINDING_OVERLOAD :
+									    THROTTLE_FINDING_PROBABLE;
 		else
 			g->res.finding = THROTTLE_FINDING_RATE_LIMIT;
 		return;
@@ -348,7 +351,7 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 	bool slow_refusals = f->reject_el_p50_ms >= 0 && f->accept_el_p50_ms >= 0 &&
 			     f->reject_el_p50_ms > 2 * f->accept_el_p50_ms + 50;
 	if (t->is_shadow)
-		g->res.finding = (f->latency_tracks_load || f->skill < SKILL_MIN || slow_refusals) ?
+		g->res.finding = (f->latency_tracks_load || slow_refusals) ?
 					 THROTTLE_FINDING_OVERLOAD :
 					 THROTTLE_FINDING_PROBABLE;
 	else

@@ -617,8 +617,11 @@ static void add_sample(struct throttle *t, const struct sample *s, int signal)
 			if (!t->tx) {
 				char e[256];
 				t->tx = new_impl(&t->orig_cfg, e, sizeof e, false);
-				if (t->tx)
+				if (t->tx) {
 					t->tx->is_tx = true;
+					if (t->tx->shadow)
+						t->tx->shadow->is_tx = true;
+				}
 			}
 			if (t->tx)
 				add_sample(t->tx, s, signal);
