@@ -5,6 +5,7 @@
 #include "reports/throttle_verdict.h"
 
 #include <inttypes.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -144,13 +145,24 @@ static char *limit_text(const struct throttle_limit *l)
 	switch (l->model) {
 	case THROTTLE_MODEL_TOKEN_BUCKET:
 		strbuf_addf(&sb, "%.2f req/s%s, burst %.0f", l->rate_per_s, per, l->burst);
+		if (l->replayed && l->rate_hi > 0)
+			strbuf_addf(&sb, " (consistent with the data: %.2f-%.2f req/s, burst %.0f-%.0f)",
+				    floor(l->rate_lo * 100) / 100, ceil(l->rate_hi * 100) / 100,
+				    l->burst_lo, l->burst_hi);
 		break;
 	case THROTTLE_MODEL_FIXED_WINDOW:
 	case THROTTLE_MODEL_SLIDING_WINDOW:
 		strbuf_addf(&sb, "%.0f requests per %.1f s%s (%.2f req/s)", l->limit, l->window_s, per, l->rate_per_s);
+		if (l->replayed && l->window_hi > 0)
+			strbuf_addf(&sb, " (consistent with the data: %.0f-%.0f per %.1f-%.1f s)",
+				    l->limit_lo, l->limit_hi, floor(l->window_lo * 10) / 10,
+				    ceil(l->window_hi * 10) / 10);
 		break;
 	case THROTTLE_MODEL_CONCURRENCY:
 		strbuf_addf(&sb, "%.0f requests in flight%s", l->concurrency, per);
+		if (l->replayed && l->concurrency_hi > 0)
+			strbuf_addf(&sb, " (consistent with the data: %.0f-%.0f)", l->concurrency_lo,
+				    l->concurrency_hi);
 		break;
 	default:
 		strbuf_addf(&sb, "accepted %.2f req/s%s while throttled", l->plateau_per_s, per);
