@@ -270,14 +270,10 @@ struct lf_in {
 	const struct lf_series *s;
 	size_t ns;
 	bool per_key;
-	bool countdown;
-	double countdown_w_s;
-	int64_t countdown_phase_ms;
-	double declared_window_s;
-	int64_t declared_limit;
-	double svc_median_ms;     /* -1 if unknown */
 };
-void limiter_fit(const struct lf_in *in, struct throttle_limit *out, struct strbuf *why);
+/* Peak, plateau, accepted-rate CV and in-flight at rejections into out (model unknown: the
+ * replay decides it). */
+void limiter_stats(const struct lf_in *in, struct throttle_limit *out);
 
 /* throttle/scope.c */
 void scope_analyse(struct throttle *t, struct tgroup *g, bool overall);

@@ -557,14 +557,7 @@ void scope_fit_limit(struct throttle *t, struct tgroup *g, bool overall)
 		L->why = g->why_buf;
 		return;
 	}
-	struct lf_in in = {
-		.countdown = L->countdown,
-		.countdown_w_s = L->countdown_window_s,
-		.countdown_phase_ms = L->countdown_phase_ms,
-		.declared_window_s = L->declared_window_s,
-		.declared_limit = L->declared_limit,
-		.svc_median_ms = L->svc_median_ms,
-	};
+	struct lf_in in = { 0 };
 	enum throttle_scope sc = g->res.scope.scope;
 	bool per_key = sc == THROTTLE_SCOPE_PER_THREAD || sc == THROTTLE_SCOPE_PER_CONNECTION ||
 		       sc == THROTTLE_SCOPE_PER_CLIENT;
@@ -580,7 +573,7 @@ void scope_fit_limit(struct throttle *t, struct tgroup *g, bool overall)
 		in.w_ms = t->fine.w;
 		in.s = &s;
 		in.ns = 1;
-		limiter_fit(&in, L, &why);
+		limiter_stats(&in, L);
 	} else {
 		struct views vw;
 		build_views(t, g, overall, &vw);
@@ -644,7 +637,7 @@ void scope_fit_limit(struct throttle *t, struct tgroup *g, bool overall)
 		in.s = ser;
 		in.ns = ns;
 		in.per_key = true;
-		limiter_fit(&in, L, &why);
+		limiter_stats(&in, L);
 		free(ser);
 		free(buf);
 		free(hosts);
