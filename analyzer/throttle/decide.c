@@ -63,6 +63,18 @@ static bool strong(double margin, uint64_t miss, double floor_)
 	return margin >= floor_ && margin >= MARGIN_HIGH_SHARE * (double)miss;
 }
 
+/* Headerless 503s (the shadow analysis): an overloaded service when they follow the load —
+ * accepted latency growing with the requests in flight — or come back slowly; else a limiter
+ * probably decided them. */
+static enum throttle_finding finding_of(const struct throttle *t, const struct replay_fit *f)
+{
+	if (!t->is_shadow)
+		return THROTTLE_FINDING_RATE_LIMIT;
+	bool slow = f->reject_el_p50_ms >= 0 && f->accept_el_p50_ms >= 0 &&
+		    f->reject_el_p50_ms > 2 * f->accept_el_p50_ms + 50;
+	return f->latency_tracks_load || slow ? THROTTLE_FINDING_OVERLOAD : THROTTLE_FINDING_PROBABLE;
+}
+
 static const char *unit_plural(enum replay_key k, const char *key)
 {
 	switch (k) {
@@ -232,8 +244,7 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 			g->why_buf = fmt_dup("the arrivals hide the limit's parameters (the %s's "
 					     "limit fits anywhere from %.0f to %.0f), as when clients "
 					     "send in lockstep",
-					     replay_model_name(f->model), f->model == RM_CONCURRENCY ?
-					     c->limit_lo : c->limit_lo, c->limit_hi);
+					     replay_model_name(f->model), c->limit_lo, c->limit_hi);
 		L->model = THROTTLE_MODEL_UNKNOWN;
 		L->confidence = THROTTLE_CONF_LOW;
 	} else if (f->skill >= SKILL_HIGH && f->rejected >= REJECTS_HIGH &&
@@ -270,13 +281,7 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 		S->key_margin = f->key_margin;
 		S->runner_key = NULL;
 		L->per_key = S->scope != THROTTLE_SCOPE_SHARED && S->scope != THROTTLE_SCOPE_UNKNOWN;
-		bool slow = f->reject_el_p50_ms >= 0 && f->accept_el_p50_ms >= 0 &&
-			    f->reject_el_p50_ms > 2 * f->accept_el_p50_ms + 50;
-		if (t->is_shadow)
-			g->res.finding = (f->latency_tracks_load || slow) ? THROTTLE_FINDING_OVERLOAD :
-									    THROTTLE_FINDING_PROBABLE;
-		else
-			g->res.finding = THROTTLE_FINDING_RATE_LIMIT;
+		g->res.finding = finding_of(t, f);
 		return;
 	}
 	S->scope = sc;
@@ -345,15 +350,5 @@ void decide_group(struct throttle *t, struct tgroup *g, bool overall)
 			(unsigned long long)c->miss,
 			f->runner_key == RK_SHARED ? "shared limiter" : runner, f->key_margin);
 	S->evidence = g->evidence_buf;
-	/* headerless 503s: a limiter decided them when a model explains which requests were
-	 * refused and the accepted requests' latency does not grow with the load; when it does
-	 * (a queue filling up), the service was shedding load: overload, not a rate limit */
-	bool slow_refusals = f->reject_el_p50_ms >= 0 && f->accept_el_p50_ms >= 0 &&
-			     f->reject_el_p50_ms > 2 * f->accept_el_p50_ms + 50;
-	if (t->is_shadow)
-		g->res.finding = (f->latency_tracks_load || slow_refusals) ?
-					 THROTTLE_FINDING_OVERLOAD :
-					 THROTTLE_FINDING_PROBABLE;
-	else
-		g->res.finding = THROTTLE_FINDING_RATE_LIMIT;
+	g->res.finding = finding_of(t, f);
 }

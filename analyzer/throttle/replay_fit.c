@@ -79,6 +79,20 @@ static void build_accept_csr(struct win *w)
 	free(fill);
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median_sorted(double *v, size_t n)
+{
+	if (!n)
+		return -1;
+	qsort(v, n, sizeof *v, cmp_double);
+	return v[n / 2];
+}
+
 /* Accepted rate of the partitions while they were being throttled: median over partitions
  * with at least two rejections of accepted / (last - first rejection). */
 static double saturated_rate(const struct win *w)
@@ -109,16 +123,7 @@ static double saturated_rate(const struct win *w)
 		if (nrej[p] >= 2 && last[p] - first[p] > 0.5)
 			rates[nr++] = (double)nacc[p] / (last[p] - first[p]);
 	}
-	double r = 0;
-	if (nr) {
-		for (size_t i = 1; i < nr; i++)
-			for (size_t j = i; j > 0 && rates[j - 1] > rates[j]; j--) {
-				double x = rates[j];
-				rates[j] = rates[j - 1];
-				rates[j - 1] = x;
-			}
-		r = rates[nr / 2];
-	}
+	double r = nr ? median_sorted(rates, nr) : 0;
 	if (!(r > 0)) {
 		size_t acc = 0;
 		for (size_t i = 0; i < w->n; i++)
@@ -152,20 +157,6 @@ static void key_name(const struct replay *r, enum replay_key k, struct strbuf *o
 		break;
 	}
 	}
-}
-
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-	return (x > y) - (x < y);
-}
-
-static double median_sorted(double *v, size_t n)
-{
-	if (!n)
-		return -1;
-	qsort(v, n, sizeof *v, cmp_double);
-	return v[n / 2];
 }
 
 /* Accepted requests' latency at high vs low load (requests in flight at their start). */
