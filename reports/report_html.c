@@ -18,7 +18,7 @@ static const char CSS[] =
 	"h1{font-size:1.6rem;margin:.2rem 0}h2{font-size:1.25rem;margin:1.8rem 0 .6rem;"
 	"border-bottom:1px solid #d0d7de;padding-bottom:.2rem}h3{font-size:1.05rem;margin:1rem 0 .4rem}\n"
 	".sub{color:#57606a;margin:.2rem 0 1rem}\n"
-	"#verdict p{font-size:1.05rem}#verdict{background:#f6f8fa;border-left:4px solid #b00020;"
+	"#verdict p{font-size:1.05rem}#verdict p.headline{font-size:1.2rem;margin:.6rem 0}#verdict{background:#f6f8fa;border-left:4px solid #b00020;"
 	"padding:.2rem 1rem .6rem}\n"
 	".scroll{overflow-x:auto}#key-numbers td:first-child{white-space:nowrap}\n"
 	"table{border-collapse:collapse;font-size:.9rem;margin:.4rem 0}\n"
@@ -103,8 +103,14 @@ static void h_verdict(FILE *f, const struct analysis *a)
 	if (!r) {
 		fputs("<p>No throttle analysis was run for this report (plain statistics only).</p>\n", f);
 	} else {
-		char *verdict, *adv;
-		throttle_verdict(r, &verdict, &adv);
+		char *head, *verdict, *adv;
+		struct verdict_context vc;
+		verdict_context_init(&vc, a);
+		throttle_verdict_full(r, &vc, &head, &verdict, &adv);
+		fputs("<p class=\"headline\"><strong>", f);
+		h_esc(f, head);
+		fputs("</strong></p>\n", f);
+		free(head);
 		h_text(f, verdict);
 		if (adv[0]) {
 			fputs("<h3>What to do</h3>\n", f);

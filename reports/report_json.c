@@ -9,6 +9,7 @@
 #include "reports/escape.h"
 #include "reports/json_util.h"
 #include "reports/throttle_report.h"
+#include "reports/throttle_verdict.h"
 
 double json_round(double v, int decimals)
 {
@@ -268,8 +269,11 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		cJSON *jo = cJSON_AddObjectToObject(root, "join");
 		json_add_str(jo, "note", a->join_note);
 	}
-	if (a->throttle)
-		throttle_report_json(root, a->throttle);
+	if (a->throttle) {
+		struct verdict_context vc;
+		verdict_context_init(&vc, a);
+		throttle_report_json_ctx(root, a->throttle, &vc);
+	}
 	return root;
 }
 

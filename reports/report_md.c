@@ -184,6 +184,32 @@ static void keys_limit(struct report_table *t, const struct throttle_group *g)
 		strbuf_addf(&sb, ": %s", l->why);
 	kv(t, "Limiter model", strbuf_detach(&sb));
 	kv(t, "Admitted rate", limit_text(l));
+	{
+		/* the statistics behind the verdict's limiter and scope sentences */
+		struct strbuf ev = STRBUF_INIT;
+		if (l->plateau_per_s > 0)
+			strbuf_addf(&ev, "accepted requests plateau at %.2f/s while the offered rate peaked at "
+				    "%.2f/s", l->plateau_per_s, l->offered_peak_per_s);
+		if (l->replayed)
+			strbuf_addf(&ev, "%sreplay: %" PRIu64 " of %" PRIu64 " decisions wrong (a per-second "
+				    "majority guess: %" PRIu64 "; skill %.2f)", ev.len ? "; " : "",
+				    l->replay_miss, l->replay_requests, l->replay_null_miss, l->skill);
+		if (l->model == THROTTLE_MODEL_CONCURRENCY)
+			strbuf_addf(&ev, "%s%.0f accepted requests in flight at rejections (median), "
+				    "accepted-rate CV %.2f", ev.len ? "; " : "", l->inflight_at_reject_p50,
+				    l->accepted_cv);
+		if (l->countdown)
+			strbuf_addf(&ev, "%sRetry-After/reset values count down to window ends every %.0f s",
+				    ev.len ? "; " : "", l->countdown_window_s);
+		if (s->dispersion >= 0)
+			strbuf_addf(&ev, "%sscope dispersion %.2f (uneven above %.2f)", ev.len ? "; " : "",
+				    s->dispersion, s->dispersion_limit);
+		if (s->auc_own_rate >= 0)
+			strbuf_addf(&ev, "%sAUC of own rate %.2f", ev.len ? "; " : "", s->auc_own_rate);
+		if (ev.len)
+			kv(t, "Limiter evidence", strbuf_detach(&ev));
+		strbuf_release(&ev);
+	}
 	kv(t, "Scope", xasprintf("%s, confidence %s%s%s", throttle_scope_name(s->scope),
 				 throttle_confidence_name(s->confidence), s->evidence ? ": " : "",
 				 s->evidence ? s->evidence : ""));
@@ -618,8 +644,19 @@ static void md_verdict(FILE *f, const struct analysis *a)
 		fputs("No throttle analysis was run for this report (plain statistics only).\n\n", f);
 		return;
 	}
-	char *verdict, *adv;
-	throttle_verdict(r, &verdict, &adv);
+	char *head, *verdict, *adv;
+	struct verdict_context vc;
+	verdict_context_init(&vc, a);
+	throttle_verdict_full(r, &vc, &head, &verdict, &adv);
+	struct strbuf sb = STRBUF_INIT;
+	esc_md_cell(&sb, head, strlen(head));
+	gt_plain(&sb);
+	fputs("**", f);
+	if (sb.len)
+		fwrite(sb.buf, 1, sb.len, f);
+	fputs("**\n\n", f);
+	strbuf_release(&sb);
+	free(head);
 	md_text(f, verdict);
 	if (adv[0]) {
 		fputs("### What to do\n\n", f);

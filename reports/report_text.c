@@ -7,6 +7,7 @@
 
 #include "reports/escape.h"
 #include "reports/throttle_report.h"
+#include "reports/throttle_verdict.h"
 
 void report_utc(char *buf, size_t len, int64_t ms)
 {
@@ -149,8 +150,11 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 		fprintf(f, "generated %s\n", m->stamp);
 	fputc('\n', f);
 
-	if (a->throttle)
-		throttle_report_text(f, a->throttle);
+	if (a->throttle) {
+		struct verdict_context vc;
+		verdict_context_init(&vc, a);
+		throttle_report_text_ctx(f, a->throttle, &vc);
+	}
 
 	/* statistics */
 	size_t w = 5;

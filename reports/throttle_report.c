@@ -211,13 +211,21 @@ static void limit_rows(FILE *f, const struct throttle_group *g, size_t w)
 
 void throttle_report_text(FILE *f, const struct throttle *t)
 {
+	throttle_report_text_ctx(f, t, NULL);
+}
+
+void throttle_report_text_ctx(FILE *f, const struct throttle *t, const struct verdict_context *vc)
+{
 	const struct throttle_result *r = throttle_result(t);
 	if (!r)
 		return;
-	char *verdict, *adv;
-	throttle_verdict(r, &verdict, &adv);
+	char *head, *verdict, *adv;
+	throttle_verdict_full(r, vc, &head, &verdict, &adv);
 	fputs("VERDICT\n", f);
+	esc_text_s(f, head);
+	fputs("\n\n", f);
 	wrap(f, verdict);
+	free(head);
 	fputs("\nWHAT TO DO\n", f);
 	wrap(f, adv);
 	fputc('\n', f);
@@ -683,6 +691,11 @@ static void resolution_json(cJSON *j, const struct throttle_result *r)
 
 void throttle_report_json(cJSON *root, const struct throttle *t)
 {
+	throttle_report_json_ctx(root, t, NULL);
+}
+
+void throttle_report_json_ctx(cJSON *root, const struct throttle *t, const struct verdict_context *vc)
+{
 	const struct throttle_result *r = throttle_result(t);
 	if (!r)
 		return;
@@ -717,8 +730,10 @@ void throttle_report_json(cJSON *root, const struct throttle *t)
 	for (size_t i = 0; i < r->ngroups; i++)
 		cJSON_AddItemToArray(regs, group_json(&r->groups[i]));
 	{
-		char *verdict, *adv;
-		throttle_verdict(r, &verdict, &adv);
+		char *head, *verdict, *adv;
+		throttle_verdict_full(r, vc, &head, &verdict, &adv);
+		json_add_str(j, "headline", head);
+		free(head);
 		json_add_str(j, "verdict", verdict);
 		json_add_str(j, "advice", adv);
 		free(verdict);

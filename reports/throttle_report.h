@@ -16,5 +16,10 @@
 void throttle_report_text(FILE *f, const struct throttle *t);
 /* Adds root.throttle (schema in docs/analysis.md). */
 void throttle_report_json(cJSON *root, const struct throttle *t);
+/* The same with what the report knows about its inputs (c may be NULL): the text starts with
+ * the headline line, the JSON gets throttle.headline. */
+struct verdict_context;
+void throttle_report_text_ctx(FILE *f, const struct throttle *t, const struct verdict_context *c);
+void throttle_report_json_ctx(cJSON *root, const struct throttle *t, const struct verdict_context *c);
 
 #endif
