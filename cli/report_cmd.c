@@ -20,6 +20,7 @@
 #include "reports/charts.h"
 #include "reports/json_util.h"
 #include "reports/report.h"
+#include "reports/report_time.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -438,6 +439,9 @@ int cmd_report(int argc, char **argv)
 		a->join = &js.join;
 	}
 	analysis_finish(a);
+	/* --tz also sets the zone the reports show wall-clock times in (reports/report_time.h) */
+	int tzm = o.c.jtl.tz_offset_min;
+	report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
 
 	char stamp[64];
 	struct report_meta m = { .version = JTLSCOPE_VERSION };

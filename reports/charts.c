@@ -20,6 +20,7 @@
 
 #include "reports/escape.h"
 #include "reports/report.h"
+#include "reports/report_time.h"
 #include "reports/spawn.h"
 
 #define CHART_W 960
@@ -276,7 +277,7 @@ static struct point series_point(const struct series *s, size_t i, size_t j)
 	double w_s = (double)(j - i) * (double)s->width_ms / 1000.0;
 	uint64_t other = err > thr ? err - thr : 0;
 	uint64_t acc = count > thr + other ? count - thr - other : 0;
-	p.t_s = (double)(s->base_ms + (int64_t)i * s->width_ms) / 1000.0;
+	p.t_s = report_local_s(s->base_ms + (int64_t)i * s->width_ms);
 	p.accepted = (double)acc / w_s;
 	p.throttled = (double)thr / w_s;
 	p.other = (double)other / w_s;
@@ -338,7 +339,7 @@ static int write_region(const char *path, const struct throttle_series *s)
 			sent += s->sent[m], thr += s->throttled[m], ok += s->ok[m];
 		double w_s = (double)(j - i) * (double)s->width_ms / 1000.0;
 		uint64_t other = sent > thr + ok ? sent - thr - ok : 0;
-		fprintf(f, "%.3f %.3f %.3f %.3f\n", (double)(s->t0_ms + (int64_t)i * s->width_ms) / 1000.0,
+		fprintf(f, "%.3f %.3f %.3f %.3f\n", report_local_s(s->t0_ms + (int64_t)i * s->width_ms),
 			(double)ok / w_s, (double)thr / w_s, (double)other / w_s);
 	}
 	return fclose(f) == 0 ? 0 : -1;
@@ -370,15 +371,20 @@ static void gp_time_axis(struct strbuf *sb, const struct analysis *a)
 		end = s->base_ms + (int64_t)s->n * s->width_ms;
 	if (end - start < 1000)
 		end = start + 1000;
-	char t0[40];
-	report_utc(t0, sizeof t0, start);
+	char t0[64];
+	report_time(t0, sizeof t0, start, RT_DATE);
 	t0[10] = '\0';
-	strbuf_addstr(sb, "set xdata time\n");
+	/* gnuplot formats times as UTC: every x value is shifted into the report zone */
+	strbuf_addstr(sb, "set xdata time\nset xlabel ");
+	char *xl = end - start > 86400000 ? xasprintf("time (%s)", report_tz_name())
+					  : xasprintf("time (%s), %s", report_tz_name(), t0);
+	gp_str(sb, xl);
+	free(xl);
 	if (end - start > 86400000)
-		strbuf_addf(sb, "set format x \"%%m-%%d\\n%%H:%%M\"\nset xlabel \"time (UTC)\"\n");
+		strbuf_addf(sb, "\nset format x \"%%m-%%d\\n%%H:%%M\"\n");
 	else
-		strbuf_addf(sb, "set format x \"%%H:%%M:%%S\"\nset xlabel \"time (UTC), %s\"\n", t0);
-	strbuf_addf(sb, "set xrange [%.3f:%.3f]\n", (double)start / 1000.0, (double)end / 1000.0);
+		strbuf_addf(sb, "\nset format x \"%%H:%%M:%%S\"\n");
+	strbuf_addf(sb, "set xrange [%.3f:%.3f]\n", report_local_s(start), report_local_s(end));
 }
 
 /* A dashed vertical line at a throttle onset, labelled with its UTC time. */
@@ -386,12 +392,15 @@ static void gp_onset(struct strbuf *sb, const struct throttle_onset *o)
 {
 	if (!o || !o->detected)
 		return;
-	char t[40];
-	report_utc(t, sizeof t, o->ts_ms);
-	double x = (double)o->ts_ms / 1000.0;
+	char t[96];
+	report_time(t, sizeof t, o->ts_ms, RT_ZONE);
+	char *paren = strstr(t, " (");
+	if (paren)
+		*paren = '\0';
+	double x = report_local_s(o->ts_ms);
 	strbuf_addf(sb, "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead lw 2 dt 2 lc rgb \"#b00020\" front\n", x, x);
-	strbuf_addf(sb, "set label \"throttle onset %.8s UTC\" at %.3f, graph 0.96 left offset 0.5,0 "
-			"tc rgb \"#b00020\" front\n", t + 11, x);
+	strbuf_addf(sb, "set label \"throttle onset %s\" at %.3f, graph 0.96 left offset 0.5,0 "
+			"tc rgb \"#b00020\" front\n", t, x);
 }
 
 static const struct throttle_result *tresult(const struct analysis *a)
@@ -415,6 +424,86 @@ static void job_throughput(struct job *j, const struct analysis *a)
 			 "plot \"series.dat\" using ($1):4 with fillsteps lc rgb \"#9e9e9e\" title \"other errors\", \\\n"
 			 "  \"\" using ($1):3 with fillsteps lc rgb \"#d62728\" title \"throttled\", \\\n"
 			 "  \"\" using ($1):2 with fillsteps lc rgb \"#2ca02c\" title \"accepted\"\n");
+}
+
+/* The group the verdict is about (its threads are the verdict's), or NULL without one that
+ * has per-key and fine series. */
+static const struct throttle_group *verdict_group(const struct analysis *a)
+{
+	const struct throttle_result *r = tresult(a);
+	if (!r)
+		return NULL;
+	const struct throttle_group *g = r->primary ? r->primary : &r->overall;
+	if (!g->keys.n || !g->keys.threads || g->keys.width_ms <= 0 || !g->fine.n || !g->fine.sent ||
+	    !g->fine.throttled || g->fine.width_ms <= 0)
+		return NULL;
+	return g;
+}
+
+/* threads.dat: t senders throttled% per per-key bucket of the group (its fine series summed) */
+static int write_group_threads(const char *path, const struct throttle_group *g)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	const struct throttle_key_series *k = &g->keys;
+	const struct throttle_series *fs = &g->fine;
+	for (size_t i = 0; i < k->n; i++) {
+		int64_t t0 = k->t0_ms + (int64_t)i * k->width_ms, t1 = t0 + k->width_ms;
+		uint64_t sent = 0, thr = 0;
+		for (int64_t t = t0; t < t1; t += fs->width_ms) {
+			if (t < fs->t0_ms)
+				continue;
+			size_t m = (size_t)((t - fs->t0_ms) / fs->width_ms);
+			if (m >= fs->n)
+				break;
+			sent += fs->sent[m], thr += fs->throttled[m];
+		}
+		fprintf(f, "%.3f %u", report_local_s(t0), k->threads[i]);
+		if (sent)
+			fprintf(f, " %.3f\n", 100.0 * (double)thr / (double)sent);
+		else
+			fputs(" NaN\n", f);
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+/* Threads of the verdict's group, as the verdict counts them: senders to the group per per-key
+ * bucket, and at the onset the verdict's own number (senders over its trailing window). */
+static void job_group_threads(struct job *j, const struct analysis *a, const struct throttle_group *g)
+{
+	struct strbuf *b = &j->body;
+	const struct throttle_onset *o = &g->onset;
+	gp_time_axis(b, a);
+	gp_onset(b, o->detected ? o : NULL);
+	bool all = g == &tresult(a)->overall;
+	if (o->detected) {
+		char *txt = xasprintf("%u %s sending in the %.0f s before the onset", o->threads,
+				      g->scope.key_is_connection ? "connections" : "threads", o->window_s);
+		strbuf_addstr(b, "set label ");
+		gp_str(b, txt);
+		strbuf_addf(b, " at %.3f, %u point pt 7 ps 1.3 lc rgb \"#b00020\" offset 1,-1 front\n",
+			    report_local_s(o->ts_ms), o->threads);
+		free(txt);
+	}
+	char *who = all ? xstrdup("threads sending") : xasprintf("threads sending to %s", g->name);
+	strbuf_addstr(b, "set ylabel ");
+	gp_str(b, who);
+	strbuf_addstr(b, "\nset y2label \"throttled (% of its requests)\"\n"
+			 "set y2range [0:100]\nset ytics nomirror\nset y2tics\n");
+	uint32_t ymax = o->detected ? o->threads : 0;
+	for (size_t i = 0; i < g->keys.n; i++)
+		if (g->keys.threads[i] > ymax)
+			ymax = g->keys.threads[i];
+	/* room for the onset's number, which counts a wider window than one bucket */
+	strbuf_addf(b, "set yrange [0:%.0f]\n", ceil((double)ymax * 1.15) + 1);
+	strbuf_addstr(b, "plot \"threads.dat\" using ($1):2 with steps lw 2 lc rgb \"#1f77b4\" title ");
+	char *lt = xasprintf("%s (per %.0f s)", who, (double)g->keys.width_ms / 1000.0);
+	gp_str(b, lt);
+	strbuf_addstr(b, ", \\\n  \"\" using ($1):3 axes x1y2 with lines lw 2 lc rgb \"#d62728\" "
+			 "title \"throttled %\"\n");
+	free(lt);
+	free(who);
 }
 
 static void job_threads(struct job *j, const struct analysis *a)
@@ -507,8 +596,8 @@ static int write_segments(const char *path, const struct analysis *a, size_t *nc
 		if (g->conn >= span || row[g->conn] > CHARTS_MAX_STRIP_CONNS)
 			continue;
 		int64_t end = g->end_ms > g->start_ms ? g->end_ms : g->start_ms + 1;
-		fprintf(f, "%u %.3f %.3f %u\n", row[g->conn], (double)g->start_ms / 1000.0,
-			(double)end / 1000.0, g->outcome);
+		fprintf(f, "%u %.3f %.3f %u\n", row[g->conn], report_local_s(g->start_ms),
+			report_local_s(end), g->outcome);
 	}
 	free(row);
 	return fclose(f) == 0 ? 0 : -1;
@@ -770,8 +859,22 @@ static void draw_all(struct ctx *c)
 	struct job j = { "throughput", xstrdup("Throughput by outcome (requests per second)"), CHART_W, CHART_H, STRBUF_INIT };
 	job_throughput(&j, c->a);
 	draw(c, &j);
-	j = (struct job){ "threads", xstrdup("Active threads and throttled share of requests"), CHART_W, CHART_H, STRBUF_INIT };
-	job_threads(&j, c->a);
+	const struct throttle_group *vg = verdict_group(c->a);
+	char *tp = vg ? xasprintf("%s/threads.dat", c->tmp) : NULL;
+	if (vg && write_group_threads(tp, vg) != 0)
+		vg = NULL;
+	free(tp);
+	if (vg) {
+		const struct throttle_result *r = tresult(c->a);
+		j = (struct job){ "threads", vg == &r->overall
+				  ? xstrdup("Threads sending and throttled share of requests")
+				  : xasprintf("Threads sending to %s (the throttled group) and its throttled share", vg->name),
+				  CHART_W, CHART_H, STRBUF_INIT };
+		job_group_threads(&j, c->a, vg);
+	} else {
+		j = (struct job){ "threads", xstrdup("Active threads and throttled share of requests"), CHART_W, CHART_H, STRBUF_INIT };
+		job_threads(&j, c->a);
+	}
 	draw(c, &j);
 	if (h.ok || h.all) {
 		j = (struct job){ "latency", xstrdup("Response time percentiles: successful requests (solid) and all (dashed)"),

@@ -11,6 +11,7 @@
 
 #include "reports/charts.h"
 #include "reports/escape.h"
+#include "reports/report_time.h"
 
 static const char CSS[] =
 	"body{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;"
@@ -87,11 +88,12 @@ static void h_header(FILE *f, const struct analysis *a)
 	}
 	int64_t start = analysis_start_ms(a), end = analysis_end_ms(a);
 	if (a->overall.count && start) {
-		char t0[40], t1[40], dur[32];
-		report_utc(t0, sizeof t0, start);
-		report_utc(t1, sizeof t1, end);
+		char range[256], dur[32];
+		report_time_range(range, sizeof range, start, end, "→");
 		report_duration(dur, sizeof dur, end - start);
-		fprintf(f, "%s%s → %s UTC (%s)", a->ninputs ? " · " : "", t0, t1, dur);
+		fprintf(f, "%s", a->ninputs ? " · " : "");
+		h_esc(f, range);
+		fprintf(f, " (%s)", dur);
 	}
 	fprintf(f, " · %" PRIu64 " samples</p>\n</header>\n", a->overall.count);
 }

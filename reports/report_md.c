@@ -12,6 +12,7 @@
 
 #include "reports/charts.h"
 #include "reports/escape.h"
+#include "reports/report_time.h"
 
 /* ---- table model ------------------------------------------------------------------------ */
 
@@ -76,20 +77,19 @@ static void kv(struct report_table *t, const char *key, char *value)
 
 static char *utc_offset(int64_t ts_ms, double offset_s)
 {
-	char u[40];
-	report_utc(u, sizeof u, ts_ms);
-	return xasprintf("%s UTC (+%.1f s)", u, offset_s);
+	char u[128];
+	report_time(u, sizeof u, ts_ms, RT_DATE | RT_MS | RT_ZONE);
+	return xasprintf("%s (+%.1f s)", u, offset_s);
 }
 
 static void keys_window(struct report_table *t, const struct analysis *a)
 {
 	int64_t start = analysis_start_ms(a), end = analysis_end_ms(a);
 	if (a->overall.count && start) {
-		char t0[40], t1[40], dur[32];
-		report_utc(t0, sizeof t0, start);
-		report_utc(t1, sizeof t1, end);
+		char range[256], dur[32];
+		report_time_range(range, sizeof range, start, end, "→");
 		report_duration(dur, sizeof dur, end - start);
-		kv(t, "Test window", xasprintf("%s → %s UTC (%s)", t0, t1, dur));
+		kv(t, "Test window", xasprintf("%s (%s)", range, dur));
 	} else {
 		kv(t, "Test window", xstrdup("no time-stamped samples"));
 	}

@@ -6,6 +6,7 @@
 #include <time.h>
 
 #include "reports/escape.h"
+#include "reports/report_time.h"
 #include "reports/throttle_report.h"
 #include "reports/throttle_verdict.h"
 
@@ -125,7 +126,7 @@ static void text_errors(FILE *f, const struct analysis *a)
 
 int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
-	char t0[40], t1[40], dur[32];
+	char dur[32];
 	int64_t start = analysis_start_ms(a), end = analysis_end_ms(a);
 	fprintf(f, "jtlscope %s", m && m->version ? m->version : "");
 	for (size_t i = 0; i < a->ninputs; i++) {
@@ -134,10 +135,10 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 	}
 	fputc('\n', f);
 	if (a->overall.count && start) {
-		report_utc(t0, sizeof t0, start);
-		report_utc(t1, sizeof t1, end);
+		char range[256];
+		report_time_range(range, sizeof range, start, end, "->");
 		report_duration(dur, sizeof dur, end - start);
-		fprintf(f, "%s -> %s UTC (%s), ", t0, t1, dur);
+		fprintf(f, "%s (%s), ", range, dur);
 	}
 	fprintf(f, "%" PRIu64 " samples", a->overall.count);
 	if (a->skipped)

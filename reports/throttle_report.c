@@ -10,6 +10,7 @@
 
 #include "reports/escape.h"
 #include "reports/json_util.h"
+#include "reports/report_time.h"
 
 #define WRAP_COLS 96
 #define NAME_COLS_MAX 28
@@ -70,15 +71,10 @@ static void name_cell(FILE *f, const char *name, size_t w)
 	strbuf_release(&sb);
 }
 
+/* HH:MM:SS in the report zone (named in the report's first lines). */
 static void fmt_time(char *buf, size_t n, int64_t ms)
 {
-	time_t s = (time_t)(ms / 1000);
-	struct tm tm;
-	if (!gmtime_r(&s, &tm)) {
-		snprintf(buf, n, "?");
-		return;
-	}
-	snprintf(buf, n, "%02d:%02d:%02d", tm.tm_hour, tm.tm_min, tm.tm_sec);
+	report_time(buf, n, ms, 0);
 }
 
 static void fmt_num(char *buf, size_t n, double v)
