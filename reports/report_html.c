@@ -12,6 +12,7 @@
 #include "reports/charts.h"
 #include "reports/escape.h"
 #include "reports/report_time.h"
+#include "reports/throttle_report.h"
 
 static const char CSS[] =
 	"body{font-family:system-ui,-apple-system,\"Segoe UI\",Roboto,\"Helvetica Neue\",Arial,sans-serif;"
@@ -28,7 +29,7 @@ static const char CSS[] =
 	"tbody tr:last-child td{font-weight:normal}\n"
 	"figure{margin:1rem 0}figure svg{width:100%;height:auto;display:block}"
 	"figcaption{color:#57606a;font-size:.9rem}\n"
-	".note{color:#57606a;font-size:.9rem}.warn{background:#fff8c5;border:1px solid #d4a72c;padding:.4rem .6rem}\n"
+	".spark code{font-size:1.1rem;letter-spacing:0}.note{color:#57606a;font-size:.9rem}.warn{background:#fff8c5;border:1px solid #d4a72c;padding:.4rem .6rem}\n"
 	"footer{margin-top:2rem;color:#57606a;font-size:.85rem;border-top:1px solid #d0d7de}\n"
 	"pre{white-space:pre-wrap;word-break:break-all;background:#f6f8fa;padding:.4rem .6rem}\n";
 
@@ -122,6 +123,55 @@ static void h_verdict(FILE *f, const struct analysis *a)
 		free(adv);
 	}
 	fputs("</section>\n", f);
+}
+
+/* The throttled share over time as text, next to the verdict (the charts show it in full). */
+static void h_timeline(FILE *f, const struct analysis *a)
+{
+	struct throttle_timeline tl;
+	throttle_timeline_build(&tl, report_throttle(a));
+	if (!tl.spark) {
+		throttle_timeline_free(&tl);
+		return;
+	}
+	char w[32], t0[64], t1[64];
+	report_duration(w, sizeof w, tl.width_ms);
+	report_time(t0, sizeof t0, tl.t0_ms, 0);
+	report_time(t1, sizeof t1, tl.t0_ms + (int64_t)tl.ncols * tl.width_ms, RT_ZONE);
+	fputs("<section id=\"timeline\">\n<h2>Throttled over time</h2>\n<p class=\"spark\"><code>", f);
+	h_esc(f, tl.spark);
+	fputs("</code> ", f);
+	h_esc(f, t0);
+	fputs(" → ", f);
+	h_esc(f, t1);
+	fputs("</p>\n<p class=\"note\">Throttled share of the requests", f);
+	if (tl.group) {
+		fputs(" to ", f);
+		h_esc(f, tl.group);
+	}
+	fprintf(f, ", one character per %s: ▁ none throttled, █ all (highest %.1f %%); a blank is a "
+		   "bucket without requests.</p>\n", w, tl.max_pct);
+	if (tl.nrows) {
+		char zone[128];
+		report_zone_label(zone, sizeof zone, tl.rows[0].ts_ms);
+		fputs("<div class=\"scroll\"><table>\n<thead><tr><th>Second (", f);
+		h_esc(f, zone);
+		fputs(")</th><th class=\"r\">Sent</th><th class=\"r\">Throttled</th>"
+		      "<th class=\"r\">Throttled %</th><th></th></tr></thead>\n<tbody>\n", f);
+		for (size_t i = 0; i < tl.nrows; i++) {
+			const struct throttle_timeline_row *row = &tl.rows[i];
+			char t[64];
+			report_time(t, sizeof t, row->ts_ms, 0);
+			fprintf(f, "<tr><td>%s</td><td class=\"r\">%" PRIu64 "</td><td class=\"r\">%" PRIu64
+				   "</td><td class=\"r\">%.1f</td><td>%s</td></tr>\n", t, row->sent,
+				row->throttled,
+				row->sent ? 100.0 * (double)row->throttled / (double)row->sent : 0.0,
+				row->onset ? "onset" : "");
+		}
+		fputs("</tbody>\n</table></div>\n", f);
+	}
+	fputs("</section>\n", f);
+	throttle_timeline_free(&tl);
 }
 
 static void h_table(FILE *f, const struct report_table *t, const char *id)
@@ -266,6 +316,7 @@ int report_html(FILE *f, const struct analysis *a, const struct report_meta *m)
 	h_head(f, a);
 	h_header(f, a);
 	h_verdict(f, a);
+	h_timeline(f, a);
 	h_tables(f, a, 0, 1);   /* key numbers */
 	h_charts(f, m);
 	h_tables(f, a, 1, 8);   /* regions, labels, join, errors, error types, by sampler, inputs */

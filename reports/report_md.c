@@ -13,6 +13,7 @@
 #include "reports/charts.h"
 #include "reports/escape.h"
 #include "reports/report_time.h"
+#include "reports/throttle_report.h"
 
 /* ---- table model ------------------------------------------------------------------------ */
 
@@ -224,16 +225,14 @@ static void keys_limit(struct report_table *t, const struct throttle_group *g)
 			     r->no_retry));
 }
 
-/* The group the key numbers describe: the only throttled one when exactly one of several
- * groups was throttled (its limit and scope are the story), else the whole run. */
-static const struct throttle_group *key_group(const struct throttle_result *r)
+/* The group the key numbers describe: the verdict's (the throttled group with the earliest
+ * onset when groups differ, as throttle.onset in the JSON), else the whole run. */
+static const struct throttle_group *key_group(const struct throttle_result *r, size_t *nthrottled)
 {
-	const struct throttle_group *one = NULL;
-	size_t n = 0;
+	*nthrottled = 0;
 	for (size_t i = 0; i < r->ngroups; i++)
-		if (r->groups[i].detected)
-			one = &r->groups[i], n++;
-	return r->ngroups > 1 && n == 1 ? one : &r->overall;
+		*nthrottled += r->groups[i].detected;
+	return r->primary && r->ngroups > 1 ? r->primary : &r->overall;
 }
 
 static void table_keys(struct report_table *t, const struct analysis *a)
@@ -245,10 +244,14 @@ static void table_keys(struct report_table *t, const struct analysis *a)
 	if (!r) {
 		kv(t, "Throttle analysis", xstrdup("not run"));
 	} else {
-		const struct throttle_group *g = key_group(r);
+		size_t nthr;
+		const struct throttle_group *g = key_group(r, &nthr);
 		if (g != &r->overall)
-			kv(t, "Throttled group", xasprintf("%s (the only one with sustained throttling; "
-							   "numbers below are for it)", g->name));
+			kv(t, "Throttled group", nthr > 1
+			   ? xasprintf("%s (the first of %zu with sustained throttling; numbers below are "
+				       "for it, as in the verdict)", g->name, nthr)
+			   : xasprintf("%s (the only one with sustained throttling; numbers below are for "
+				       "it)", g->name));
 		keys_onset(t, g);
 		if (r->detected)
 			keys_limit(t, g);
@@ -666,6 +669,51 @@ static void md_verdict(FILE *f, const struct analysis *a)
 	free(adv);
 }
 
+/* The throttled share over time as text (a sparkline and the seconds around the onset), so a
+ * report.md attached alone to a ticket shows it without the chart files. */
+static void md_timeline(FILE *f, const struct analysis *a)
+{
+	struct throttle_timeline tl;
+	throttle_timeline_build(&tl, report_throttle(a));
+	if (!tl.spark) {
+		throttle_timeline_free(&tl);
+		return;
+	}
+	char w[32], t0[64], t1[64];
+	report_duration(w, sizeof w, tl.width_ms);
+	report_time(t0, sizeof t0, tl.t0_ms, 0);
+	report_time(t1, sizeof t1, tl.t0_ms + (int64_t)tl.ncols * tl.width_ms, RT_ZONE);
+	fputs("## Throttled over time\n\n", f);
+	/* the sparkline in a code span: its characters are not markup */
+	fprintf(f, "`%s` %s → %s\n\n", tl.spark, t0, t1);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, "Throttled share of the requests");
+	if (tl.group)
+		strbuf_addf(&sb, " to %s", tl.group);
+	strbuf_addf(&sb, ", one character per %s: ▁ none throttled, █ all (highest %.1f %%); a blank "
+		    "is a bucket without requests.", w, tl.max_pct);
+	md_para(f, sb.buf, sb.len);
+	strbuf_release(&sb);
+	if (tl.nrows) {
+		char zone[128];
+		report_zone_label(zone, sizeof zone, tl.rows[0].ts_ms);
+		fprintf(f, "| Second (");
+		md_cell(f, zone);
+		fputs(") | Sent | Throttled | Throttled % |  |\n| --- | ---: | ---: | ---: | --- |\n", f);
+		for (size_t i = 0; i < tl.nrows; i++) {
+			const struct throttle_timeline_row *row = &tl.rows[i];
+			char t[64];
+			report_time(t, sizeof t, row->ts_ms, 0);
+			fprintf(f, "| %s | %" PRIu64 " | %" PRIu64 " | %.1f | %s |\n", t, row->sent,
+				row->throttled, pct(row->throttled, row->sent), row->onset ? "onset" : " ");
+		}
+		fputc('\n', f);
+	}
+	throttle_timeline_free(&tl);
+}
+
+/* Charts are extra files next to the report: linked, never embedded, so the report read
+ * alone (attached to a ticket) shows no broken image. */
 static void md_charts(FILE *f, const struct report_meta *m)
 {
 	const struct chart_set *cs = m ? m->charts : NULL;
@@ -675,15 +723,19 @@ static void md_charts(FILE *f, const struct report_meta *m)
 	if (!linked && !(cs && cs->warning))
 		return;
 	fputs("## Charts\n\n", f);
+	if (linked)
+		fputs("Extra files next to this report (the report reads complete without them):\n\n", f);
 	for (size_t i = 0; cs && i < cs->n; i++) {
 		if (!cs->v[i].path)
 			continue;
-		fputs("![", f);
+		fputs("- [", f);
 		md_cell(f, cs->v[i].title);
 		fputs("](", f);
 		md_cell(f, cs->v[i].path);
-		fputs(")\n\n", f);
+		fputs(")\n", f);
 	}
+	if (linked)
+		fputc('\n', f);
 	if (cs->warning)
 		md_para(f, cs->warning, strlen(cs->warning));
 }
@@ -705,6 +757,7 @@ int report_md(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
 	fputs("# jtlscope report\n\n", f);
 	md_verdict(f, a);
+	md_timeline(f, a);
 	static const enum report_table_id order[] = { REPORT_T_KEYS, REPORT_T_REGIONS, REPORT_T_LABELS,
 						      REPORT_T_JOIN, REPORT_T_ERRORS, REPORT_T_ERROR_TYPES,
 						      REPORT_T_ERRORS_BY_LABEL, REPORT_T_INPUTS };

@@ -10,6 +10,7 @@
 
 #include "reports/escape.h"
 #include "reports/json_util.h"
+#include "reports/report.h"
 #include "reports/report_time.h"
 
 #define WRAP_COLS 96
@@ -205,6 +206,38 @@ static void limit_rows(FILE *f, const struct throttle_group *g, size_t w)
 	}
 }
 
+static void timeline_text(FILE *f, const struct throttle_result *r)
+{
+	struct throttle_timeline tl;
+	throttle_timeline_build(&tl, r);
+	if (!tl.spark) {
+		throttle_timeline_free(&tl);
+		return;
+	}
+	char w[32], a[64], b[64];
+	report_duration(w, sizeof w, tl.width_ms);
+	report_time(a, sizeof a, tl.t0_ms, 0);
+	report_time(b, sizeof b, tl.t0_ms + (int64_t)tl.ncols * tl.width_ms, 0);
+	fputs("TIMELINE (throttled % of requests", f);
+	if (tl.group) {
+		fputs(" to ", f);
+		esc_text_s(f, tl.group);
+	}
+	fprintf(f, ", one character per %s; ▁ none ... █ all; highest %.1f %%)\n", w, tl.max_pct);
+	fprintf(f, "%s |%s| %s\n", a, tl.spark, b);
+	for (size_t i = 0; i < tl.nrows; i++) {
+		const struct throttle_timeline_row *row = &tl.rows[i];
+		char t[64];
+		report_time(t, sizeof t, row->ts_ms, 0);
+		fprintf(f, "  %s %6llu sent %6llu throttled %5.1f %%%s\n", t,
+			(unsigned long long)row->sent, (unsigned long long)row->throttled,
+			row->sent ? 100.0 * (double)row->throttled / (double)row->sent : 0.0,
+			row->onset ? "  <- onset" : "");
+	}
+	fputc('\n', f);
+	throttle_timeline_free(&tl);
+}
+
 void throttle_report_text(FILE *f, const struct throttle *t)
 {
 	throttle_report_text_ctx(f, t, NULL);
@@ -229,6 +262,7 @@ void throttle_report_text_ctx(FILE *f, const struct throttle *t, const struct ve
 	free(adv);
 	if (!r->samples)
 		return;
+	timeline_text(f, r);
 	size_t w = name_width(r);
 	const char *kind = throttle_group_kind(r->region_by);
 
@@ -748,4 +782,92 @@ void throttle_report_json_ctx(cJSON *root, const struct throttle *t, const struc
 	json_add_u64(j, "replay_seen", r->replay_seen);
 	json_add_u64(j, "replay_kept", r->replay_kept);
 	resolution_json(j, r);
+}
+
+/* ---- text timeline ---------------------------------------------------------------------- */
+
+/* Requests and throttled ones of a fine series in [t0, t1). */
+static void fine_sum(const struct throttle_series *s, int64_t t0, int64_t t1, uint64_t *sent,
+		     uint64_t *thr)
+{
+	*sent = *thr = 0;
+	if (t1 <= s->t0_ms || s->width_ms <= 0)
+		return;
+	size_t i = t0 <= s->t0_ms ? 0 : (size_t)((t0 - s->t0_ms) / s->width_ms);
+	for (; i < s->n; i++) {
+		int64_t b = s->t0_ms + (int64_t)i * s->width_ms;
+		if (b >= t1)
+			break;
+		*sent += s->sent[i];
+		*thr += s->throttled[i];
+	}
+}
+
+void throttle_timeline_build(struct throttle_timeline *tl, const struct throttle_result *r)
+{
+	memset(tl, 0, sizeof *tl);
+	if (!r || !r->throttled)
+		return;
+	const struct throttle_group *g = r->primary ? r->primary : &r->overall;
+	const struct throttle_series *s = &g->fine;
+	if (!s->n || !s->sent || !s->throttled || s->width_ms <= 0)
+		return;
+	static const int64_t nice[] = { 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000,
+					600000, 900000, 1800000, 3600000, 7200000, 21600000,
+					43200000, 86400000 };
+	int64_t span = (int64_t)s->n * s->width_ms;
+	int64_t w = nice[ARRAY_LEN(nice) - 1];
+	for (size_t i = 0; i < ARRAY_LEN(nice); i++) {
+		if (nice[i] >= s->width_ms && nice[i] * THROTTLE_TIMELINE_COLS >= span) {
+			w = nice[i];
+			break;
+		}
+	}
+	if (w < s->width_ms)
+		w = s->width_ms;
+	tl->group = g == &r->overall ? NULL : g->name;
+	/* buckets on whole multiples of their width (wall-clock seconds, minutes) */
+	tl->t0_ms = s->t0_ms >= 0 ? s->t0_ms / w * w : s->t0_ms;
+	tl->width_ms = w;
+	tl->ncols = (size_t)((s->t0_ms + span - tl->t0_ms + w - 1) / w);
+	static const char *const level[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	struct strbuf sb = STRBUF_INIT;
+	for (size_t c = 0; c < tl->ncols; c++) {
+		uint64_t sent, thr;
+		int64_t b = tl->t0_ms + (int64_t)c * w;
+		fine_sum(s, b, b + w, &sent, &thr);
+		if (!sent) {
+			strbuf_addch(&sb, ' ');
+			continue;
+		}
+		double p = 100.0 * (double)thr / (double)sent;
+		if (p > tl->max_pct)
+			tl->max_pct = p;
+		/* absolute scale: ▁ none, ▂ up to 1/7 of requests ... █ all */
+		size_t k = thr ? (size_t)ceil(p / 100.0 * 7.0 - 1e-9) : 0;
+		if (thr && k < 1)
+			k = 1;
+		strbuf_addstr(&sb, level[k > 7 ? 7 : k]);
+	}
+	tl->spark = strbuf_detach(&sb);
+	const struct throttle_onset *o = &g->onset;
+	if (!o->detected)
+		return;
+	int64_t rw = s->width_ms > 1000 ? s->width_ms : 1000;
+	int64_t on = o->ts_ms >= 0 ? o->ts_ms / rw * rw : o->ts_ms;
+	for (int k = -THROTTLE_TIMELINE_BEFORE; k < THROTTLE_TIMELINE_AFTER; k++) {
+		int64_t b = on + k * rw;
+		if (b + rw <= s->t0_ms || b >= s->t0_ms + span)
+			continue;
+		struct throttle_timeline_row *row = &tl->rows[tl->nrows++];
+		row->ts_ms = b;
+		row->onset = k == 0;
+		fine_sum(s, b, b + rw, &row->sent, &row->throttled);
+	}
+}
+
+void throttle_timeline_free(struct throttle_timeline *tl)
+{
+	free(tl->spark);
+	memset(tl, 0, sizeof *tl);
 }

@@ -22,4 +22,29 @@ struct verdict_context;
 void throttle_report_text_ctx(FILE *f, const struct throttle *t, const struct verdict_context *c);
 void throttle_report_json_ctx(cJSON *root, const struct throttle *t, const struct verdict_context *c);
 
+/* A compact text timeline of the throttled share of requests to the verdict's group (the
+ * primary group, else the whole run), for reports that must stand alone without images: a
+ * sparkline of one character per bucket (at most THROTTLE_TIMELINE_COLS; height on an absolute
+ * 0-100 % scale, ' ' = no request, '▁' = none throttled) and one-second rows around the
+ * onset. */
+#define THROTTLE_TIMELINE_COLS 72
+#define THROTTLE_TIMELINE_BEFORE 3   /* rows before the onset's second */
+#define THROTTLE_TIMELINE_AFTER 5    /* rows from it on */
+struct throttle_timeline_row {
+	int64_t ts_ms;                /* start of the second */
+	uint64_t sent, throttled;
+	bool onset;                   /* the second holding the onset */
+};
+struct throttle_timeline {
+	const char *group;            /* group name, NULL for the whole run */
+	char *spark;                  /* UTF-8, owned; NULL: no timeline (nothing throttled) */
+	int64_t t0_ms, width_ms;      /* first bucket, bucket width */
+	size_t ncols;
+	double max_pct;               /* highest throttled share of one bucket */
+	size_t nrows;
+	struct throttle_timeline_row rows[THROTTLE_TIMELINE_BEFORE + THROTTLE_TIMELINE_AFTER];
+};
+void throttle_timeline_build(struct throttle_timeline *tl, const struct throttle_result *r);
+void throttle_timeline_free(struct throttle_timeline *tl);
+
 #endif
