@@ -154,9 +154,9 @@ static void h_timeline(FILE *f, const struct analysis *a)
 	if (tl.nrows) {
 		char zone[128];
 		report_zone_label(zone, sizeof zone, tl.rows[0].ts_ms);
-		fputs("<div class=\"scroll\"><table>\n<thead><tr><th>Second (", f);
+		fputs("<div class=\"scroll\"><table>\n<thead><tr><th>Second, ", f);
 		h_esc(f, zone);
-		fputs(")</th><th class=\"r\">Sent</th><th class=\"r\">Throttled</th>"
+		fputs("</th><th class=\"r\">Sent</th><th class=\"r\">Throttled</th>"
 		      "<th class=\"r\">Throttled %</th><th></th></tr></thead>\n<tbody>\n", f);
 		for (size_t i = 0; i < tl.nrows; i++) {
 			const struct throttle_timeline_row *row = &tl.rows[i];

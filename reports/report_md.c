@@ -697,9 +697,9 @@ static void md_timeline(FILE *f, const struct analysis *a)
 	if (tl.nrows) {
 		char zone[128];
 		report_zone_label(zone, sizeof zone, tl.rows[0].ts_ms);
-		fprintf(f, "| Second (");
+		fprintf(f, "| Second, ");
 		md_cell(f, zone);
-		fputs(") | Sent | Throttled | Throttled % |  |\n| --- | ---: | ---: | ---: | --- |\n", f);
+		fputs(" | Sent | Throttled | Throttled % |  |\n| --- | ---: | ---: | ---: | --- |\n", f);
 		for (size_t i = 0; i < tl.nrows; i++) {
 			const struct throttle_timeline_row *row = &tl.rows[i];
 			char t[64];

@@ -23,6 +23,7 @@
 #include "reports/charts.h"
 #include "reports/escape.h"
 #include "reports/report.h"
+#include "reports/report_time.h"
 
 #define T0 1700000000000LL
 
@@ -633,9 +634,61 @@ static void test_chart_format(void **st)
 	assert_null(charts_ext(CHART_NONE));
 }
 
+/* --tz: the zone of every wall-clock time in the reports (reports/report_time.h). */
+static void test_report_time(void **st)
+{
+	(void)st;
+	char b[256];
+	int64_t t = 1764292639550; /* 2025-11-28 01:17:19.550 UTC */
+	assert_true(report_tz_set(NULL, 0));
+	report_time(b, sizeof b, t, RT_DATE | RT_MS | RT_ZONE);
+	assert_string_equal(b, "2025-11-28 01:17:19.550 UTC");
+	report_time(b, sizeof b, t, 0);
+	assert_string_equal(b, "01:17:19");
+	assert_true(report_tz_is_utc());
+	if (access("/usr/share/zoneinfo/Asia/Singapore", R_OK) == 0) {
+		assert_true(report_tz_set("Asia/Singapore", 0));
+		report_time(b, sizeof b, t, RT_DATE | RT_MS | RT_ZONE);
+		assert_string_equal(b, "2025-11-28 09:17:19.550 +08 (Asia/Singapore)");
+		report_zone_label(b, sizeof b, t);
+		assert_string_equal(b, "+08 (Asia/Singapore)");
+		assert_int_equal(report_tz_offset_s(t), 8 * 3600);
+		assert_true(report_local_s(t) - (double)t / 1000.0 == 8 * 3600.0);
+		assert_string_equal(report_tz_name(), "Asia/Singapore");
+	}
+	if (access("/usr/share/zoneinfo/Europe/Berlin", R_OK) == 0) {
+		/* 2026-03-29 01:00 UTC: 02:00 CET becomes 03:00 CEST */
+		assert_true(report_tz_set("Europe/Berlin", 0));
+		report_time_range(b, sizeof b, 1774745999000, 1774746001000, "->");
+		assert_string_equal(b, "2026-03-29 01:59:59.000 +01 -> 2026-03-29 03:00:01.000 +02 (Europe/Berlin)");
+		report_time_range(b, sizeof b, 1774746001000, 1774746002500, "->");
+		assert_string_equal(b, "2026-03-29 03:00:01.000 -> 2026-03-29 03:00:02.500 +02 (Europe/Berlin)");
+		/* after the end of daylight saving time (2026-10-25): CET again */
+		report_time(b, sizeof b, 1792976400000 + 1000, RT_ZONE);
+		assert_string_equal(b, "02:00:01 +01 (Europe/Berlin)");
+	}
+	assert_true(report_tz_set(NULL, 330));
+	report_time(b, sizeof b, t, RT_DATE | RT_ZONE);
+	assert_string_equal(b, "2025-11-28 06:47:19 +05:30");
+	assert_string_equal(report_tz_name(), "UTC+05:30");
+	assert_true(report_tz_set(NULL, -150));
+	report_time(b, sizeof b, t, RT_ZONE);
+	assert_string_equal(b, "22:47:19 -02:30");
+	/* before 1970 */
+	assert_true(report_tz_set(NULL, 0));
+	report_time(b, sizeof b, -1, RT_DATE | RT_MS);
+	assert_string_equal(b, "1969-12-31 23:59:59.999");
+	char longname[REPORT_TZ_NAME_MAX + 2];
+	memset(longname, 'A', sizeof longname - 1);
+	longname[sizeof longname - 1] = '\0';
+	assert_false(report_tz_set(longname, 0));
+	assert_true(report_tz_is_utc());
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_report_time),
 		cmocka_unit_test(test_md_numbers),
 		cmocka_unit_test(test_html_numbers),
 		cmocka_unit_test(test_csv_numbers),

@@ -102,5 +102,13 @@ else
 	skip "chromium not installed: HTML not rendered (apt-get install -y chromium)"
 fi
 
+# headline, verdict wording, stand-alone md, JSON agreement, threads chart, --tz
+if [ $wired = yes ]; then
+	sh "$here/verdict.sh" "$bin" >"$work/verdict.out" 2>&1
+	grep -E '^(not )?ok ' "$work/verdict.out"
+	pass=$((pass + $(grep -c '^ok ' "$work/verdict.out")))
+	fail=$((fail + $(grep -c '^not ok ' "$work/verdict.out")))
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
