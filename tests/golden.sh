@@ -25,6 +25,8 @@ errors-assertions.txt|report -q --format text tests/data/errors/assertions.csv
 errors-assertions.json|report -q --format json tests/data/errors/assertions.csv
 errors-assertions.md|report -q --format md --charts none tests/data/errors/assertions.csv
 errors-assertions.html|report -q --format html --charts none tests/data/errors/assertions.csv
+demo-tz-singapore.md|report -q --format md --charts none --tz Asia/Singapore sample-data/demo/demo.xml.gz
+dst-berlin.txt|report -q --format text --tz Europe/Berlin tests/reports/dst.csv
 LIST
 	for d in sample-data/known/*/; do
 		n=$(basename "$d")
