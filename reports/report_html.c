@@ -149,7 +149,7 @@ static void h_timeline(FILE *f, const struct analysis *a)
 		fputs(" to ", f);
 		h_esc(f, tl.group);
 	}
-	fprintf(f, ", one character per %s: ▁ none throttled, █ all (highest %.1f %%); a blank is a "
+	fprintf(f, ", one character per %s: ▁ none throttled, █ the highest share (%.1f %%); a blank is a "
 		   "bucket without requests.</p>\n", w, tl.max_pct);
 	if (tl.nrows) {
 		char zone[128];

@@ -690,7 +690,7 @@ static void md_timeline(FILE *f, const struct analysis *a)
 	strbuf_addstr(&sb, "Throttled share of the requests");
 	if (tl.group)
 		strbuf_addf(&sb, " to %s", tl.group);
-	strbuf_addf(&sb, ", one character per %s: ▁ none throttled, █ all (highest %.1f %%); a blank "
+	strbuf_addf(&sb, ", one character per %s: ▁ none throttled, █ the highest share (%.1f %%); a blank "
 		    "is a bucket without requests.", w, tl.max_pct);
 	md_para(f, sb.buf, sb.len);
 	strbuf_release(&sb);

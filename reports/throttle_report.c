@@ -223,7 +223,7 @@ static void timeline_text(FILE *f, const struct throttle_result *r)
 		fputs(" to ", f);
 		esc_text_s(f, tl.group);
 	}
-	fprintf(f, ", one character per %s; ▁ none ... █ all; highest %.1f %%)\n", w, tl.max_pct);
+	fprintf(f, ", one character per %s; ▁ none ... █ the highest, %.1f %%)\n", w, tl.max_pct);
 	fprintf(f, "%s |%s| %s\n", a, tl.spark, b);
 	for (size_t i = 0; i < tl.nrows; i++) {
 		const struct throttle_timeline_row *row = &tl.rows[i];
@@ -831,6 +831,14 @@ void throttle_timeline_build(struct throttle_timeline *tl, const struct throttle
 	tl->width_ms = w;
 	tl->ncols = (size_t)((s->t0_ms + span - tl->t0_ms + w - 1) / w);
 	static const char *const level[] = { "▁", "▂", "▃", "▄", "▅", "▆", "▇", "█" };
+	for (size_t c = 0; c < tl->ncols; c++) {
+		uint64_t sent, thr;
+		int64_t b = tl->t0_ms + (int64_t)c * w;
+		fine_sum(s, b, b + w, &sent, &thr);
+		double p = sent ? 100.0 * (double)thr / (double)sent : 0;
+		if (p > tl->max_pct)
+			tl->max_pct = p;
+	}
 	struct strbuf sb = STRBUF_INIT;
 	for (size_t c = 0; c < tl->ncols; c++) {
 		uint64_t sent, thr;
@@ -840,11 +848,9 @@ void throttle_timeline_build(struct throttle_timeline *tl, const struct throttle
 			strbuf_addch(&sb, ' ');
 			continue;
 		}
+		/* scaled to the highest share, so the shape shows: ▁ none, ▂ .. █ up to the highest */
 		double p = 100.0 * (double)thr / (double)sent;
-		if (p > tl->max_pct)
-			tl->max_pct = p;
-		/* absolute scale: ▁ none, ▂ up to 1/7 of requests ... █ all */
-		size_t k = thr ? (size_t)ceil(p / 100.0 * 7.0 - 1e-9) : 0;
+		size_t k = thr && tl->max_pct > 0 ? (size_t)ceil(p / tl->max_pct * 7.0 - 1e-9) : 0;
 		if (thr && k < 1)
 			k = 1;
 		strbuf_addstr(&sb, level[k > 7 ? 7 : k]);

@@ -24,8 +24,8 @@ void throttle_report_json_ctx(cJSON *root, const struct throttle *t, const struc
 
 /* A compact text timeline of the throttled share of requests to the verdict's group (the
  * primary group, else the whole run), for reports that must stand alone without images: a
- * sparkline of one character per bucket (at most THROTTLE_TIMELINE_COLS; height on an absolute
- * 0-100 % scale, ' ' = no request, '▁' = none throttled) and one-second rows around the
+ * sparkline of one character per bucket (at most THROTTLE_TIMELINE_COLS; height scaled to the
+ * highest share, ' ' = no request, '▁' = none throttled) and one-second rows around the
  * onset. */
 #define THROTTLE_TIMELINE_COLS 72
 #define THROTTLE_TIMELINE_BEFORE 3   /* rows before the onset's second */
