@@ -110,6 +110,13 @@ static const char *sender_name(const struct throttle_group *g)
 	return g->scope.key_is_connection ? "connections" : "threads";
 }
 
+static const char *senders(const struct throttle_group *g, uint32_t n)
+{
+	if (n == 1)
+		return g->scope.key_is_connection ? "connection" : "thread";
+	return sender_name(g);
+}
+
 /* "per thread", "per client host", ... for a per-key limit; "" for a total one. */
 static const char *per_text(const struct throttle_group *g)
 {
@@ -223,10 +230,12 @@ static void latency_sentence(struct strbuf *sb, const struct throttle_onset *o)
 	}
 	strbuf_addstr(sb, " Latency of successful requests ");
 	strbuf_addstr(sb, o->latency_rising ? "rose" : "did not rise");
-	strbuf_addstr(sb, " before the onset (p95 ");
-	add_ms(sb, o->baseline.p95_ms);
+	/* cite the percentile that rose (the analysis calls it rising when p95 or p50 did) */
+	bool p50 = o->latency_rising && o->before.p95_ms < o->baseline.p95_ms;
+	strbuf_addstr(sb, p50 ? " before the onset (p50 " : " before the onset (p95 ");
+	add_ms(sb, p50 ? o->baseline.p50_ms : o->baseline.p95_ms);
 	strbuf_addstr(sb, " → ");
-	add_ms(sb, o->before.p95_ms);
+	add_ms(sb, p50 ? o->before.p50_ms : o->before.p95_ms);
 	strbuf_addstr(sb, " ms)");
 	if (o->latency_rising)
 		strbuf_addstr(sb, ": the backend was slowing down as well.");
@@ -440,8 +449,8 @@ static void add_retry_phrase(struct strbuf *sb, const struct throttle_group *g,
 			     const struct verdict_context *c)
 {
 	const struct throttle_retry *r = &g->retry;
-	if (c && c->inband)
-		return;
+	if (!r->seen && c && c->inband)
+		return; /* in-band signals carry no header */
 	if (!r->seen) {
 		if (c && c->headers_unrecorded)
 			strbuf_addstr(sb, "; Retry-After not recorded (CSV)");
@@ -537,8 +546,9 @@ void throttle_verdict_full(const struct throttle_result *R, const struct verdict
 				    og->limit.inflight_latency_ratio);
 		strbuf_addstr(&v, " The shedding began at ");
 		add_time(&v, og->onset.ts_ms);
-		strbuf_addf(&v, " (+%.0f s), when %u %s were sending ", og->onset.offset_s,
-			    og->onset.threads, sender_name(og));
+		strbuf_addf(&v, " (+%.0f s), when %u %s %s sending ", og->onset.offset_s,
+			    og->onset.threads, senders(og, og->onset.threads),
+			    og->onset.threads == 1 ? "was" : "were");
 		add_rate(&v, og->onset.rate_per_s);
 		strbuf_addstr(&v, " req/s.");
 		latency_sentence(&v, &og->onset);
@@ -641,13 +651,16 @@ void throttle_verdict_full(const struct throttle_result *R, const struct verdict
 	strbuf_addf(&v, " (+%.0f s)", o->offset_s);
 	if (R->ngroups > 1 && prim != all)
 		strbuf_addf(&v, " in %s%s", prim->name, naff == 1 ? " only" : " first");
-	strbuf_addf(&v, ". %u %s were sending ", o->threads, sender_name(prim));
+	strbuf_addf(&v, ". %u %s %s sending ", o->threads, senders(prim, o->threads),
+		    o->threads == 1 ? "was" : "were");
 	add_rate(&v, o->rate_per_s);
-	strbuf_addf(&v, " req/s to it then (%u in flight). In the next ", o->inflight);
+	strbuf_addf(&v, " req/s%s then (%u in flight). In the next ",
+		    R->ngroups > 1 && prim != all ? " to it" : "", o->inflight);
 	add_secs(&v, o->after_window_s);
 	strbuf_addstr(&v, " s, ");
 	add_rate(&v, 100 * o->throttled_frac_after);
-	strbuf_addstr(&v, " % of its requests were throttled.");
+	strbuf_addstr(&v, R->ngroups > 1 && prim != all ? " % of its requests were throttled."
+							   : " % of the requests were throttled.");
 	if (R->ngroups > 1) {
 		for (size_t i = 0; i < R->ngroups; i++) {
 			const struct throttle_group *g = &R->groups[i];
@@ -656,7 +669,7 @@ void throttle_verdict_full(const struct throttle_result *R, const struct verdict
 			strbuf_addf(&v, " %s was throttled too, from ", g->name);
 			add_time(&v, g->onset.ts_ms);
 			strbuf_addf(&v, " (+%.0f s, %u %s, ", g->onset.offset_s, g->onset.threads,
-				    sender_name(g));
+				    senders(g, g->onset.threads));
 			add_rate(&v, g->onset.rate_per_s);
 			strbuf_addstr(&v, " req/s).");
 		}
@@ -668,7 +681,8 @@ void throttle_verdict_full(const struct throttle_result *R, const struct verdict
 			if (g->throttled)
 				strbuf_addf(&v, " except %llu isolated answers",
 					    (unsigned long long)g->throttled);
-			strbuf_addf(&v, " (%u %s, ", g->threads_at_first_onset, sender_name(prim));
+			strbuf_addf(&v, " (%u %s, ", g->threads_at_first_onset,
+				    senders(prim, g->threads_at_first_onset));
 			add_rate(&v, g->rate_at_first_onset);
 			strbuf_addstr(&v, " req/s at that moment).");
 		}

@@ -70,6 +70,18 @@ check "no throttling: headline names the dominant failure" python3 -c "
 import json,sys; h=json.load(open('$w/a.json'))['throttle']['headline']
 sys.exit(h != 'No throttling in 400 samples; 30 % failed, mostly: The operation lasted too long')"
 
+# WebSocket in-band throttling (a capture): said so, one connection in the singular
+"$bin" report -q --format text tests/capture/fixtures/throttle-ws.pcap >"$w/ws.txt" 2>/dev/null
+check "websocket: headline 'Throttled in-band (WebSocket) from +10 s'" sh -c "grep -A1 '^VERDICT\$' '$w/ws.txt' | tail -1 | grep -q '^Throttled in-band (WebSocket) from +10 s by a limiter of unknown kind'"
+tr '\n' ' ' <"$w/ws.txt" >"$w/ws1.txt"
+check "websocket: '1 connection was sending' (no group: not 'to it')" has "$w/ws1.txt" "1 connection was sending 0.50 req/s then"
+# a rising latency is shown with the percentile that rose
+"$bin" report -q --format json sample-data/known/shared-token-bucket/*.xml.gz >"$w/k.json"
+check "latency 'rose' cites a percentile that went up" python3 -c "
+import json,re,sys; v=json.load(open('$w/k.json'))['throttle']['verdict']
+m=re.search(r'rose before the onset \\(p[59][05] ([0-9.]+) → ([0-9.]+) ms\\)', v)
+sys.exit(not m or float(m.group(2)) <= float(m.group(1)))"
+
 # stand-alone Markdown: a text timeline, charts as links
 mkdir -p "$w/md"
 "$bin" report -q --format md,json --charts svg -o "$w/md" "$xml" >/dev/null 2>&1
