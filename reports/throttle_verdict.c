@@ -305,11 +305,12 @@ static void failure_sentence(struct strbuf *sb, const struct verdict_context *c)
 		return;
 	strbuf_addf(sb, " %llu samples (", (unsigned long long)c->failures);
 	add_pct(sb, c->failures, c->samples);
-	strbuf_addstr(sb, ") failed for other reasons than throttling");
+	strbuf_addstr(sb, ") failed for reasons other than throttling.");
 	if (c->dominant_count == c->failures)
-		strbuf_addstr(sb, ", all of them: ");
+		strbuf_addstr(sb, " All of them: ");
 	else
-		strbuf_addf(sb, ", %llu of them: ", (unsigned long long)c->dominant_count);
+		strbuf_addf(sb, " The most frequent failure (%llu of them): ",
+			    (unsigned long long)c->dominant_count);
 	strbuf_addstr(sb, c->dominant_failure);
 	size_t n = strlen(c->dominant_failure);
 	if (!n || c->dominant_failure[n - 1] != '.')

@@ -70,6 +70,10 @@ check "no throttling: headline names the dominant failure" python3 -c "
 import json,sys; h=json.load(open('$w/a.json'))['throttle']['headline']
 sys.exit(h != 'No throttling in 400 samples; 30 % failed, mostly: The operation lasted too long')"
 
+check "no throttling: the verdict names the failures and the most frequent one" python3 -c "
+import json,sys; v=json.load(open('$w/a.json'))['throttle']['verdict']
+sys.exit('121 samples (30 %) failed for reasons other than throttling. The most frequent failure (104 of them): The operation lasted too long' not in v)"
+
 # WebSocket in-band throttling (a capture): said so, one connection in the singular
 "$bin" report -q --format text tests/capture/fixtures/throttle-ws.pcap >"$w/ws.txt" 2>/dev/null
 check "websocket: headline 'Throttled in-band (WebSocket) from +10 s'" sh -c "grep -A1 '^VERDICT\$' '$w/ws.txt' | tail -1 | grep -q '^Throttled in-band (WebSocket) from +10 s by a limiter of unknown kind'"
