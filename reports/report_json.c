@@ -8,6 +8,7 @@
 
 #include "reports/escape.h"
 #include "reports/json_util.h"
+#include "reports/report_time.h"
 #include "reports/throttle_report.h"
 #include "reports/throttle_verdict.h"
 
@@ -128,6 +129,8 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 	json_add_str(root, "generator", m && m->version ? m->version : "");
 	if (m && m->stamp)
 		json_add_str(root, "generated", m->stamp);
+	/* the zone of the wall-clock times in the verdict text (--tz); times here are epoch ms */
+	json_add_str(root, "time_zone", report_tz_name());
 
 	cJSON *sm = cJSON_AddObjectToObject(root, "samples");
 	json_add_u64(sm, "total", a->overall.count);
