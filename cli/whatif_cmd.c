@@ -44,6 +44,10 @@ void whatif_usage(FILE *f)
 	      "  --users N      simulate N users (JMeter threads) instead of the recorded ones\n"
 	      "  --pace D       start-to-start interval per user (2s, 500ms)\n"
 	      "  --ramp D       start the users evenly over D\n"
+	      "  --retry-after D  the Retry-After the server sends, for honour-retry-after when the\n"
+	      "                 inputs do not show it (CSV JTLs keep no headers)\n"
+	      "  --loops N      requests per simulated user at most (default: as many as the\n"
+	      "                 busiest recorded user sent)\n"
 	      "  --duration D   simulated test length (default: the recorded one)\n"
 	      "  --open-loop    arrivals ignore the answers (recorded starts, or users x pace)\n"
 	      "  --seed N       random draws (service times, jitter); default 16\n"
@@ -155,8 +159,10 @@ int cmd_whatif(int argc, char **argv)
 	uint32_t users = 0;
 	double pace = 0, ramp = 0, duration = 0;
 	bool open_loop = false;
+	uint64_t loops = 0;
+	double retry_after = 0;
 	uint64_t seed = WHATIF_DEFAULT_SEED;
-	enum { W_POLICY = OPT_COMMON_END, W_USERS, W_PACE, W_RAMP, W_DURATION, W_OPEN, W_SEED };
+	enum { W_POLICY = OPT_COMMON_END, W_USERS, W_PACE, W_RAMP, W_DURATION, W_OPEN, W_SEED, W_LOOPS, W_RA };
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
@@ -169,6 +175,8 @@ int cmd_whatif(int argc, char **argv)
 		{ "duration", required_argument, NULL, W_DURATION },
 		{ "open-loop", no_argument, NULL, W_OPEN },
 		{ "seed", required_argument, NULL, W_SEED },
+		{ "loops", required_argument, NULL, W_LOOPS },
+		{ "retry-after", required_argument, NULL, W_RA },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
@@ -223,6 +231,24 @@ int cmd_whatif(int argc, char **argv)
 				return EXIT_USAGE;
 			break;
 		case W_OPEN: open_loop = true; break;
+		case W_RA:
+			if (!opt_seconds("--retry-after", optarg, &retry_after) || retry_after <= 0) {
+				if (retry_after <= 0)
+					diag_error("--retry-after: want a positive duration");
+				return EXIT_USAGE;
+			}
+			break;
+		case W_LOOPS: {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (errno || *end || end == optarg || v < 1 || v > WHATIF_MAX_SIM) {
+				diag_error("--loops: want 1..%u, not '%s'", WHATIF_MAX_SIM, optarg);
+				return EXIT_USAGE;
+			}
+			loops = v;
+			break;
+		}
 		case W_SEED: {
 			char *end;
 			errno = 0;
@@ -261,7 +287,8 @@ int cmd_whatif(int argc, char **argv)
 		}
 	/* the scenarios, checked before any input is read */
 	struct whatif_scenario proto = { .users = users, .user_pace_s = pace, .ramp_s = ramp,
-					 .duration_s = duration, .open_loop = open_loop, .seed = seed };
+					 .duration_s = duration, .open_loop = open_loop, .seed = seed,
+					 .retry_after_s = retry_after };
 	sc[nsc] = proto;
 	whatif_policy_parse(&sc[nsc], "replay", err, sizeof err);
 	sc[nsc].users = 0;
@@ -325,6 +352,10 @@ int cmd_whatif(int argc, char **argv)
 	for (int i = optind; i < argc && rc == EXIT_OK; i++)
 		rc = trace_input(t, a->throttle, argv[i], (uint32_t)(i - optind), &jo);
 	whatif_trace_finish(t);
+	for (size_t i = 0; i < nsc; i++)
+		if (sc[i].users)
+			sc[i].user_quota = loops ? loops : whatif_recorded(t)->max_user_requests;
+	proto.user_quota = loops ? loops : whatif_recorded(t)->max_user_requests;
 	struct whatif_limiter lim;
 	const char *why = "the throttle analysis did not run";
 	bool known = rc == EXIT_OK && tr && tr->primary && whatif_limiter_from(&lim, tr->primary, &why);

@@ -306,9 +306,12 @@ void whatif_trace_finish(struct whatif_trace *t)
 	R->svc_rej_p50_ms = res_q(&t->svc_rej, 0.5);
 	R->retry_after_s = ra_first == -2 ? 0 : ra_first;
 	int64_t last_first = t->t0_ms;
-	for (size_t u = 0; u < nu; u++)
+	for (size_t u = 0; u < nu; u++) {
 		if (t->ucount[u] && t->ufirst[u] > last_first)
 			last_first = t->ufirst[u];
+		if (t->ucount[u] > R->max_user_requests)
+			R->max_user_requests = t->ucount[u];
+	}
 	R->ramp_s = (double)(last_first - t->t0_ms) / 1000.0;
 	qsort(t->r, t->n, sizeof *t->r, cmp_ts);
 }
@@ -845,14 +848,17 @@ static void sim_users(const struct whatif_trace *t, struct lim *L, const struct 
 			x->rec = (uint32_t)(nrec ? i % nrec : 0);
 			x->next = sc->users > 1 ? sc->ramp_s * (double)i / (double)sc->users : 0;
 			x->stop = horizon;
-			x->quota = UINT64_MAX;
+			/* a JMeter thread group's loop count: as many requests as the busiest
+			 * recorded user sent (the duration bounds the rest) */
+			x->quota = target || !sc->user_quota ? UINT64_MAX : sc->user_quota;
 		} else {
 			x->rec = (uint32_t)i;
 			x->next = (double)(t->ufirst[i] - t->t0_ms) / 1000.0;
-			/* a recorded user runs as long as it did, one request slot more, and sends at
-			 * most as many requests as it did */
-			double iv = R->interval_p50_s > 0 ? R->interval_p50_s : 1;
-			x->stop = target ? horizon : (double)(t->ulast[i] - t->t0_ms) / 1000.0 + iv * 0.5;
+			/* a recorded user begins another iteration while its previous answer came
+			 * before its recorded last start (JMeter checks the scheduler's end before the
+			 * iteration's timers, so a long wait can carry the request past it), and sends
+			 * at most as many requests as it did */
+			x->stop = target ? horizon : (double)(t->ulast[i] - t->t0_ms + 1) / 1000.0;
 			x->quota = target ? UINT64_MAX : t->ucount[i];
 		}
 		x->key = (uint32_t)key_of(t, L->l, x->rec, (uint32_t)i);
@@ -861,6 +867,7 @@ static void sim_users(const struct whatif_trace *t, struct lim *L, const struct 
 	}
 	double med_gap = res_q(&t->gap_ok, 0.5);
 	double pacer = 0;
+	(void)nrec;
 	while (H.n) {
 		if (o->sent >= WHATIF_MAX_SIM) {
 			o->truncated = true;
@@ -906,7 +913,8 @@ static void sim_users(const struct whatif_trace *t, struct lim *L, const struct 
 				break;
 			case WP_HONOUR_RA: {
 				/* JMeter adds the Retry-After wait to the plan's other timers */
-				double ra = R->retry_after_s > 0 ? R->retry_after_s : ceil(wait - 1e-9);
+				double ra = sc->retry_after_s > 0 ? sc->retry_after_s
+					    : R->retry_after_s > 0 ? R->retry_after_s : ceil(wait - 1e-9);
 				if (ra < 0)
 					ra = 0;
 				next = next_ok + ra;
@@ -930,7 +938,7 @@ static void sim_users(const struct whatif_trace *t, struct lim *L, const struct 
 		x->next = next;
 		if (x->quota != UINT64_MAX)
 			x->quota--;
-		if (x->quota && x->next < x->stop)
+		if (x->quota && end < x->stop)
 			uh_push(&H, ui);
 	}
 	free(H.h);

@@ -32,7 +32,7 @@
 
 #define WHATIF_MAX_REQUESTS 1000000u  /* requests kept (later ones counted, not replayed) */
 #define WHATIF_MAX_USERS 20000u       /* distinct users (threads) followed; --users at most */
-#define WHATIF_MAX_KEYS 4096u         /* limiter partitions simulated (the rest share one) */
+#define WHATIF_MAX_KEYS 20000u        /* limiter partitions simulated (the rest share one) */
 #define WHATIF_RESERVOIR 4096u        /* samples kept of each distribution (service, gaps) */
 #define WHATIF_MAX_SIM 2000000u       /* requests one simulation issues at most */
 #define WHATIF_HORIZON_X 20           /* time-to-target search: up to this many run lengths */
@@ -65,6 +65,7 @@ struct whatif_recorded {
 	bool pacing;                             /* users paced start-to-start (else think time) */
 	double interval_p50_s;                   /* median start-to-start after an accepted answer */
 	double ramp_s;                           /* first start of the last user to start */
+	uint32_t max_user_requests;              /* the busiest user's request count */
 	double retry_after_s;                    /* the Retry-After the run's throttles carried:
 						    the common value when fixed, -1 varying
 						    (countdown), 0 none */
@@ -116,6 +117,10 @@ struct whatif_scenario {
 	double user_pace_s;     /* start-to-start per user; 0: the run's own spacing */
 	double ramp_s;
 	double duration_s;      /* 0: the recorded span */
+	double retry_after_s;   /* honour-retry-after: the server's fixed Retry-After when the
+				   run does not show it (CSV JTLs keep no headers); 0: the run's
+				   own value, else the limiter's exact wait rounded up to seconds */
+	uint64_t user_quota;    /* --users: requests per user at most (a loop count); 0 none */
 	bool open_loop;         /* arrivals ignore the answers (recorded starts, or users/pace
 				   as a steady stream) */
 	uint64_t seed;
