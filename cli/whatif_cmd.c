@@ -12,11 +12,13 @@
 #include <string.h>
 
 #include "analyzer/analysis.h"
+#include "analyzer/region.h"
 #include "analyzer/whatif/whatif.h"
 #include "cli/options.h"
 #include "cli/read_input.h"
 #include "cli/report_cmd.h"
 #include "common/diag.h"
+#include "common/util.h"
 #include "parsers/capture/capture.h"
 #include "parsers/input.h"
 #include "parsers/jtl.h"
@@ -57,9 +59,40 @@ void whatif_usage(FILE *f)
 	      "output says why), 2 usage, 3 input error, 5 output error.\n", f);
 }
 
+/* The requests of the group the verdict is about (a region, host, thread group): the same
+ * grouping the throttle analysis used (analyzer/region.h); NULL name = every request. */
+struct group_filter {
+	bool use_503;           /* probable throttling: the headerless 503s were the refusals */
+	const char *name;
+	enum region_by by;
+	struct region_map *map;
+	struct strbuf key, out;
+};
+
+static bool in_group(struct group_filter *g, const struct sample *s)
+{
+	if (!g->name)
+		return true;
+	region_key(g->by, s, &g->key);
+	const char *name;
+	if (g->key.len == 0) {
+		name = REGION_UNKNOWN_KEY;
+	} else {
+		strbuf_reset(&g->out);
+		name = region_map_lookup(g->map, strbuf_cstr(&g->key), g->key.len, g->by == REGION_BY_URL_HOST, &g->out)
+			       ? strbuf_cstr(&g->out) : strbuf_cstr(&g->key);
+	}
+	return strcmp(name, g->name) == 0;
+}
+
+static bool is_refusal(const struct throttle *th, const struct group_filter *gf, const struct sample *s)
+{
+	return (th && throttle_is_signal(th, s)) || (gf->use_503 && sample_status(s) == 503);
+}
+
 /* Second pass: every request of every input into the trace. */
 static int trace_input(struct whatif_trace *t, const struct throttle *th, const char *path, uint32_t source,
-		       const struct jtl_options *jo0)
+		       const struct jtl_options *jo0, struct group_filter *gf)
 {
 	char err[600];
 	struct input *in = input_open(path, err, sizeof err);
@@ -85,7 +118,8 @@ static int trace_input(struct whatif_trace *t, const struct throttle *th, const 
 				if (st != JTL_RECORD)
 					continue;
 				s.source = source;
-				whatif_trace_add(t, &s, th && throttle_is_signal(th, &s));
+				if (in_group(gf, &s))
+					whatif_trace_add(t, &s, is_refusal(th, gf, &s));
 			}
 			jtl_close(r);
 		}
@@ -100,7 +134,8 @@ static int trace_input(struct whatif_trace *t, const struct throttle *th, const 
 				if (!capture_event_to_sample(&ev, &s))
 					continue;
 				s.source = source;
-				whatif_trace_add(t, &s, th && throttle_is_signal(th, &s));
+				if (in_group(gf, &s))
+					whatif_trace_add(t, &s, is_refusal(th, gf, &s));
 			}
 			capture_close(c);
 		}
@@ -349,8 +384,23 @@ int cmd_whatif(int argc, char **argv)
 	struct jtl_options jo = co.jtl;
 	jo.tx_children = true;
 	int rc = EXIT_OK;
+	struct group_filter gf = { .by = co.cfg.throttle.region_by, .map = region_map_new() };
+	strbuf_init(&gf.key);
+	strbuf_init(&gf.out);
+	if (co.cfg.throttle.region_map_path &&
+	    !region_map_load(gf.map, co.cfg.throttle.region_map_path, err, sizeof err)) {
+		diag_error("%s", err);
+		rc = EXIT_INPUT;
+	}
+	gf.use_503 = tr && tr->primary && tr->primary->finding == THROTTLE_FINDING_PROBABLE;
+	/* one group among several: replay its requests only ("other" folds many: all of them) */
+	if (tr && tr->primary && tr->primary != &tr->overall && tr->ngroups > 1 && tr->primary->folded_keys == 0)
+		gf.name = tr->primary->name;
 	for (int i = optind; i < argc && rc == EXIT_OK; i++)
-		rc = trace_input(t, a->throttle, argv[i], (uint32_t)(i - optind), &jo);
+		rc = trace_input(t, a->throttle, argv[i], (uint32_t)(i - optind), &jo, &gf);
+	region_map_free(gf.map);
+	strbuf_release(&gf.key);
+	strbuf_release(&gf.out);
 	whatif_trace_finish(t);
 	for (size_t i = 0; i < nsc; i++)
 		if (sc[i].users)

@@ -34,6 +34,8 @@ struct whatif_trace {
 	/* per user, after finish */
 	int64_t *ufirst, *ulast;          /* first and last start, epoch ms */
 	uint32_t *ucount;
+	double *umed_s2s, *umed_e2s;      /* each user's median spacing after an accepted answer */
+	double med_spacing;               /* the median user's (start to start or end to start) */
 	struct reservoir svc_ok, svc_rej, gap_ok, gap_rej;
 	uint64_t rng;
 	int64_t t0_ms, t1_ms;
@@ -115,6 +117,8 @@ void whatif_trace_free(struct whatif_trace *t)
 	free(t->ufirst);
 	free(t->ulast);
 	free(t->ucount);
+	free(t->umed_s2s);
+	free(t->umed_e2s);
 	free(t);
 }
 
@@ -237,6 +241,42 @@ void whatif_trace_finish(struct whatif_trace *t)
 	if (!t->n)
 		return;
 	qsort(t->r, t->n, sizeof *t->r, cmp_user_ts);
+	/* each user's own median spacing after an accepted answer (start to start, end to
+	 * start): users of one run can be paced differently (a heavy and a light thread group),
+	 * so the pooled distributions hold each gap relative to its user's median */
+	t->umed_s2s = xcalloc(nu ? nu : 1, sizeof *t->umed_s2s);
+	t->umed_e2s = xcalloc(nu ? nu : 1, sizeof *t->umed_e2s);
+	{
+		float *b1 = NULL, *b2 = NULL;
+		size_t cap1 = 0, cap2 = 0;
+		for (size_t a = 0; a < t->n;) {
+			size_t b = a + 1, k = 0;
+			while (b < t->n && t->r[b].user == t->r[a].user)
+				b++;
+			void *p1 = b1, *p2 = b2;
+			xgrow(&p1, &cap1, b - a, sizeof *b1);
+			xgrow(&p2, &cap2, b - a, sizeof *b2);
+			b1 = p1;
+			b2 = p2;
+			for (size_t i = a + 1; i < b; i++) {
+				const struct wreq *pv = &t->r[i - 1];
+				if (pv->fl & F_THROTTLED)
+					continue;
+				b1[k] = (float)(t->r[i].ts - pv->ts) / 1000.0f;
+				b2[k] = (float)fmax(0.0, (double)(t->r[i].ts - pv->ts - pv->el) / 1000.0);
+				k++;
+			}
+			if (k) {
+				qsort(b1, k, sizeof *b1, cmp_float);
+				qsort(b2, k, sizeof *b2, cmp_float);
+				t->umed_s2s[t->r[a].user] = b1[k / 2];
+				t->umed_e2s[t->r[a].user] = b2[k / 2];
+			}
+			a = b;
+		}
+		free(b1);
+		free(b2);
+	}
 	struct reservoir *tmp = xcalloc(4, sizeof *tmp);
 	struct reservoir *a_s2s_ok = &tmp[0], *a_e2s_ok = &tmp[1], *a_s2s_rej = &tmp[2], *a_e2s_rej = &tmp[3];
 	double ra_first = -2;
@@ -274,12 +314,15 @@ void whatif_trace_finish(struct whatif_trace *t)
 			double e2s = (double)(w->ts - pv->ts - pv->el) / 1000.0;
 			if (e2s < 0)
 				e2s = 0;
-			if (pv->fl & F_THROTTLED) {
-				res_add(a_s2s_rej, s2s, &t->rng);
-				res_add(a_e2s_rej, e2s, &t->rng);
-			} else {
-				res_add(a_s2s_ok, s2s, &t->rng);
-				res_add(a_e2s_ok, e2s, &t->rng);
+			double m1 = t->umed_s2s[w->user], m2 = t->umed_e2s[w->user];
+			if (m1 > 0 && m2 > 0) {
+				if (pv->fl & F_THROTTLED) {
+					res_add(a_s2s_rej, s2s / m1, &t->rng);
+					res_add(a_e2s_rej, e2s / m2, &t->rng);
+				} else {
+					res_add(a_s2s_ok, s2s / m1, &t->rng);
+					res_add(a_e2s_ok, e2s / m2, &t->rng);
+				}
 			}
 		}
 		t->ulast[w->user] = w->ts;
@@ -296,7 +339,25 @@ void whatif_trace_finish(struct whatif_trace *t)
 	t->gap_ok = R->pacing ? *a_s2s_ok : *a_e2s_ok;
 	t->gap_rej = R->pacing ? *a_s2s_rej : *a_e2s_rej;
 	free(tmp);
-	R->interval_p50_s = res_q(&t->gap_ok, 0.5);
+	/* the median user's spacing stands in for users with too few requests to have one */
+	{
+		float *m = xcalloc(nu ? nu : 1, sizeof *m);
+		size_t k = 0;
+		for (size_t u = 0; u < nu; u++) {
+			double v = R->pacing ? t->umed_s2s[u] : t->umed_e2s[u];
+			if (v > 0)
+				m[k++] = (float)v;
+		}
+		qsort(m, k, sizeof *m, cmp_float);
+		t->med_spacing = k ? m[k / 2] : 1.0;
+		free(m);
+		for (size_t u = 0; u < nu; u++) {
+			double *v = R->pacing ? &t->umed_s2s[u] : &t->umed_e2s[u];
+			if (!(*v > 0))
+				*v = t->med_spacing;
+		}
+	}
+	R->interval_p50_s = t->med_spacing;
 	if (!R->pacing && R->interval_p50_s >= 0)
 		R->interval_p50_s += res_q(&t->svc_ok, 0.5) / 1000.0;
 	R->span_s = (double)(t->t1_ms - t->t0_ms) / 1000.0;
@@ -865,7 +926,6 @@ static void sim_users(const struct whatif_trace *t, struct lim *L, const struct 
 		if (x->quota && x->next < x->stop)
 			uh_push(&H, (uint32_t)i);
 	}
-	double med_gap = res_q(&t->gap_ok, 0.5);
 	double pacer = 0;
 	(void)nrec;
 	while (H.n) {
@@ -895,9 +955,9 @@ static void sim_users(const struct whatif_trace *t, struct lim *L, const struct 
 			break;
 		/* the user's spacing after an accepted answer: the run's own, or --pace with the
 		 * run's relative jitter */
-		double g = res_draw(&t->gap_ok, &rng, 1.0);
-		if (sc->user_pace_s > 0)
-			g = med_gap > 0 ? sc->user_pace_s * g / med_gap : sc->user_pace_s;
+		double umed = R->pacing ? t->umed_s2s[x->rec] : t->umed_e2s[x->rec];
+		double ratio = res_draw(&t->gap_ok, &rng, 1.0);
+		double g = (sc->user_pace_s > 0 ? sc->user_pace_s : umed) * ratio;
 		double next_ok = R->pacing || sc->user_pace_s > 0 ? fmax(ts + g, sc->open_loop ? ts : end) : end + g;
 		double next = next_ok;
 		if (!ok) {
@@ -907,7 +967,7 @@ static void sim_users(const struct whatif_trace *t, struct lim *L, const struct 
 			case WP_PACE:
 			case WP_REPLAY:
 				if (t->gap_rej.n && sc->user_pace_s <= 0) {
-					double gr = res_draw(&t->gap_rej, &rng, g);
+					double gr = umed * res_draw(&t->gap_rej, &rng, ratio);
 					next = R->pacing ? fmax(ts + gr, end) : end + gr;
 				}
 				break;
