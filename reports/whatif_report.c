@@ -87,6 +87,7 @@ static void advise(cJSON *t, const struct whatif_doc *d)
 	const cJSON *scs = cJSON_GetObjectItemCaseSensitive(t, "scenarios");
 	const cJSON *base = find_baseline(scs);
 	char buf[600];
+	double last_thr = -1, last_acc = -1;
 	const cJSON *s;
 	cJSON_ArrayForEach(s, scs) {
 		const char *pol = cJSON_GetObjectItemCaseSensitive(s, "policy")->valuestring;
@@ -108,14 +109,25 @@ static void advise(cJSON *t, const struct whatif_doc *d)
 		const char *what = strcmp(pol, "honour-retry-after") == 0 ? "honouring Retry-After"
 				   : strcmp(pol, "backoff") == 0 ? "an exponential back-off"
 				   : strcmp(pol, "pace") == 0 ? "pacing the whole test" : name;
-		if (!own_load)
-			what = name;
+		if (!own_load) {
+			/* a named load: one line per distinct outcome */
+			if (thr == last_thr && acc == last_acc)
+				continue;
+			last_thr = thr;
+			last_acc = acc;
+			snprintf(buf, sizeof buf, "With %.0f users (%s%.3g s per user, ramp %.3g s) and %s: %.0f throttled "
+				 "answers instead of %.0f, %.1f req/s accepted instead of %.1f.", num(load, "users"),
+				 num(load, "pace_s") > 0 ? "one request every " : "the run's own spacing, median ",
+				 num(load, "pace_s") > 0 ? num(load, "pace_s") : d->rec->interval_p50_s,
+				 num(load, "ramp_s"), name, thr, t0, acc, a0);
+			cJSON_AddItemToArray(adv, cJSON_CreateString(buf));
+			continue;
+		}
 		if (t0 <= 0) {
 			continue;
 		} else if (thr <= 0.5 * t0 && acc >= 0.9 * a0) {
-			snprintf(buf, sizeof buf, "%s%s (%s) would have cut throttled answers from %.0f to %.0f and "
-				 "kept %.1f req/s accepted (as run: %.1f).",
-				 own_load ? "" : "This load: ", what, name, t0, thr, acc, a0);
+			snprintf(buf, sizeof buf, "%s (%s) would have cut throttled answers from %.0f to %.0f and "
+				 "kept %.1f req/s accepted (as run: %.1f).", what, name, t0, thr, acc, a0);
 		} else if (thr <= 0.5 * t0) {
 			snprintf(buf, sizeof buf, "%s (%s) would cut throttled answers from %.0f to %.0f but accept "
 				 "only %.1f req/s instead of %.1f: the users would wait longer than the limiter needs.",
@@ -137,7 +149,11 @@ static void advise(cJSON *t, const struct whatif_doc *d)
 			snprintf(buf, sizeof buf, "No user count up to %u at one request every %.3g s per user reaches "
 				 "the limit: it applies per %s, so keep each one under its own budget.",
 				 WHATIF_SEARCH_USERS, d->safe->max_users_pace_s, d->lim->key_name);
-		else if (m->v >= 0)
+		else if (m->v == 0)
+			snprintf(buf, sizeof buf, "Even one user at one request every %.3g s is throttled: the limit "
+				 "(key %s) is below one user's rate, so space each user's requests further apart.",
+				 d->safe->max_users_pace_s, d->lim->key_name);
+		else if (m->v > 0)
 			snprintf(buf, sizeof buf, "At one request every %.3g s per user (ramp %.0f s), up to %.0f users "
 				 "(range %.0f-%.0f) stay under the limit without a throttled answer.",
 				 d->safe->max_users_pace_s, d->safe_ramp_s, m->v, m->lo, m->hi);
@@ -384,7 +400,7 @@ int whatif_write_text(FILE *f, const cJSON *t)
 	recorded_line(f, t);
 	fputs("\n", f);
 	const cJSON *scs = cJSON_GetObjectItemCaseSensitive(t, "scenarios");
-	fprintf(f, "%-34s", "scenario");
+	fprintf(f, "%-44s", "scenario");
 	for (size_t c = 0; c < NCOLS; c++)
 		fprintf(f, "  %-22s", cols[c].head);
 	fputc('\n', f);
@@ -397,7 +413,7 @@ int whatif_write_text(FILE *f, const cJSON *t)
 			snprintf(name, sizeof name, "%s, %.0f users", cJSON_GetObjectItemCaseSensitive(s, "name")->valuestring, u);
 		else
 			snprintf(name, sizeof name, "%s", cJSON_GetObjectItemCaseSensitive(s, "name")->valuestring);
-		fprintf(f, "%-34s", name);
+		fprintf(f, "%-44s", name);
 		for (size_t c = 0; c < NCOLS; c++) {
 			char b[96];
 			cell(b, sizeof b, s, c);
