@@ -60,6 +60,14 @@ static void add_str(cJSON *o, const char *k, const char *s)
 	free(e);
 }
 
+/* Advice can name the partition key (a request header's name from the input). */
+static void add_advice(cJSON *adv, const char *buf)
+{
+	char *e = esc_utf8_dup(buf, strlen(buf));
+	cJSON_AddItemToArray(adv, cJSON_CreateString(e));
+	free(e);
+}
+
 static const cJSON *find_baseline(const cJSON *scs)
 {
 	const cJSON *s;
@@ -98,7 +106,7 @@ static void advise(cJSON *t, const struct whatif_doc *d)
 			snprintf(buf, sizeof buf, "Model check: the recorded arrivals replayed through the fitted %s "
 				 "give %.0f throttled answers; the run had %.0f (%+.0f %%).",
 				 whatif_model_name(d->lim->model), thr, rec, rec > 0 ? 100.0 * (thr - rec) / rec : 0);
-			cJSON_AddItemToArray(adv, cJSON_CreateString(buf));
+			add_advice(adv, buf);
 			continue;
 		}
 		if (!base || s == base)
@@ -120,7 +128,7 @@ static void advise(cJSON *t, const struct whatif_doc *d)
 				 num(load, "pace_s") > 0 ? "one request every " : "the run's own spacing, median ",
 				 num(load, "pace_s") > 0 ? num(load, "pace_s") : d->rec->interval_p50_s,
 				 num(load, "ramp_s"), name, thr, t0, acc, a0);
-			cJSON_AddItemToArray(adv, cJSON_CreateString(buf));
+			add_advice(adv, buf);
 			continue;
 		}
 		if (t0 <= 0) {
@@ -141,7 +149,7 @@ static void advise(cJSON *t, const struct whatif_doc *d)
 				 : "");
 		}
 		buf[0] = (char)(buf[0] >= 'a' && buf[0] <= 'z' ? buf[0] - 32 : buf[0]);
-		cJSON_AddItemToArray(adv, cJSON_CreateString(buf));
+		add_advice(adv, buf);
 	}
 	if (d->safe) {
 		const struct whatif_value *m = &d->safe->max_users;
@@ -160,7 +168,7 @@ static void advise(cJSON *t, const struct whatif_doc *d)
 		else
 			buf[0] = 0;
 		if (buf[0])
-			cJSON_AddItemToArray(adv, cJSON_CreateString(buf));
+			add_advice(adv, buf);
 	}
 }
 
