@@ -269,8 +269,10 @@ void whatif_trace_finish(struct whatif_trace *t)
 			if (k) {
 				qsort(b1, k, sizeof *b1, cmp_float);
 				qsort(b2, k, sizeof *b2, cmp_float);
-				t->umed_s2s[t->r[a].user] = b1[k / 2];
-				t->umed_e2s[t->r[a].user] = b2[k / 2];
+				/* a floor of 1 ms: users without a timer have a zero median think
+				 * time, and their gaps are kept relative to the floor */
+				t->umed_s2s[t->r[a].user] = fmax(b1[k / 2], WHATIF_MIN_SPACING_S);
+				t->umed_e2s[t->r[a].user] = fmax(b2[k / 2], WHATIF_MIN_SPACING_S);
 			}
 			a = b;
 		}

@@ -41,6 +41,7 @@
 #define WHATIF_SERIES_MAX 600u        /* accepted-rate buckets per scenario (width doubles) */
 #define WHATIF_MAX_SCENARIOS 16
 #define WHATIF_SEARCH_USERS 10000u    /* highest user count the safe-load search tries */
+#define WHATIF_MIN_SPACING_S 0.001    /* a user's median spacing at least (the clock's tick) */
 
 /* ---- the run's requests ---------------------------------------------------------------- */
 
