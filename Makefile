@@ -94,6 +94,7 @@ else
 	@python3 tests/lab/score.py --jtlscope ./jtlscope --json build/lab/accuracy.json \
 		$(wildcard tests/lab/corpus) tests/lab/bundled
 endif
+	@python3 tests/lab/whatif_score.py --jtlscope ./jtlscope --json build/lab/whatif.json
 
 unit-bins: $(TEST_BIN)
 tools: $(TOOL_BIN)

@@ -7,6 +7,7 @@
 #include "cli/report_cmd.h"
 #include "cli/summary_cmd.h"
 #include "cli/timeline.h"
+#include "cli/whatif_cmd.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -24,6 +25,8 @@ static void usage(FILE *f)
 	      "  compare BASE CAND    per-label deltas, onset shift, limit change of two runs\n"
 	      "  summarize INPUT...   write a mergeable summary of JMeter results\n"
 	      "  merge SUMMARY...     combine summaries into one analysis and write its reports\n"
+	      "  whatif RUN...        replay the run through the fitted limiter under other client\n"
+	      "                       policies and loads (exit 1: limiter unknown)\n"
 	      "  help                 this text; 'jtlscope report --help' for report options\n"
 	      "\n"
 	      "  jtlscope --version   print the version\n"
@@ -59,6 +62,8 @@ int main(int argc, char **argv)
 		return cmd_summarize(argc - 1, argv + 1);
 	if (strcmp(cmd, "merge") == 0)
 		return cmd_merge(argc - 1, argv + 1);
+	if (strcmp(cmd, "whatif") == 0)
+		return cmd_whatif(argc - 1, argv + 1);
 	fprintf(stderr, "jtlscope: error: unknown command '%s'\n", cmd);
 	usage(stderr);
 	return EXIT_USAGE;

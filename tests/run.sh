@@ -70,6 +70,7 @@ if command -v python3 >/dev/null && [ -x ./jtlscope ]; then
 		python3 tests/lab/run_scenario.py --verify tests/lab/corpus/*/ >/dev/null && echo "ok - lab: inputs hold exactly the limiter decisions" || echo "not ok - lab: inputs differ from the limiter decisions"'
 	run_suite "accuracy" python3 tests/lab/score.py --tap --jtlscope ./jtlscope \
 		$(ls -d tests/lab/corpus 2>/dev/null) tests/lab/bundled
+	run_suite "whatif accuracy" python3 tests/lab/whatif_score.py --tap --floor 7 --jtlscope ./jtlscope
 fi
 for s in tests/*/run.sh; do
 	[ -f "$s" ] && run_suite "$s" sh "$s" ./jtlscope

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18132 --algo fixed-window --key shared --status 429 --retry-after absent --log /tmp/jtlscope-lab.v34aca2j/limiter.log --limit 59 --window 15 --ratelimit-headers --delay-ms 4 --jitter-ms 12

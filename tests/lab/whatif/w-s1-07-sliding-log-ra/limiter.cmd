@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18156 --algo sliding-log --key shared --status 429 --retry-after fixed:6 --log /tmp/jtlscope-lab.kwic2me6/limiter.log --limit 194 --window 30 --delay-ms 4 --jitter-ms 12

@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18164 --algo gcra --key shared --status 429 --retry-after http-date --log /tmp/jtlscope-lab.ub7ge6_d/limiter.log --rate 8.152 --burst 45 --delay-ms 4 --jitter-ms 12

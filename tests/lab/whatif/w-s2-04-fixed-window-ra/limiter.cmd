@@ -1,0 +1,1 @@
+/usr/bin/python3 tests/lab/servers/limiter_server.py --listen 127.0.0.1:18132 --algo fixed-window --key shared --status 429 --retry-after fixed:1 --log /tmp/jtlscope-lab.1fzgo71m/limiter.log --limit 666 --window 15 --delay-ms 4 --jitter-ms 12
