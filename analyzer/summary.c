@@ -14,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
+#include "analyzer/throttle/state.h"
 #include "common/util.h"
 
 #define MAX_EXACT 9007199254740992.0 /* 2^53: integers above this do not survive a double */
@@ -194,7 +197,133 @@ cJSON *summary_to_json(const struct analysis *a, const char *generator)
 			cJSON_AddNullToObject(o, "error");
 		cJSON_AddItemToArray(inputs, o);
 	}
+	if (a->throttle) {
+		cJSON *ts = summary_throttle_state_json(a->throttle);
+		if (ts)
+			cJSON_AddItemToObject(root, "throttle_state", ts);
+	}
 	return root;
+}
+
+/* --- the throttle state: binary (analyzer/throttle/state.h), deflated, base64 ---------------- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *b64_encode(const unsigned char *p, size_t n)
+{
+	char *o = xmalloc(n / 3 * 4 + 8), *q = o;
+	size_t i = 0;
+	for (; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*q++ = b64[v >> 18];
+		*q++ = b64[(v >> 12) & 63];
+		*q++ = b64[(v >> 6) & 63];
+		*q++ = b64[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+		*q++ = b64[v >> 18];
+		*q++ = b64[(v >> 12) & 63];
+		*q++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		*q++ = '=';
+	}
+	*q = '\0';
+	return o;
+}
+
+/* Decoded bytes (caller frees) or NULL on a character outside the alphabet or bad padding. */
+static unsigned char *b64_decode(const char *s, size_t n, size_t *out)
+{
+	if (n % 4)
+		return NULL;
+	unsigned char *o = xmalloc(n / 4 * 3 + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		uint32_t v = 0;
+		int pad = 0;
+		for (size_t j = 0; j < 4; j++) {
+			char c = s[i + j];
+			const char *at = c ? strchr(b64, c) : NULL;
+			if (c == '=' && i + 4 == n && j >= 2 && (j == 3 || s[i + 3] == '=')) {
+				pad++;
+				v <<= 6;
+				continue;
+			}
+			if (!at || pad) {
+				free(o);
+				return NULL;
+			}
+			v = v << 6 | (uint32_t)(at - b64);
+		}
+		o[k++] = (unsigned char)(v >> 16);
+		if (pad < 2)
+			o[k++] = (unsigned char)(v >> 8);
+		if (pad < 1)
+			o[k++] = (unsigned char)v;
+	}
+	*out = k;
+	return o;
+}
+
+cJSON *summary_throttle_state_json(const struct throttle *t)
+{
+	struct strbuf raw = STRBUF_INIT;
+	throttle_state_encode(t, &raw);
+	uLongf zn = compressBound((uLong)raw.len);
+	unsigned char *z = xmalloc(zn);
+	if (compress2(z, &zn, (const Bytef *)raw.buf, (uLong)raw.len, Z_BEST_SPEED) != Z_OK) {
+		free(z);
+		strbuf_release(&raw);
+		return NULL;
+	}
+	char *text = b64_encode(z, zn);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "version", THROTTLE_STATE_VERSION);
+	cJSON_AddStringToObject(o, "encoding", "zlib+base64");
+	cJSON_AddNumberToObject(o, "bytes", (double)raw.len);
+	cJSON_AddStringToObject(o, "data", text);
+	free(text);
+	free(z);
+	strbuf_release(&raw);
+	return o;
+}
+
+struct throttle *summary_throttle_state_load(const cJSON *o, char *err, size_t errlen)
+{
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(o, "version");
+	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(o, "encoding");
+	const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(o, "bytes");
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(o, "data");
+	if (!cJSON_IsNumber(ver) || ver->valuedouble != THROTTLE_STATE_VERSION) {
+		snprintf(err, errlen, "throttle_state: version %g, this jtlscope reads version %d",
+			 cJSON_IsNumber(ver) ? ver->valuedouble : -1.0, THROTTLE_STATE_VERSION);
+		return NULL;
+	}
+	if (!cJSON_IsString(enc) || strcmp(enc->valuestring, "zlib+base64") != 0 || !cJSON_IsString(data) ||
+	    !cJSON_IsNumber(bytes) || bytes->valuedouble < 4 || bytes->valuedouble > THROTTLE_STATE_MAX_BYTES) {
+		snprintf(err, errlen, "throttle_state: want encoding \"zlib+base64\", data and bytes (<= %u)",
+			 THROTTLE_STATE_MAX_BYTES);
+		return NULL;
+	}
+	size_t zn;
+	unsigned char *z = b64_decode(data->valuestring, strlen(data->valuestring), &zn);
+	if (!z) {
+		snprintf(err, errlen, "throttle_state.data: not base64");
+		return NULL;
+	}
+	uLongf n = (uLongf)bytes->valuedouble;
+	unsigned char *raw = xmalloc(n ? n : 1);
+	uLongf got = n;
+	int zr = uncompress(raw, &got, z, (uLong)zn);
+	free(z);
+	if (zr != Z_OK || got != n) {
+		free(raw);
+		snprintf(err, errlen, "throttle_state.data: does not inflate to %lu bytes", (unsigned long)n);
+		return NULL;
+	}
+	struct throttle *t = throttle_state_decode(raw, got, err, errlen);
+	free(raw);
+	return t;
 }
 
 /* --- merging (shared by loading: a loaded summary is merged into an empty analysis) ---------- */
@@ -305,6 +434,15 @@ int summary_merge(struct analysis *dst, const struct analysis *src, char *err, s
 		snprintf(err, errlen, "bucket widths differ (%lld ms and %lld ms): summarise every part "
 			 "with the same --bucket", (long long)dst->cfg.bucket_ms, (long long)src->cfg.bucket_ms);
 		return -1;
+	}
+	/* the throttle state first: src's inputs are numbered after dst's (dst->ninputs) */
+	if (dst->throttle && src->throttle) {
+		if (throttle_merge(dst->throttle, src->throttle, (uint32_t)dst->ninputs, err, errlen) != 0)
+			return -1;
+	} else if (dst->throttle || src->throttle) {
+		/* one side has no state (a summary of an older version): no throttle analysis */
+		throttle_free(dst->throttle);
+		dst->throttle = NULL;
 	}
 	/* error rows: src row -> dst row */
 	size_t *emap = xcalloc(src->nerrors ? src->nerrors : 1, sizeof *emap);
@@ -857,6 +995,17 @@ struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen)
 	if (!ok) {
 		analysis_free(a);
 		return NULL;
+	}
+	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "throttle_state");
+	if (ts) {
+		struct throttle *t = summary_throttle_state_load(ts, err, errlen);
+		if (!t) {
+			analysis_free(a);
+			return NULL;
+		}
+		a->throttle = t;
+		a->cfg.no_throttle = false;
+		a->cfg.throttle.region_by = throttle_state_config(t)->region_by;
 	}
 	a->labels_folded += folded;
 	a->no_timestamp = nots;

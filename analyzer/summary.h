@@ -42,6 +42,15 @@
 	"Retry-After compliance) needs one pass over the samples in time order and is not part " \
 	"of a summary; run 'jtlscope report' on the inputs for it.  Throttled counts are exact."
 
+#define SUMMARY_THROTTLE_NOTE \
+	"merged from partial summaries: the throttle analysis was run on the merged throttle " \
+	"state (time grids, keys and the kept requests of every part), as one pass over the " \
+	"inputs in the order given."
+#define SUMMARY_THROTTLE_LOSS_NOTE \
+	"merged from partial summaries: the throttle analysis was run on the merged throttle " \
+	"state, but the parts' bounded request stores had dropped %llu requests before the merge, " \
+	"so the limiter replay may differ from one pass over the inputs."
+
 /* The state of an UNFINISHED analysis (analysis_finish not called yet: after it the separate
  * success/failure histograms of the series are gone).  Returns NULL if a is finished. */
 cJSON *summary_to_json(const struct analysis *a, const char *generator);
@@ -49,6 +58,12 @@ cJSON *summary_to_json(const struct analysis *a, const char *generator);
 /* A new unfinished analysis (throttle disabled) holding one summary.  NULL on a malformed
  * summary, with the reason (and JSON path) in err. */
 struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen);
+
+/* The throttle state of an unfinished analysis as the summary's "throttle_state" object
+ * ({"version", "encoding": "zlib+base64", "bytes", "data"}), NULL if it cannot be deflated; and
+ * back: a new unfinished struct throttle, NULL with the reason in err. */
+cJSON *summary_throttle_state_json(const struct throttle *t);
+struct throttle *summary_throttle_state_load(const cJSON *o, char *err, size_t errlen);
 
 /* Are two summaries made with the same analysis options (bucket width, throttle signal)?  If
  * not, err says which option differs. */

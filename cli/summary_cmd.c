@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "analyzer/summary.h"
+#include "analyzer/throttle/state.h"
 #include "cli/gate.h"
 #include "cli/options.h"
 #include "cli/read_input.h"
@@ -280,13 +281,28 @@ static bool merge_formats(const char *s, unsigned *out)
 }
 
 /* The JSON report of a merged analysis: the normal tree plus "merged". */
+/* What the merged report says about its throttle analysis (static storage, one call at a time). */
+static const char *merge_note(const struct analysis *a)
+{
+	static char buf[600];
+	if (!a->throttle)
+		return SUMMARY_NO_THROTTLE_NOTE;
+	uint64_t lost = throttle_merge_dropped(a->throttle);
+	if (!lost)
+		return SUMMARY_THROTTLE_NOTE;
+	snprintf(buf, sizeof buf, SUMMARY_THROTTLE_LOSS_NOTE, (unsigned long long)lost);
+	return buf;
+}
+
 static cJSON *merged_tree(const struct analysis *a, const struct report_meta *m, size_t parts)
 {
 	cJSON *root = report_json_tree(a, m);
 	cJSON *mg = cJSON_AddObjectToObject(root, "merged");
 	cJSON_AddNumberToObject(mg, "parts", (double)parts);
-	cJSON_AddBoolToObject(mg, "throttle_analysis", false);
-	cJSON_AddStringToObject(mg, "note", SUMMARY_NO_THROTTLE_NOTE);
+	cJSON_AddBoolToObject(mg, "throttle_analysis", a->throttle != NULL);
+	if (a->throttle)
+		cJSON_AddNumberToObject(mg, "replay_dropped", (double)throttle_merge_dropped(a->throttle));
+	cJSON_AddStringToObject(mg, "note", merge_note(a));
 	return root;
 }
 
@@ -316,19 +332,23 @@ static int write_with_note(FILE *f, const struct analysis *a, const struct repor
 
 static int merged_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
-	return write_with_note(f, a, m, report_text, NULL,
-			       "note: " SUMMARY_NO_THROTTLE_NOTE "\n\n");
+	char note[700];
+	snprintf(note, sizeof note, "note: %s\n\n", merge_note(a));
+	return write_with_note(f, a, m, report_text, NULL, note);
 }
 
 static int merged_md(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
-	return write_with_note(f, a, m, report_md, "\n\n", "> **Note:** " SUMMARY_NO_THROTTLE_NOTE "\n\n");
+	char note[700];
+	snprintf(note, sizeof note, "> **Note:** %s\n\n", merge_note(a));
+	return write_with_note(f, a, m, report_md, "\n\n", note);
 }
 
 static int merged_html(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
-	return write_with_note(f, a, m, report_html, "<body>\n",
-			       "<p class=\"note\"><strong>Note:</strong> " SUMMARY_NO_THROTTLE_NOTE "</p>\n");
+	char note[800];
+	snprintf(note, sizeof note, "<p class=\"note\"><strong>Note:</strong> %s</p>\n", merge_note(a));
+	return write_with_note(f, a, m, report_html, "<body>\n", note);
 }
 
 static int csv_series_fn(FILE *f, const struct analysis *a, const struct report_meta *m)
