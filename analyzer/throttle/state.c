@@ -11,6 +11,7 @@
 
 #define STATE_MAGIC "JTST"
 #define STATE_MAX_DEPTH 3          /* analysis -> Transaction Controller -> shadow */
+#define STATE_MAX_MS (1LL << 50)   /* epoch ms beyond year 37000: not a timestamp */
 
 /* ---- writer ----------------------------------------------------------------------------- */
 
@@ -101,6 +102,15 @@ static uint64_t r_max(struct rd *r, uint64_t max, const char *what)
 	uint64_t v = r_u64(r);
 	if (v > max)
 		rd_fail(r, what);
+	return r->bad ? 0 : v;
+}
+
+/* A time in [0, STATE_MAX_MS], or one of the sentinels an empty record holds. */
+static int64_t r_time(struct rd *r, int64_t sentinel)
+{
+	int64_t v = r_i64(r);
+	if (v != sentinel && (v < 0 || v > STATE_MAX_MS))
+		rd_fail(r, "time out of range");
 	return r->bad ? 0 : v;
 }
 
@@ -214,11 +224,11 @@ static void r_hist(struct rd *r, struct hist *h)
 	h->count = r_u64(r);
 	if (!h->count || r->bad)
 		return;
-	h->sub_bits = (uint8_t)r_max(r, 10, "histogram precision");
+	h->sub_bits = (uint8_t)r_max(r, HIST_FINE, "histogram precision");
 	h->min = r_i64(r);
 	h->max = r_i64(r);
 	h->sum = r_f64(r);
-	if (r->bad || h->sub_bits < 1 || h->min < 0 || h->max < h->min)
+	if (r->bad || h->sub_bits != HIST_FINE || h->min < 0 || h->max < h->min || h->max > STATE_MAX_MS)
 		{ rd_fail(r, "histogram range"); return; }
 	size_t n = r_count(r, (uint64_t)hist_index(h->sub_bits, h->max) + 1, "histogram size");
 	if (r->bad || n == 0)
@@ -340,7 +350,7 @@ static void r_axis(struct rd *r, struct taxis *ax, int64_t w0)
 	if (ax->any) {
 		ax->lo = r_i64(r);
 		ax->hi = r_i64(r);
-		if (ax->lo < 0 || ax->hi < ax->lo || ax->hi - ax->lo >= ax->cap)
+		if (ax->lo < 0 || ax->hi < ax->lo || ax->hi - ax->lo >= ax->cap || ax->hi > STATE_MAX_MS / w)
 			rd_fail(r, "axis span");
 	}
 }
@@ -471,8 +481,11 @@ static void r_group_body(struct rd *r, const struct throttle *t, struct tgroup *
 	g->thr = r_max(r, g->samples, "throttled > samples");
 	g->ok = r_max(r, g->samples, "ok > samples");
 	g->folded_keys = r_u64(r);
-	g->first_ms = r_i64(r);
-	g->last_ms = r_i64(r);
+	g->first_ms = r_time(r, INT64_MAX);
+	g->last_ms = r_time(r, INT64_MIN);
+	if (!r->bad && (g->samples ? g->first_ms == INT64_MAX || g->last_ms == INT64_MIN
+				     : g->first_ms != INT64_MAX || g->last_ms != INT64_MIN))
+		rd_fail(r, "group span");
 	r_fine(r, &t->fine, &g->fine);
 	r_lat(r, &t->lat, &g->lat);
 	r_thist(r, &g->gaps);
@@ -538,7 +551,9 @@ static void r_rev(struct rd *r, const struct replay *rp, size_t ngroups, struct 
 		  int64_t *prev)
 {
 	memset(e, 0, sizeof *e);
-	e->ts = *prev + r_i64(r);
+	e->ts = (int64_t)((uint64_t)*prev + (uint64_t)r_i64(r));
+	if (e->ts < 0 || e->ts > STATE_MAX_MS)
+		rd_fail(r, "request time");
 	*prev = e->ts;
 	e->el = (uint32_t)r_max(r, UINT32_MAX, "elapsed");
 	e->group = (uint32_t)r_max(r, ngroups ? ngroups - 1 : 0, "request group");
@@ -698,9 +713,9 @@ void throttle_state_encode(const struct throttle *t, struct strbuf *b)
 static void decode(struct rd *r, struct throttle *t, int depth)
 {
 	t->have_ref = r_max(r, 1, "flag") != 0;
-	t->ref_ms = r_i64(r);
-	t->start_ms = r_i64(r);
-	t->end_ms = r_i64(r);
+	t->ref_ms = r_time(r, 0);
+	t->start_ms = r_time(r, INT64_MAX);
+	t->end_ms = r_time(r, INT64_MIN);
 	r_axis(r, &t->fine, THROTTLE_FINE_MS);
 	r_axis(r, &t->coarse, THROTTLE_COARSE_MS);
 	r_axis(r, &t->lat, THROTTLE_LAT_MS);
@@ -754,14 +769,16 @@ static void decode(struct rd *r, struct throttle *t, int depth)
 		k->is_conn = r_max(r, 1, "flag") != 0;
 		k->sent = r_u64(r);
 		k->thr = r_max(r, k->sent, "throttled > sent");
-		k->first_ts = r_i64(r);
-		k->last_ts = r_i64(r);
+		k->first_ts = r_time(r, INT64_MAX);
+		k->last_ts = r_time(r, INT64_MIN);
+		if (!r->bad && (!k->sent || k->first_ts > k->last_ts))
+			rd_fail(r, "key span");
 		r_kc(r, &t->coarse, &k->c);
 		k->npend = (unsigned)r_max(r, RETRY_PENDING, "pending answers");
 		for (unsigned j = 0; j < k->npend; j++) {
-			k->pend[j].arrival = r_i64(r);
-			k->pend[j].deadline = r_i64(r);
-			k->pend[j].next = r_i64(r);
+			k->pend[j].arrival = r_time(r, 0);
+			k->pend[j].deadline = r_time(r, 0);
+			k->pend[j].next = r_time(r, INT64_MAX);
 		}
 		if (r->bad || !t->key_ids.n || !t->ngroups)
 			break;

@@ -29,7 +29,7 @@
 #include "common/util.h"
 
 #define THROTTLE_STATE_VERSION 1
-#define THROTTLE_STATE_MAX_BYTES (512u << 20) /* decoded state larger than this is refused */
+#define THROTTLE_STATE_MAX_BYTES (256u << 20) /* decoded state larger than this is refused */
 
 /* Append t's state (t not finished) to out. */
 void throttle_state_encode(const struct throttle *t, struct strbuf *out);
