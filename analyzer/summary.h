@@ -4,7 +4,7 @@
  *   a = analysis_new(&cfg, ...);  analysis_add(a, &s)...      (do NOT call analysis_finish)
  *   cJSON *j = summary_to_json(a, version);                   caller deletes j
  *
- *   m = summary_from_json(j0, err, sizeof err);               an unfinished analysis, no throttle
+ *   m = summary_from_json(j0, err, sizeof err);               an unfinished analysis
  *   p = summary_from_json(j1, ...);  summary_merge(m, p, ...);  analysis_free(p);  ...
  *   analysis_finish(m);   then the normal reports read m as if one pass had seen every sample
  *
@@ -15,11 +15,12 @@
  * a merged analysis reports the same counts AND the same percentiles as a single pass (given
  * the same label/code caps were not hit in a different order).
  *
- * Not kept: the throttle analysis.  It follows every thread's request sequence in time order
- * (onset, limiter fit, Retry-After compliance) and has no mergeable form; an analysis built
- * here has a->throttle == NULL, and the merged report must say so (SUMMARY_NO_THROTTLE_NOTE).
- * The per-sample throttle SIGNAL (status 429 etc.) is counted while summarising, so the
- * `throttled` counters stay exact.
+ * The throttle analysis' state rides along as "throttle_state" (analyzer/throttle/state.h:
+ * its grids, keys and bounded replay store, deflated and base64-encoded): a merged analysis has
+ * a->throttle set, and analysis_finish runs the same throttle analysis a single pass runs
+ * (throttle_merge_dropped() counts what the parts' bounded stores had lost before the merge).
+ * A summary without it (an older version) merges into an analysis with a->throttle == NULL, and
+ * the merged report says so (SUMMARY_NO_THROTTLE_NOTE).
  *
  * Hostile input: every number is range-checked (counts are integers in 0..2^53, bucket indexes
  * below the histogram's largest index, widths bucket_ms * 2^k); anything else is an error with
@@ -38,9 +39,9 @@
 #define SUMMARY_MAX_SERIES 200000 /* buckets a summary may declare (the cap of older versions);
 				    loading folds them to ANALYSIS_MAX_BUCKETS */
 #define SUMMARY_NO_THROTTLE_NOTE \
-	"merged from partial summaries: the throttle analysis (onset, limiter model, scope, " \
-	"Retry-After compliance) needs one pass over the samples in time order and is not part " \
-	"of a summary; run 'jtlscope report' on the inputs for it.  Throttled counts are exact."
+	"merged from partial summaries made by an older jtlscope without the throttle state: the " \
+	"throttle analysis (onset, limiter model, scope, Retry-After compliance) is not in them; " \
+	"run 'jtlscope report' on the inputs, or summarize them again.  Throttled counts are exact."
 
 #define SUMMARY_THROTTLE_NOTE \
 	"merged from partial summaries: the throttle analysis was run on the merged throttle " \

@@ -2,8 +2,8 @@
  *
  * summarize reads inputs exactly as `report` does (same options), but instead of finishing the
  * analysis it writes its mergeable state (analyzer/summary.h).  merge folds any number of such
- * files and writes the normal reports, without the throttle section, which needs one pass
- * over the samples: the reports say so.
+ * files and writes the normal reports, the throttle section included: the summaries carry the
+ * throttle analysis' state (analyzer/throttle/state.h).
  */
 #include "cli/summary_cmd.h"
 
@@ -131,7 +131,8 @@ void summarize_usage(FILE *f)
 	      "mergeable summary (schema jtlscope-summary/1: counters, sparse latency histograms, codes,\n"
 	      "thread groups and thread spans, time series, inputs) for 'jtlscope merge'.  Summaries of\n"
 	      "parts of a run (or of many runs) merge into exactly the counts and percentiles one pass\n"
-	      "over all inputs gives.  The throttle analysis is not part of a summary.\n"
+	      "over all inputs gives; the throttle analysis' state (grids, keys, bounded replay store)\n"
+	      "is part of it.\n"
 	      "\n"
 	      "  -o, --output FILE          write the summary to FILE (default stdout)\n"
 	      "  -q, --quiet                no per-record warnings (still counted)\n"
@@ -245,8 +246,9 @@ void merge_usage(FILE *f)
 	      "\n"
 	      "Combine summaries written by 'jtlscope summarize' (plain or gzip; any number, any order)\n"
 	      "into one analysis and write its reports, as 'jtlscope report' would for all the inputs at\n"
-	      "once: counts exact, percentiles identical (histograms merge exactly).  The throttle\n"
-	      "analysis needs one pass over the samples and is left out; the reports say so.\n"
+	      "once: counts exact, percentiles identical (histograms merge exactly), and the throttle\n"
+	      "analysis of one pass over the inputs in the order the summaries are given (the reports\n"
+	      "count requests a part's bounded replay store had dropped, if any).\n"
 	      "\n"
 	      "  -o, --output DIR           write every requested format into DIR\n"
 	      "  -f, --format LIST          text,json,md,html,csv (default text; several, and csv, need -o)\n"
