@@ -137,8 +137,7 @@ cp one.json demo5-one.json
 equal "demo split across 2 generators" "" demo2-1.csv demo2-2.csv
 
 # five synthetic generators at once (genarchive, thread names prefixed per generator), 58 000
-# requests each: 290 000 requests, more than REPLAY_MAX keeps; the merge applies that cap in
-# input order, as one pass does, so it stays exact
+# rows each: 255 650 requests reach the replay store, close to REPLAY_MAX (262 144)
 for p in 1 2 3 4 5; do
 	"$GEN" --limit 40 --seconds 600 --threads 100 --t0 1700000000000 $((900 + p)) |
 		sed "s/,Users /,g$p Users /" >big$p.jtl
