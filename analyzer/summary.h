@@ -5,7 +5,7 @@
  *   cJSON *j = summary_to_json(a, version);                   caller deletes j
  *
  *   m = summary_from_json(j0, err, sizeof err);               an unfinished analysis
- *   p = summary_from_json(j1, ...);  summary_merge(m, p, ...);  analysis_free(p);  ...
+ *   p = summary_from_json(j1, ...);  analysis_merge(m, p, ...);  analysis_free(p);  ...
  *   analysis_finish(m);   then the normal reports read m as if one pass had seen every sample
  *
  * What is kept: every counter, per-label histograms of successful and failed samples (sparse:
@@ -70,7 +70,6 @@ struct throttle *summary_throttle_state_load(const cJSON *o, char *err, size_t e
  * not, err says which option differs. */
 bool summary_compatible(const cJSON *a, const cJSON *b, char *err, size_t errlen);
 
-/* Fold src into dst; both unfinished, same bucket_ms (else -1 and err).  src is not changed. */
-int summary_merge(struct analysis *dst, const struct analysis *src, char *err, size_t errlen);
+/* Folding one loaded summary into another is analysis_merge (analysis.h). */
 
 #endif

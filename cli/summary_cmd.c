@@ -106,7 +106,7 @@ struct analysis *sumcmd_merge_trees(cJSON *const *parts, const char *const *path
 			m = p;
 			continue;
 		}
-		if (summary_merge(m, p, e, sizeof e) != 0) {
+		if (analysis_merge(m, p, e, sizeof e) != 0) {
 			snprintf(err, errlen, "'%s': %s", paths[i], e);
 			analysis_free(p);
 			analysis_free(m);

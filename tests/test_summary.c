@@ -152,7 +152,7 @@ static void check_split(size_t n, size_t parts, int64_t gap_ms)
 		if (!m) {
 			m = q;
 		} else {
-			assert_int_equal(summary_merge(m, q, err, sizeof err), 0);
+			assert_int_equal(analysis_merge(m, q, err, sizeof err), 0);
 			analysis_free(q);
 		}
 		analysis_free(p[k]);
@@ -211,7 +211,7 @@ static void test_bucket_mismatch(void **st)
 	c.bucket_ms = 5000;
 	char err[256];
 	struct analysis *b = analysis_new(&c, err, sizeof err);
-	assert_int_equal(summary_merge(a, b, err, sizeof err), -1);
+	assert_int_equal(analysis_merge(a, b, err, sizeof err), -1);
 	assert_non_null(strstr(err, "bucket widths differ"));
 	cJSON *ja = summary_to_json(a, "t"), *jb = summary_to_json(b, "t");
 	assert_false(summary_compatible(ja, jb, err, sizeof err));
