@@ -204,7 +204,7 @@ void analysis_add_segment(struct analysis *a, uint64_t conn, int64_t start_ms, i
 void analysis_finish(struct analysis *a);
 void analysis_free(struct analysis *a);
 
-/* Building blocks shared with summary.c (merging summaries): a new empty stats set / bucket,
+/* Building blocks of merging (analysis_merge below): a new empty stats set / bucket,
  * and folding b into a (counters, windows, the success and failure histograms; the "all"
  * histogram is rebuilt by analysis_finish). */
 void analysis_stats_init(struct stats *s, const char *name, size_t n);
@@ -222,7 +222,7 @@ void analysis_series_release(struct series *s);
  * the caller sets thread_group[id] then. */
 size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool *added);
 
-/* Error rows, for summary.c: the row of type (created with count 0 when new; past
+/* Error rows: the row of type (created with count 0 when new; past
  * ANALYSIS_MAX_ERROR_TYPES the fold row, *folded set), and adding count failures of row type
  * (SIZE_MAX: the label's catch-all) to a label's list. */
 size_t analysis_error_slot(struct analysis *a, const char *type, size_t n, const char *example,

@@ -1,7 +1,7 @@
 /* summary_cmd.c - `jtlscope summarize` and `jtlscope merge` (summary_cmd.h).
  *
  * summarize reads inputs exactly as `report` does (same options), but instead of finishing the
- * analysis it writes its mergeable state (analyzer/summary.h).  merge folds any number of such
+ * analysis it writes its mergeable state (reports/summary_json.h).  merge folds any number of such
  * files and writes the normal reports, the throttle section included: the summaries carry the
  * throttle analysis' state (analyzer/throttle/state.h).
  */
@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "analyzer/summary.h"
+#include "reports/summary_json.h"
 #include "analyzer/throttle/state.h"
 #include "cli/gate.h"
 #include "cli/options.h"

@@ -1,4 +1,4 @@
-/* test_summary.c - summaries (analyzer/summary.h): N partial summaries, written as JSON, read
+/* test_summary.c - summaries (reports/summary_json.h): N partial summaries, written as JSON, read
  * back and merged, give exactly the report of one pass over all samples (counts and
  * percentiles), also when the series had to be widened; hostile summaries are refused with
  * the JSON path of the fault. */
@@ -11,7 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "analyzer/summary.h"
+#include "reports/summary_json.h"
 #include "reports/json_util.h"
 
 static uint64_t rng;

@@ -1,5 +1,7 @@
-/* summary.h - the mergeable state of a struct analysis, as JSON ("jtlscope-summary/1"), and
- * the merge of two such states.
+/* summary_json.h - the JSON codec of summaries: the mergeable state of a struct analysis as
+ * JSON ("jtlscope-summary/1").  It lives at the edge (the analyzer holds no JSON); loading
+ * folds every record in through analysis.c's analysis_merge_* functions, and two loaded
+ * summaries are folded with analysis_merge (analyzer/analysis.h).
  *
  *   a = analysis_new(&cfg, ...);  analysis_add(a, &s)...      (do NOT call analysis_finish)
  *   cJSON *j = summary_to_json(a, version);                   caller deletes j
@@ -27,8 +29,8 @@
  * the JSON path, never a crash.  Limits: SUMMARY_MAX_SERIES buckets declared (folded into the
  * analysis' own ANALYSIS_MAX_BUCKETS as they load).
  */
-#ifndef JTLSCOPE_ANALYZER_SUMMARY_H
-#define JTLSCOPE_ANALYZER_SUMMARY_H
+#ifndef JTLSCOPE_REPORTS_SUMMARY_JSON_H
+#define JTLSCOPE_REPORTS_SUMMARY_JSON_H
 
 #include <cjson/cJSON.h>
 #include <stdbool.h>

@@ -1,12 +1,11 @@
-/* summary.c - serialise and merge the mergeable state of struct analysis (see summary.h).
+/* summary_json.c - write and load the mergeable state of struct analysis (summary_json.h).
  *
- * This file works on the fields of struct analysis, including the ones analysis.h marks
- * private (maps, thread spans): a summary IS that state.  It keeps the invariants analysis.c
- * keeps while adding samples: labels[id] / codes[id] / groups[id] are indexed by their map id,
- * thread arrays by thread id, series buckets hold success/failure histograms apart (elapsed is
- * filled by analysis_finish), the series base is a multiple of its width.
+ * Writing reads the analysis' fields, the private maps and thread spans included (a summary IS
+ * that state).  Loading never writes them: each record is checked here, then folded in by
+ * analysis.c (analysis_merge_*), which keeps its invariants and caps.  The throttle state is
+ * the binary of analyzer/throttle/state.h, deflated and base64-encoded.
  */
-#include "analyzer/summary.h"
+#include "reports/summary_json.h"
 
 #include <math.h>
 #include <stdarg.h>
