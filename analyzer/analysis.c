@@ -1,6 +1,7 @@
 /* analysis.c - overall, per-label, per-code and per-thread-group statistics and the time
  * series (see analysis.h).  Throttle analysis lives in throttle*.c and is fed from here. */
 #include "analyzer/analysis.h"
+#include "analyzer/throttle/state.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -843,3 +844,228 @@ double stats_throughput(const struct analysis *a, const struct stats *s)
 		return 0.0;
 	return (double)s->count * 1000.0 / (double)span;
 }
+
+/* --- merging: folding another analysis' state in (summaries), and its building blocks -------- */
+
+/* Label id for name in a, created empty when new; past ANALYSIS_MAX_LABELS the name is folded
+ * into ANALYSIS_OTHER_LABEL (*folded set), as analysis_add does. */
+static size_t label_slot(struct analysis *a, const char *name, bool *folded)
+{
+	size_t len = strlen(name);
+	*folded = false;
+	size_t id = strmap_find(&a->label_map, name, len);
+	if (id != SIZE_MAX)
+		return id;
+	if (a->label_map.n >= ANALYSIS_MAX_LABELS) {
+		name = ANALYSIS_OTHER_LABEL;
+		len = strlen(name);
+		*folded = true;
+	}
+	int added;
+	id = strmap_intern(&a->label_map, name, len, &added);
+	if (added) {
+		void *v = a->labels;
+		xgrow(&v, &a->labels_cap, id + 1, sizeof *a->labels);
+		a->labels = v;
+		analysis_stats_init(&a->labels[id], name, strlen(name));
+		a->nlabels = id + 1;
+	}
+	return id;
+}
+
+/* Id of name in a counted table (codes, thread groups), created with count 0 when new; past
+ * limit the name becomes "(other)", as analysis.c's count_in. */
+static size_t count_slot(struct strmap *m, struct code_count **arr, size_t *n, size_t *cap,
+			 size_t limit, const char *name)
+{
+	size_t len = strlen(name);
+	size_t id = strmap_find(m, name, len);
+	if (id != SIZE_MAX)
+		return id;
+	if (m->n >= limit) {
+		name = "(other)";
+		len = strlen(name);
+	}
+	int added;
+	id = strmap_intern(m, name, len, &added);
+	if (added) {
+		void *v = *arr;
+		xgrow(&v, cap, id + 1, sizeof **arr);
+		*arr = v;
+		(*arr)[id].code = xstrndup(name, len);
+		(*arr)[id].count = 0;
+		*n = id + 1;
+	}
+	return id;
+}
+
+static size_t thread_slot(struct analysis *a, const char *name, size_t group)
+{
+	bool added;
+	size_t tid = analysis_thread_slot(a, name, strlen(name), &added);
+	if (added)
+		a->thread_group[tid] = group;
+	return tid;
+}
+
+/* Fold series src into dst: the wider width wins, then the span is widened (doubling the width
+ * while it needs more than ANALYSIS_MAX_BUCKETS buckets, as the analysis does).  dst grows and
+ * coarsens in place (analysis_series_at), so folding many summaries costs the buckets they
+ * hold, not one copy of dst per summary. */
+static void series_fold(struct series *dst, const struct series *src)
+{
+	if (src->n == 0)
+		return;
+	while (dst->width_ms < src->width_ms)
+		analysis_series_coarsen(dst);
+	/* src's whole span, as the one pass over its samples had it (both ends), then the buckets */
+	int64_t lo = src->base_ms, hi = src->base_ms + (int64_t)src->n * src->width_ms;
+	analysis_series_at(dst, lo);
+	analysis_series_at(dst, hi - 1);
+	for (size_t i = 0; i < src->n; i++) {
+		if (!src->b[i].count)
+			continue;
+		int64_t t = src->base_ms + (int64_t)i * src->width_ms;
+		analysis_bucket_merge(analysis_series_at(dst, t), &src->b[i]);
+	}
+}
+
+size_t analysis_merge_error_type(struct analysis *a, const char *type, const char *example,
+				 uint64_t count, uint64_t throttled)
+{
+	bool folded;
+	size_t id = analysis_error_slot(a, type, strlen(type), example, strlen(example), &folded);
+	a->errors[id].count += count;
+	a->errors[id].throttled += throttled;
+	if (folded && strcmp(type, ANALYSIS_OTHER_ERRORS) != 0)
+		a->errors_folded += count;
+	return id;
+}
+
+struct stats *analysis_merge_label(struct analysis *a, const struct stats *s)
+{
+	bool folded;
+	size_t id = label_slot(a, s->name, &folded);
+	if (folded)
+		a->labels_folded += s->count;
+	analysis_stats_merge(&a->labels[id], s);
+	return &a->labels[id];
+}
+
+size_t analysis_merge_code(struct analysis *a, const char *code, uint64_t count)
+{
+	size_t id = count_slot(&a->code_map, &a->codes, &a->ncodes, &a->codes_cap, ANALYSIS_MAX_CODES, code);
+	a->codes[id].count += count;
+	return id;
+}
+
+size_t analysis_merge_thread_group(struct analysis *a, const char *name, uint64_t count)
+{
+	size_t id = count_slot(&a->group_map, &a->groups, &a->ngroups, &a->groups_cap, ANALYSIS_MAX_GROUPS,
+			       name);
+	a->groups[id].count += count;
+	return id;
+}
+
+void analysis_merge_thread(struct analysis *a, const char *name, size_t group, int64_t first,
+			   int64_t last)
+{
+	size_t id = thread_slot(a, name, group);
+	if (first < a->thread_first[id])
+		a->thread_first[id] = first;
+	if (last > a->thread_last[id])
+		a->thread_last[id] = last;
+}
+
+void analysis_merge_counters(struct analysis *a, uint64_t labels_folded, uint64_t errors_folded,
+			     uint64_t no_timestamp, int64_t max_all_threads)
+{
+	a->labels_folded += labels_folded;
+	a->errors_folded += errors_folded;
+	a->no_timestamp += no_timestamp;
+	if (max_all_threads > a->max_all_threads)
+		a->max_all_threads = max_all_threads;
+}
+
+void analysis_merge_series_span(struct analysis *a, int64_t width_ms, int64_t lo_ms, int64_t hi_ms)
+{
+	while (a->series.width_ms < width_ms)
+		analysis_series_coarsen(&a->series);
+	analysis_series_at(&a->series, lo_ms);
+	analysis_series_at(&a->series, hi_ms);
+}
+
+void analysis_merge_bucket(struct analysis *a, int64_t ts, const struct series_bucket *b)
+{
+	analysis_bucket_merge(analysis_series_at(&a->series, ts), b);
+}
+
+void analysis_merge_throttle(struct analysis *a, struct throttle *t)
+{
+	throttle_free(a->throttle);
+	a->throttle = t;
+	if (t) {
+		a->cfg.no_throttle = false;
+		a->cfg.throttle.region_by = throttle_state_config(t)->region_by;
+	}
+}
+
+int analysis_merge(struct analysis *dst, const struct analysis *src, char *err, size_t errlen)
+{
+	if (dst->finished || src->finished) {
+		snprintf(err, errlen, "cannot merge a finished analysis");
+		return -1;
+	}
+	if (dst->cfg.bucket_ms != src->cfg.bucket_ms) {
+		snprintf(err, errlen, "bucket widths differ (%lld ms and %lld ms): summarise every part "
+			 "with the same --bucket", (long long)dst->cfg.bucket_ms, (long long)src->cfg.bucket_ms);
+		return -1;
+	}
+	/* the throttle state first: src's inputs are numbered after dst's (dst->ninputs) */
+	if (dst->throttle && src->throttle) {
+		if (throttle_merge(dst->throttle, src->throttle, (uint32_t)dst->ninputs, err, errlen) != 0)
+			return -1;
+	} else if (dst->throttle || src->throttle) {
+		/* one side has no state (a summary of an older version): no throttle analysis */
+		throttle_free(dst->throttle);
+		dst->throttle = NULL;
+	}
+	/* error rows: src row -> dst row */
+	size_t *emap = xcalloc(src->nerrors ? src->nerrors : 1, sizeof *emap);
+	for (size_t i = 0; i < src->nerrors; i++) {
+		const struct error_type *e = &src->errors[i];
+		emap[i] = analysis_merge_error_type(dst, e->type, e->example, e->count, e->throttled);
+	}
+	dst->errors_folded += src->errors_folded;
+	for (size_t i = 0; i < src->nlabels; i++) {
+		struct stats *dl = analysis_merge_label(dst, &src->labels[i]);
+		const struct stats *sl = &src->labels[i];
+		for (size_t k = 0; k < sl->nerrs; k++)
+			analysis_label_errors_add(dl, sl->errs[k].type < src->nerrors ? emap[sl->errs[k].type] : SIZE_MAX,
+						  sl->errs[k].count);
+	}
+	free(emap);
+	dst->labels_folded += src->labels_folded;
+	for (size_t i = 0; i < src->ncodes; i++) {
+		analysis_merge_code(dst, src->codes[i].code, src->codes[i].count);
+	}
+	/* thread groups: src group id -> dst group id */
+	size_t *gmap = xcalloc(src->ngroups ? src->ngroups : 1, sizeof *gmap);
+	for (size_t i = 0; i < src->ngroups; i++) {
+		gmap[i] = analysis_merge_thread_group(dst, src->groups[i].code, src->groups[i].count);
+	}
+	for (size_t t = 0; t < src->thread_map.n; t++) {
+		size_t g = src->thread_group[t] < src->ngroups ? gmap[src->thread_group[t]] : 0;
+		analysis_merge_thread(dst, strmap_key(&src->thread_map, t), g, src->thread_first[t],
+				      src->thread_last[t]);
+	}
+	free(gmap);
+	if (src->max_all_threads > dst->max_all_threads)
+		dst->max_all_threads = src->max_all_threads;
+	dst->no_timestamp += src->no_timestamp;
+	series_fold(&dst->series, &src->series);
+	for (size_t i = 0; i < src->ninputs; i++)
+		analysis_add_input(dst, &src->inputs[i]);
+	return 0;
+}
+

@@ -204,7 +204,7 @@ void analysis_add_segment(struct analysis *a, uint64_t conn, int64_t start_ms, i
 void analysis_finish(struct analysis *a);
 void analysis_free(struct analysis *a);
 
-/* Building blocks shared with summary.c (merging summaries): a new empty stats set / bucket,
+/* Building blocks of merging (analysis_merge below): a new empty stats set / bucket,
  * and folding b into a (counters, windows, the success and failure histograms; the "all"
  * histogram is rebuilt by analysis_finish). */
 void analysis_stats_init(struct stats *s, const char *name, size_t n);
@@ -222,12 +222,36 @@ void analysis_series_release(struct series *s);
  * the caller sets thread_group[id] then. */
 size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool *added);
 
-/* Error rows, for summary.c: the row of type (created with count 0 when new; past
+/* Error rows: the row of type (created with count 0 when new; past
  * ANALYSIS_MAX_ERROR_TYPES the fold row, *folded set), and adding count failures of row type
  * (SIZE_MAX: the label's catch-all) to a label's list. */
 size_t analysis_error_slot(struct analysis *a, const char *type, size_t n, const char *example,
 			   size_t example_n, bool *folded);
 void analysis_label_errors_add(struct stats *st, size_t type, uint64_t count);
+
+/* Merging (summaries): analysis.c is the only writer of struct analysis, so a loaded summary
+ * is folded in through these.  analysis_merge folds src (unfinished, same bucket_ms, else -1 and
+ * err) into dst (unfinished): counters, labels, error rows, codes, thread groups and spans, the
+ * series, the inputs, and the throttle state (src's inputs numbered after dst's; src->throttle
+ * may be coarsened); when only one side has a throttle state, dst ends without one.  The
+ * building blocks fold one record each, applying the same caps and folding analysis_add does:
+ * an error row (its id), a label's stats (the merged label), a response code / thread group
+ * with its count (its id), a thread's span and group, the counters a summary keeps, the span a
+ * series must cover (width, first and last ms) and one bucket at ts; analysis_merge_throttle
+ * hands a decoded throttle state to a (owned; NULL: none). */
+int analysis_merge(struct analysis *dst, const struct analysis *src, char *err, size_t errlen);
+size_t analysis_merge_error_type(struct analysis *a, const char *type, const char *example,
+				 uint64_t count, uint64_t throttled);
+struct stats *analysis_merge_label(struct analysis *a, const struct stats *s);
+size_t analysis_merge_code(struct analysis *a, const char *code, uint64_t count);
+size_t analysis_merge_thread_group(struct analysis *a, const char *name, uint64_t count);
+void analysis_merge_thread(struct analysis *a, const char *name, size_t group, int64_t first,
+			   int64_t last);
+void analysis_merge_counters(struct analysis *a, uint64_t labels_folded, uint64_t errors_folded,
+			     uint64_t no_timestamp, int64_t max_all_threads);
+void analysis_merge_series_span(struct analysis *a, int64_t width_ms, int64_t lo_ms, int64_t hi_ms);
+void analysis_merge_bucket(struct analysis *a, int64_t ts, const struct series_bucket *b);
+void analysis_merge_throttle(struct analysis *a, struct throttle *t);
 
 /* Test window: first sample start .. last sample end, in ms (0, 0 when empty). */
 int64_t analysis_start_ms(const struct analysis *a);

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analyzer/summary.h"
+#include "reports/summary_json.h"
 #include "cli/gate.h"
 #include "cli/options.h"
 #include "cli/report_cmd.h"

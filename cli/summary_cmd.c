@@ -1,9 +1,9 @@
 /* summary_cmd.c - `jtlscope summarize` and `jtlscope merge` (summary_cmd.h).
  *
  * summarize reads inputs exactly as `report` does (same options), but instead of finishing the
- * analysis it writes its mergeable state (analyzer/summary.h).  merge folds any number of such
- * files and writes the normal reports, without the throttle section, which needs one pass
- * over the samples: the reports say so.
+ * analysis it writes its mergeable state (reports/summary_json.h).  merge folds any number of such
+ * files and writes the normal reports, the throttle section included: the summaries carry the
+ * throttle analysis' state (analyzer/throttle/state.h).
  */
 #include "cli/summary_cmd.h"
 
@@ -14,7 +14,8 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "analyzer/summary.h"
+#include "reports/summary_json.h"
+#include "analyzer/throttle/state.h"
 #include "cli/gate.h"
 #include "cli/options.h"
 #include "cli/read_input.h"
@@ -105,7 +106,7 @@ struct analysis *sumcmd_merge_trees(cJSON *const *parts, const char *const *path
 			m = p;
 			continue;
 		}
-		if (summary_merge(m, p, e, sizeof e) != 0) {
+		if (analysis_merge(m, p, e, sizeof e) != 0) {
 			snprintf(err, errlen, "'%s': %s", paths[i], e);
 			analysis_free(p);
 			analysis_free(m);
@@ -130,7 +131,8 @@ void summarize_usage(FILE *f)
 	      "mergeable summary (schema jtlscope-summary/1: counters, sparse latency histograms, codes,\n"
 	      "thread groups and thread spans, time series, inputs) for 'jtlscope merge'.  Summaries of\n"
 	      "parts of a run (or of many runs) merge into exactly the counts and percentiles one pass\n"
-	      "over all inputs gives.  The throttle analysis is not part of a summary.\n"
+	      "over all inputs gives; the throttle analysis' state (grids, keys, bounded replay store)\n"
+	      "is part of it.\n"
 	      "\n"
 	      "  -o, --output FILE          write the summary to FILE (default stdout)\n"
 	      "  -q, --quiet                no per-record warnings (still counted)\n"
@@ -244,8 +246,9 @@ void merge_usage(FILE *f)
 	      "\n"
 	      "Combine summaries written by 'jtlscope summarize' (plain or gzip; any number, any order)\n"
 	      "into one analysis and write its reports, as 'jtlscope report' would for all the inputs at\n"
-	      "once: counts exact, percentiles identical (histograms merge exactly).  The throttle\n"
-	      "analysis needs one pass over the samples and is left out; the reports say so.\n"
+	      "once: counts exact, percentiles identical (histograms merge exactly), and the throttle\n"
+	      "analysis of one pass over the inputs in the order the summaries are given (the reports\n"
+	      "count requests a part's bounded replay store had dropped, if any).\n"
 	      "\n"
 	      "  -o, --output DIR           write every requested format into DIR\n"
 	      "  -f, --format LIST          text,json,md,html,csv (default text; several, and csv, need -o)\n"
@@ -280,13 +283,28 @@ static bool merge_formats(const char *s, unsigned *out)
 }
 
 /* The JSON report of a merged analysis: the normal tree plus "merged". */
+/* What the merged report says about its throttle analysis (static storage, one call at a time). */
+static const char *merge_note(const struct analysis *a)
+{
+	static char buf[600];
+	if (!a->throttle)
+		return SUMMARY_NO_THROTTLE_NOTE;
+	uint64_t lost = throttle_merge_dropped(a->throttle);
+	if (!lost)
+		return SUMMARY_THROTTLE_NOTE;
+	snprintf(buf, sizeof buf, SUMMARY_THROTTLE_LOSS_NOTE, (unsigned long long)lost);
+	return buf;
+}
+
 static cJSON *merged_tree(const struct analysis *a, const struct report_meta *m, size_t parts)
 {
 	cJSON *root = report_json_tree(a, m);
 	cJSON *mg = cJSON_AddObjectToObject(root, "merged");
 	cJSON_AddNumberToObject(mg, "parts", (double)parts);
-	cJSON_AddBoolToObject(mg, "throttle_analysis", false);
-	cJSON_AddStringToObject(mg, "note", SUMMARY_NO_THROTTLE_NOTE);
+	cJSON_AddBoolToObject(mg, "throttle_analysis", a->throttle != NULL);
+	if (a->throttle)
+		cJSON_AddNumberToObject(mg, "replay_dropped", (double)throttle_merge_dropped(a->throttle));
+	cJSON_AddStringToObject(mg, "note", merge_note(a));
 	return root;
 }
 
@@ -316,19 +334,23 @@ static int write_with_note(FILE *f, const struct analysis *a, const struct repor
 
 static int merged_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
-	return write_with_note(f, a, m, report_text, NULL,
-			       "note: " SUMMARY_NO_THROTTLE_NOTE "\n\n");
+	char note[700];
+	snprintf(note, sizeof note, "note: %s\n\n", merge_note(a));
+	return write_with_note(f, a, m, report_text, NULL, note);
 }
 
 static int merged_md(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
-	return write_with_note(f, a, m, report_md, "\n\n", "> **Note:** " SUMMARY_NO_THROTTLE_NOTE "\n\n");
+	char note[700];
+	snprintf(note, sizeof note, "> **Note:** %s\n\n", merge_note(a));
+	return write_with_note(f, a, m, report_md, "\n\n", note);
 }
 
 static int merged_html(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
-	return write_with_note(f, a, m, report_html, "<body>\n",
-			       "<p class=\"note\"><strong>Note:</strong> " SUMMARY_NO_THROTTLE_NOTE "</p>\n");
+	char note[800];
+	snprintf(note, sizeof note, "<p class=\"note\"><strong>Note:</strong> %s</p>\n", merge_note(a));
+	return write_with_note(f, a, m, report_html, "<body>\n", note);
 }
 
 static int csv_series_fn(FILE *f, const struct analysis *a, const struct report_meta *m)

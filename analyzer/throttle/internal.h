@@ -285,6 +285,10 @@ void scope_fit_limit(struct throttle *t, struct tgroup *g, bool overall);
 void decide_group(struct throttle *t, struct tgroup *g, bool overall);
 
 
+/* throttle/state.c: a map's keys in id order (values are dense ids 0..n-1), and their lengths
+ * in *lens; both arrays are the caller's to free, the keys are borrowed from m. */
+const char **smap_by_id(const struct smap *m, size_t **lens);
+
 /* shared helpers (throttle.c) */
 /* Key coarse record at absolute coarse index, or NULL. */
 const struct tkc *key_coarse(const struct tkey *k, int64_t cidx);

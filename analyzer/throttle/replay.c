@@ -103,7 +103,7 @@ static bool header_candidate(struct strref name)
 	return name.n > 0;
 }
 
-static int header_slot(struct replay *r, struct strref name)
+int replay_header_slot(struct replay *r, struct strref name)
 {
 	char low[64];
 	if (name.n == 0 || name.n >= sizeof low)
@@ -135,7 +135,7 @@ static void header_keys(struct replay *r, struct strref h, uint16_t *out)
 		const char *colon = memchr(p, ':', (size_t)(eol - p));
 		if (colon) {
 			struct strref name = strref_trim((struct strref){ p, (size_t)(colon - p) });
-			int slot = header_slot(r, name);
+			int slot = replay_header_slot(r, name);
 			if (slot >= 0) {
 				struct strref v = strref_trim((struct strref){ colon + 1,
 									   (size_t)(eol - colon - 1) });

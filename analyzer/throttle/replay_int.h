@@ -46,6 +46,7 @@ struct replay {
 	char *hdr_name[REPLAY_HDRS];
 	unsigned nhdr;
 	struct strbuf tmp;
+	uint64_t merge_dropped;     /* requests merged summaries had dropped (throttle/state.c) */
 };
 
 /* The replayed stretch of one fit, and the scratch the passes share. */
@@ -71,6 +72,8 @@ struct win {
 };
 
 /* replay.c */
+/* Slot of a request header name (as written) among the followed ones, -1 none (interned). */
+int replay_header_slot(struct replay *r, struct strref name);
 /* Once all requests are in: one array in start order (sorted in place, once). */
 void replay_prepare(struct replay *r);
 int replay_cmp_rev(const void *a, const void *b);

@@ -256,15 +256,15 @@ a, b = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
 order = sys.argv[3] if len(sys.argv) > 3 else "same"
 diff = []
 for k in sorted(set(a) | set(b)):
-    if k in ("throttle", "merged"):
+    if k == "merged":
         continue
     x, y = a.get(k), b.get(k)
     if k == "inputs" and order == "any":
         x, y = sorted(x, key=lambda i: i["path"]), sorted(y, key=lambda i: i["path"])
     if x != y:
         diff.append("%s: %.200s != %.200s" % (k, x, y))
-assert "throttle" in a and "throttle" not in b, "throttle section"
-assert b["merged"]["throttle_analysis"] is False and "one pass" in b["merged"]["note"]
+assert "throttle" in a and "throttle" in b, "throttle section"
+assert b["merged"]["throttle_analysis"] is True and b["merged"]["replay_dropped"] == 0
 assert a["samples"]["total"] > 0 and a["samples"]["throttled"] > 0
 if diff:
     print("\n".join(diff)); sys.exit(1)
@@ -272,8 +272,8 @@ EOF
 check "merge of 5 summaries equals one pass (counts, percentiles, series, inputs)" "$PY" same.py single.json merged.json
 "$BIN" merge -o mdir --format text,json,md,html,csv parts/*.sum.json -q 2>/dev/null
 check "merge writes every format into a folder" sh -c 'for f in report.txt report.json report.md report.html series.csv labels.csv; do test -s mdir/$f || exit 1; done'
-check "merged text report says the throttle analysis needs one pass" grep -q 'needs one pass over the samples' mdir/report.txt
-check "merged html report says so too" grep -q 'needs one pass over the samples' mdir/report.html
+check "merged text report says the throttle analysis ran on the merged state" grep -q 'run on the merged throttle state' mdir/report.txt
+check "merged html report says so too" grep -q 'run on the merged throttle state' mdir/report.html
 "$BIN" merge --summary all.sum.json -q parts/p1.jtl.sum.json parts/p2.jtl.sum.json >/dev/null 2>&1
 "$BIN" merge --format json all.sum.json parts/p3.jtl.sum.json parts/p4.jtl.sum.json parts/p5.jtl.gz.sum.json >merged2.json 2>/dev/null
 check "merging merged summaries is associative" "$PY" same.py single.json merged2.json
@@ -290,12 +290,11 @@ rc=$?
 check "a cut summary: exit 3, not valid JSON" sh -c "[ $rc -eq 3 ] && grep -q 'not valid JSON' m.err"
 "$BIN" merge --format json --fail-on 'p95>1ms' --fail-on 'onset<300s' --junit mj.xml parts/*.sum.json >/dev/null 2>m.err
 rc=$?
-check "merge --fail-on: exit 6; onset n/a without the throttle analysis" "$PY" -c "
+check "merge --fail-on: exit 6; onset from the merged throttle state" "$PY" -c "
 import xml.etree.ElementTree as ET
 assert $rc == 6, $rc
 r = ET.parse('mj.xml').getroot()
-assert r.get('failures') == '1' and r.get('skipped') == '1', ET.tostring(r)
-assert 'no throttle analysis' in r.find('.//skipped').get('message')"
+assert r.get('failures') == '2' and r.get('skipped') == '0', ET.tostring(r)"
 
 # GNU parallel (local only: --sshlogin : is this machine)
 if ! command -v parallel >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -384,8 +383,12 @@ check "compare text: regions no longer throttled" grep -q 'regions no longer thr
 "$BIN" report -q -o rb --format json base.jtl && "$BIN" report -q -o rc --format json cand.jtl
 "$BIN" compare --format md rb rc/report.json >cmp.md 2>/dev/null
 check "compare takes report folders and report.json; md output" grep -q '^| TOTAL | samples |' cmp.md
-"$BIN" compare parts/p1.jtl.sum.json cand.jtl >cs.txt 2>/dev/null
-check "compare a summary: no throttle analysis on that side" grep -q 'baseline has no throttle analysis' cs.txt
+"$PY" -c "import json; d = json.load(open('parts/p1.jtl.sum.json')); d.pop('throttle_state'); json.dump(d, open('old.sum.json', 'w'))"
+"$BIN" compare old.sum.json cand.jtl >cs.txt 2>/dev/null
+check "compare a summary without throttle state: no throttle analysis on that side" grep -q 'baseline has no throttle analysis' cs.txt
+"$BIN" compare parts/p1.jtl.sum.json cand.jtl >cs2.txt 2>/dev/null
+check "compare a summary: its throttle state is analysed" sh -c '! grep -q "baseline has no throttle analysis" cs2.txt'
+
 "$BIN" compare --fail-on 'errors>5%' --fail-on 'label:Login:p95>10s' --junit cj.xml base.jtl cand.jtl >/dev/null 2>c.err
 rc=$?
 check "compare --fail-on on the candidate: exit 6, JUnit" "$PY" -c "

@@ -1,12 +1,11 @@
-/* summary.c - serialise and merge the mergeable state of struct analysis (see summary.h).
+/* summary_json.c - write and load the mergeable state of struct analysis (summary_json.h).
  *
- * This file works on the fields of struct analysis, including the ones analysis.h marks
- * private (maps, thread spans): a summary IS that state.  It keeps the invariants analysis.c
- * keeps while adding samples: labels[id] / codes[id] / groups[id] are indexed by their map id,
- * thread arrays by thread id, series buckets hold success/failure histograms apart (elapsed is
- * filled by analysis_finish), the series base is a multiple of its width.
+ * Writing reads the analysis' fields, the private maps and thread spans included (a summary IS
+ * that state).  Loading never writes them: each record is checked here, then folded in by
+ * analysis.c (analysis_merge_*), which keeps its invariants and caps.  The throttle state is
+ * the binary of analyzer/throttle/state.h, deflated and base64-encoded.
  */
-#include "analyzer/summary.h"
+#include "reports/summary_json.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -14,6 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <zlib.h>
+
+#include "analyzer/throttle/state.h"
 #include "common/util.h"
 
 #define MAX_EXACT 9007199254740992.0 /* 2^53: integers above this do not survive a double */
@@ -194,171 +196,140 @@ cJSON *summary_to_json(const struct analysis *a, const char *generator)
 			cJSON_AddNullToObject(o, "error");
 		cJSON_AddItemToArray(inputs, o);
 	}
+	if (a->throttle) {
+		cJSON *ts = summary_throttle_state_json(a->throttle);
+		if (ts)
+			cJSON_AddItemToObject(root, "throttle_state", ts);
+	}
 	return root;
 }
 
-/* --- merging (shared by loading: a loaded summary is merged into an empty analysis) ---------- */
+/* --- the throttle state: binary (analyzer/throttle/state.h), deflated, base64 ---------------- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static char *b64_encode(const unsigned char *p, size_t n)
+{
+	char *o = xmalloc(n / 3 * 4 + 8), *q = o;
+	size_t i = 0;
+	for (; i + 2 < n; i += 3) {
+		uint32_t v = (uint32_t)p[i] << 16 | (uint32_t)p[i + 1] << 8 | p[i + 2];
+		*q++ = b64[v >> 18];
+		*q++ = b64[(v >> 12) & 63];
+		*q++ = b64[(v >> 6) & 63];
+		*q++ = b64[v & 63];
+	}
+	if (i < n) {
+		uint32_t v = (uint32_t)p[i] << 16 | (i + 1 < n ? (uint32_t)p[i + 1] << 8 : 0);
+		*q++ = b64[v >> 18];
+		*q++ = b64[(v >> 12) & 63];
+		*q++ = i + 1 < n ? b64[(v >> 6) & 63] : '=';
+		*q++ = '=';
+	}
+	*q = '\0';
+	return o;
+}
+
+/* Decoded bytes (caller frees) or NULL on a character outside the alphabet or bad padding. */
+static unsigned char *b64_decode(const char *s, size_t n, size_t *out)
+{
+	if (n % 4)
+		return NULL;
+	unsigned char *o = xmalloc(n / 4 * 3 + 1);
+	size_t k = 0;
+	for (size_t i = 0; i < n; i += 4) {
+		uint32_t v = 0;
+		int pad = 0;
+		for (size_t j = 0; j < 4; j++) {
+			char c = s[i + j];
+			const char *at = c ? strchr(b64, c) : NULL;
+			if (c == '=' && i + 4 == n && j >= 2 && (j == 3 || s[i + 3] == '=')) {
+				pad++;
+				v <<= 6;
+				continue;
+			}
+			if (!at || pad) {
+				free(o);
+				return NULL;
+			}
+			v = v << 6 | (uint32_t)(at - b64);
+		}
+		o[k++] = (unsigned char)(v >> 16);
+		if (pad < 2)
+			o[k++] = (unsigned char)(v >> 8);
+		if (pad < 1)
+			o[k++] = (unsigned char)v;
+	}
+	*out = k;
+	return o;
+}
+
+cJSON *summary_throttle_state_json(const struct throttle *t)
+{
+	struct strbuf raw = STRBUF_INIT;
+	throttle_state_encode(t, &raw);
+	uLongf zn = compressBound((uLong)raw.len);
+	unsigned char *z = xmalloc(zn);
+	if (compress2(z, &zn, (const Bytef *)raw.buf, (uLong)raw.len, Z_BEST_SPEED) != Z_OK) {
+		free(z);
+		strbuf_release(&raw);
+		return NULL;
+	}
+	char *text = b64_encode(z, zn);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddNumberToObject(o, "version", THROTTLE_STATE_VERSION);
+	cJSON_AddStringToObject(o, "encoding", "zlib+base64");
+	cJSON_AddNumberToObject(o, "bytes", (double)raw.len);
+	cJSON_AddStringToObject(o, "data", text);
+	free(text);
+	free(z);
+	strbuf_release(&raw);
+	return o;
+}
+
+struct throttle *summary_throttle_state_load(const cJSON *o, char *err, size_t errlen)
+{
+	const cJSON *ver = cJSON_GetObjectItemCaseSensitive(o, "version");
+	const cJSON *enc = cJSON_GetObjectItemCaseSensitive(o, "encoding");
+	const cJSON *bytes = cJSON_GetObjectItemCaseSensitive(o, "bytes");
+	const cJSON *data = cJSON_GetObjectItemCaseSensitive(o, "data");
+	if (!cJSON_IsNumber(ver) || ver->valuedouble != THROTTLE_STATE_VERSION) {
+		snprintf(err, errlen, "throttle_state: version %g, this jtlscope reads version %d",
+			 cJSON_IsNumber(ver) ? ver->valuedouble : -1.0, THROTTLE_STATE_VERSION);
+		return NULL;
+	}
+	if (!cJSON_IsString(enc) || strcmp(enc->valuestring, "zlib+base64") != 0 || !cJSON_IsString(data) ||
+	    !cJSON_IsNumber(bytes) || bytes->valuedouble < 4 || bytes->valuedouble > THROTTLE_STATE_MAX_BYTES) {
+		snprintf(err, errlen, "throttle_state: want encoding \"zlib+base64\", data and bytes (<= %u)",
+			 THROTTLE_STATE_MAX_BYTES);
+		return NULL;
+	}
+	size_t zn;
+	unsigned char *z = b64_decode(data->valuestring, strlen(data->valuestring), &zn);
+	if (!z) {
+		snprintf(err, errlen, "throttle_state.data: not base64");
+		return NULL;
+	}
+	uLongf n = (uLongf)bytes->valuedouble;
+	unsigned char *raw = xmalloc(n ? n : 1);
+	uLongf got = n;
+	int zr = uncompress(raw, &got, z, (uLong)zn);
+	free(z);
+	if (zr != Z_OK || got != n) {
+		free(raw);
+		snprintf(err, errlen, "throttle_state.data: does not inflate to %lu bytes", (unsigned long)n);
+		return NULL;
+	}
+	struct throttle *t = throttle_state_decode(raw, got, err, errlen);
+	free(raw);
+	return t;
+}
+
 
 static int64_t floor_div(int64_t a, int64_t b)
 {
 	int64_t q = a / b;
 	return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
-}
-
-/* Label id for name in a, created empty when new; past ANALYSIS_MAX_LABELS the name is folded
- * into ANALYSIS_OTHER_LABEL (*folded set), as analysis_add does. */
-static size_t label_slot(struct analysis *a, const char *name, bool *folded)
-{
-	size_t len = strlen(name);
-	*folded = false;
-	size_t id = strmap_find(&a->label_map, name, len);
-	if (id != SIZE_MAX)
-		return id;
-	if (a->label_map.n >= ANALYSIS_MAX_LABELS) {
-		name = ANALYSIS_OTHER_LABEL;
-		len = strlen(name);
-		*folded = true;
-	}
-	int added;
-	id = strmap_intern(&a->label_map, name, len, &added);
-	if (added) {
-		void *v = a->labels;
-		xgrow(&v, &a->labels_cap, id + 1, sizeof *a->labels);
-		a->labels = v;
-		analysis_stats_init(&a->labels[id], name, strlen(name));
-		a->nlabels = id + 1;
-	}
-	return id;
-}
-
-/* Id of name in a counted table (codes, thread groups), created with count 0 when new; past
- * limit the name becomes "(other)", as analysis.c's count_in. */
-static size_t count_slot(struct strmap *m, struct code_count **arr, size_t *n, size_t *cap,
-			 size_t limit, const char *name)
-{
-	size_t len = strlen(name);
-	size_t id = strmap_find(m, name, len);
-	if (id != SIZE_MAX)
-		return id;
-	if (m->n >= limit) {
-		name = "(other)";
-		len = strlen(name);
-	}
-	int added;
-	id = strmap_intern(m, name, len, &added);
-	if (added) {
-		void *v = *arr;
-		xgrow(&v, cap, id + 1, sizeof **arr);
-		*arr = v;
-		(*arr)[id].code = xstrndup(name, len);
-		(*arr)[id].count = 0;
-		*n = id + 1;
-	}
-	return id;
-}
-
-static size_t thread_slot(struct analysis *a, const char *name, size_t group)
-{
-	bool added;
-	size_t tid = analysis_thread_slot(a, name, strlen(name), &added);
-	if (added)
-		a->thread_group[tid] = group;
-	return tid;
-}
-
-static void bucket_free(struct series_bucket *b)
-{
-	hist_free(&b->elapsed);
-	hist_free(&b->elapsed_ok);
-	hist_free(&b->elapsed_err);
-}
-
-/* Fold series src into dst: the wider width wins, then the span is widened (doubling the width
- * while it needs more than ANALYSIS_MAX_BUCKETS buckets, as the analysis does).  dst grows and
- * coarsens in place (analysis_series_at), so folding many summaries costs the buckets they
- * hold, not one copy of dst per summary. */
-static void series_fold(struct series *dst, const struct series *src)
-{
-	if (src->n == 0)
-		return;
-	while (dst->width_ms < src->width_ms)
-		analysis_series_coarsen(dst);
-	/* src's whole span, as the one pass over its samples had it (both ends), then the buckets */
-	int64_t lo = src->base_ms, hi = src->base_ms + (int64_t)src->n * src->width_ms;
-	analysis_series_at(dst, lo);
-	analysis_series_at(dst, hi - 1);
-	for (size_t i = 0; i < src->n; i++) {
-		if (!src->b[i].count)
-			continue;
-		int64_t t = src->base_ms + (int64_t)i * src->width_ms;
-		analysis_bucket_merge(analysis_series_at(dst, t), &src->b[i]);
-	}
-}
-
-int summary_merge(struct analysis *dst, const struct analysis *src, char *err, size_t errlen)
-{
-	if (dst->finished || src->finished) {
-		snprintf(err, errlen, "cannot merge a finished analysis");
-		return -1;
-	}
-	if (dst->cfg.bucket_ms != src->cfg.bucket_ms) {
-		snprintf(err, errlen, "bucket widths differ (%lld ms and %lld ms): summarise every part "
-			 "with the same --bucket", (long long)dst->cfg.bucket_ms, (long long)src->cfg.bucket_ms);
-		return -1;
-	}
-	/* error rows: src row -> dst row */
-	size_t *emap = xcalloc(src->nerrors ? src->nerrors : 1, sizeof *emap);
-	for (size_t i = 0; i < src->nerrors; i++) {
-		const struct error_type *e = &src->errors[i];
-		bool efold;
-		emap[i] = analysis_error_slot(dst, e->type, strlen(e->type), e->example, strlen(e->example), &efold);
-		dst->errors[emap[i]].count += e->count;
-		dst->errors[emap[i]].throttled += e->throttled;
-		if (efold && strcmp(e->type, ANALYSIS_OTHER_ERRORS) != 0)
-			dst->errors_folded += e->count;
-	}
-	dst->errors_folded += src->errors_folded;
-	for (size_t i = 0; i < src->nlabels; i++) {
-		bool folded;
-		size_t id = label_slot(dst, src->labels[i].name, &folded);
-		if (folded)
-			dst->labels_folded += src->labels[i].count;
-		analysis_stats_merge(&dst->labels[id], &src->labels[i]);
-		const struct stats *sl = &src->labels[i];
-		for (size_t k = 0; k < sl->nerrs; k++)
-			analysis_label_errors_add(&dst->labels[id], sl->errs[k].type < src->nerrors ? emap[sl->errs[k].type] : SIZE_MAX,
-						  sl->errs[k].count);
-	}
-	free(emap);
-	dst->labels_folded += src->labels_folded;
-	for (size_t i = 0; i < src->ncodes; i++) {
-		size_t id = count_slot(&dst->code_map, &dst->codes, &dst->ncodes, &dst->codes_cap,
-				       ANALYSIS_MAX_CODES, src->codes[i].code);
-		dst->codes[id].count += src->codes[i].count;
-	}
-	/* thread groups: src group id -> dst group id */
-	size_t *gmap = xcalloc(src->ngroups ? src->ngroups : 1, sizeof *gmap);
-	for (size_t i = 0; i < src->ngroups; i++) {
-		gmap[i] = count_slot(&dst->group_map, &dst->groups, &dst->ngroups, &dst->groups_cap,
-				     ANALYSIS_MAX_GROUPS, src->groups[i].code);
-		dst->groups[gmap[i]].count += src->groups[i].count;
-	}
-	for (size_t t = 0; t < src->thread_map.n; t++) {
-		size_t g = src->thread_group[t] < src->ngroups ? gmap[src->thread_group[t]] : 0;
-		size_t id = thread_slot(dst, strmap_key(&src->thread_map, t), g);
-		if (src->thread_first[t] < dst->thread_first[id])
-			dst->thread_first[id] = src->thread_first[t];
-		if (src->thread_last[t] > dst->thread_last[id])
-			dst->thread_last[id] = src->thread_last[t];
-	}
-	free(gmap);
-	if (src->max_all_threads > dst->max_all_threads)
-		dst->max_all_threads = src->max_all_threads;
-	dst->no_timestamp += src->no_timestamp;
-	series_fold(&dst->series, &src->series);
-	for (size_t i = 0; i < src->ninputs; i++)
-		analysis_add_input(dst, &src->inputs[i]);
-	return 0;
 }
 
 /* --- loading -------------------------------------------------------------------------------- */
@@ -524,8 +495,8 @@ static bool load_hist(struct loader *l, const cJSON *o, const char *where, unsig
 }
 
 /* [[string, count], ...] into a counted table. */
-static bool load_pairs(struct loader *l, const cJSON *arr, const char *where, struct strmap *m,
-		       struct code_count **v, size_t *n, size_t *cap, size_t limit, size_t **ids)
+static bool load_pairs(struct loader *l, const cJSON *arr, const char *where, struct analysis *a,
+		       bool groups, size_t **ids)
 {
 	if (!cJSON_IsArray(arr))
 		return fail(l, "%s: want an array", where);
@@ -540,8 +511,8 @@ static bool load_pairs(struct loader *l, const cJSON *arr, const char *where, st
 			return fail(l, "%s: want [name, count]", w);
 		if (!num_u64(l, p->child->next, w, &c))
 			return false;
-		size_t id = count_slot(m, v, n, cap, limit, p->child->valuestring);
-		(*v)[id].count += c;
+		size_t id = groups ? analysis_merge_thread_group(a, p->child->valuestring, c) :
+				     analysis_merge_code(a, p->child->valuestring, c);
 		if (ids)
 			(*ids)[i] = id;
 	}
@@ -591,13 +562,7 @@ static bool load_error_types(struct loader *l, struct analysis *a, const cJSON *
 		if (thr > count)
 			return fail(l, "%s: throttled %llu > count %llu", w, (unsigned long long)thr,
 				    (unsigned long long)count);
-		bool folded;
-		size_t id = analysis_error_slot(a, type, strlen(type), ex, strlen(ex), &folded);
-		a->errors[id].count += count;
-		a->errors[id].throttled += thr;
-		if (folded && strcmp(type, ANALYSIS_OTHER_ERRORS) != 0)
-			a->errors_folded += count;
-		(*emap)[i] = id;
+		(*emap)[i] = analysis_merge_error_type(a, type, ex, count, thr);
 	}
 	*nemap = n;
 	return true;
@@ -637,18 +602,20 @@ static bool load_label(struct loader *l, struct analysis *a, const cJSON *o, siz
 	if (ok && (s.errors > s.count || s.elapsed_ok.count + s.elapsed_err.count != s.count))
 		ok = fail(l, "%s: count %llu does not match its histograms", w, (unsigned long long)s.count);
 	if (ok) {
-		bool folded;
-		size_t id = label_slot(a, s.name, &folded);
-		if (folded)
-			a->labels_folded += s.count;
-		analysis_stats_merge(&a->labels[id], &s);
-		ok = load_label_errs(l, &a->labels[id], o, w, emap, nemap);
+		ok = load_label_errs(l, analysis_merge_label(a, &s), o, w, emap, nemap);
 	}
 	free(s.name);
 	hist_free(&s.elapsed);
 	hist_free(&s.elapsed_ok);
 	hist_free(&s.elapsed_err);
 	return ok;
+}
+
+static void bucket_free(struct series_bucket *b)
+{
+	hist_free(&b->elapsed);
+	hist_free(&b->elapsed_ok);
+	hist_free(&b->elapsed_err);
 }
 
 static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
@@ -679,11 +646,7 @@ static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
 		return fail(l, "series.buckets: want an array");
 	/* Fold straight into a's series (as series_fold does: width, then the whole span, then
 	 * each listed bucket), one bucket at a time: no dense copy of the summary's n buckets. */
-	struct series *dst = &a->series;
-	while (dst->width_ms < width)
-		analysis_series_coarsen(dst);
-	analysis_series_at(dst, base);
-	analysis_series_at(dst, base + (int64_t)n * width - 1);
+	analysis_merge_series_span(a, width, base, base + (int64_t)n * width - 1);
 	size_t k = 0;
 	int64_t prev = -1;
 	bool ok = true;
@@ -723,7 +686,7 @@ static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
 		if (ok && b->elapsed_ok.count + b->elapsed_err.count != b->count)
 			ok = fail(l, "%s: count does not match its histograms", w2);
 		if (ok && b->count)
-			analysis_bucket_merge(analysis_series_at(dst, base + (int64_t)idx * width), b);
+			analysis_merge_bucket(a, base + (int64_t)idx * width, b);
 		bucket_free(b);
 	}
 	return ok;
@@ -778,11 +741,7 @@ static bool load_threads(struct loader *l, struct analysis *a, const cJSON *arr,
 			return false;
 		if (gi >= ngids)
 			return fail(l, "%s: group %llu out of range", w, (unsigned long long)gi);
-		size_t id = thread_slot(a, p->child->valuestring, gids[gi]);
-		if (first < a->thread_first[id])
-			a->thread_first[id] = first;
-		if (last > a->thread_last[id])
-			a->thread_last[id] = last;
+		analysis_merge_thread(a, p->child->valuestring, gids[gi], first, last);
 	}
 	return true;
 }
@@ -840,17 +799,14 @@ struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen)
 		ok = num_u64(&l, efj, "counters.errors_folded", &efolded);
 	if (ok)
 		ok = load_error_types(&l, a, cJSON_GetObjectItemCaseSensitive(root, "error_types"), &emap, &nemap);
-	a->errors_folded += efolded;
 	size_t i = 0;
 	for (const cJSON *o = ok ? labels->child : NULL; o && ok; o = o->next, i++)
 		ok = load_label(&l, a, o, i, emap, nemap);
 	free(emap);
 	size_t *gids = NULL;
 	if (ok)
-		ok = load_pairs(&l, codesj, "codes", &a->code_map, &a->codes, &a->ncodes, &a->codes_cap,
-				ANALYSIS_MAX_CODES, NULL) &&
-		     load_pairs(&l, groups, "thread_groups", &a->group_map, &a->groups, &a->ngroups,
-				&a->groups_cap, ANALYSIS_MAX_GROUPS, &gids) &&
+		ok = load_pairs(&l, codesj, "codes", a, false, NULL) &&
+		     load_pairs(&l, groups, "thread_groups", a, true, &gids) &&
 		     load_threads(&l, a, threads, gids, (size_t)cJSON_GetArraySize(groups)) &&
 		     load_series(&l, a, series) && load_inputs(&l, a, inputs);
 	free(gids);
@@ -858,9 +814,16 @@ struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen)
 		analysis_free(a);
 		return NULL;
 	}
-	a->labels_folded += folded;
-	a->no_timestamp = nots;
-	a->max_all_threads = mat < -1 ? -1 : mat;
+	const cJSON *ts = cJSON_GetObjectItemCaseSensitive(root, "throttle_state");
+	if (ts) {
+		struct throttle *t = summary_throttle_state_load(ts, err, errlen);
+		if (!t) {
+			analysis_free(a);
+			return NULL;
+		}
+		analysis_merge_throttle(a, t);
+	}
+	analysis_merge_counters(a, folded, efolded, nots, mat < -1 ? -1 : mat);
 	return a;
 }
 
