@@ -18,11 +18,12 @@
 
 #include "cli/gate.h"
 #include "cli/report_cmd.h"
+#include "cli/report_opts.h"
 #include "cli/summary_cmd.h"
 #include "common/diag.h"
 #include "common/util.h"
 #include "parsers/input.h"
-#include "parsers/jtl.h"
+#include "parsers/jtl_sniff.h"
 #include "reports/escape.h"
 #include "reports/json_util.h"
 #include "reports/report.h"
@@ -135,96 +136,6 @@ struct batch {
 	const char *junit;
 };
 
-/* JMeter's CSV column names (SampleSaveConfiguration). */
-static bool jmeter_column(const char *p, size_t n)
-{
-	static const char *cols[] = {
-		"timeStamp", "elapsed", "label", "responseCode", "responseMessage", "threadName",
-		"dataType", "success", "failureMessage", "bytes", "sentBytes", "grpThreads",
-		"allThreads", "URL", "Latency", "IdleTime", "Connect", "SampleCount", "ErrorCount",
-		"Hostname", "Filename", "Encoding",
-	};
-	for (size_t k = 0; k < ARRAY_LEN(cols); k++)
-		if (strlen(cols[k]) == n && strncasecmp(p, cols[k], n) == 0)
-			return true;
-	return false;
-}
-
-/* "Thread Group 1-7": ends in " N-M". */
-static bool thread_name_like(const char *p, size_t n)
-{
-	size_t i = n, d;
-	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
-		i--;
-	if (i == n || i == 0 || p[i - 1] != '-')
-		return false;
-	d = --i;
-	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
-		i--;
-	return i < d && i > 0 && p[i - 1] == ' ';
-}
-
-/* The first line of a CSV JTL: a header with JMeter's column names, or a header-less record
- * that starts with a timestamp, or holds a status code, a true/false and a thread name. */
-static bool looks_jtl_csv(const unsigned char *p, size_t n)
-{
-	size_t e = 0;
-	while (e < n && p[e] != '\n' && p[e] != '\r')
-		e++;
-	if (e >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
-		p += 3;
-		e -= 3;
-	}
-	const char *line = (const char *)p;
-	static const char delims[] = ",;\t|";
-	char delim = ',';
-	size_t best = 0;
-	for (size_t k = 0; k < sizeof delims - 1; k++) {
-		size_t c = 0;
-		for (size_t i = 0; i < e; i++)
-			c += line[i] == delims[k];
-		if (c > best) {
-			best = c;
-			delim = delims[k];
-		}
-	}
-	size_t cols = 0, fields = 0;
-	bool code = false, boolean = false, thread = false, ts_first = false;
-	for (size_t i = 0; i <= e;) {
-		size_t j = i;
-		while (j < e && line[j] != delim)
-			j++;
-		const char *f = line + i;
-		size_t fl = j - i;
-		if (fl >= 2 && f[0] == '"' && f[fl - 1] == '"') {
-			f++;
-			fl -= 2;
-		}
-		cols += jmeter_column(f, fl);
-		int64_t v;
-		if (fields == 0 && jtl_parse_timestamp(f, fl, NULL, 0, &v) && v >= 946684800000LL)
-			ts_first = true;
-		if (fl == 3 && parse_i64(f, fl, 100, 599, &v))
-			code = true;
-		if ((fl == 4 && strncasecmp(f, "true", 4) == 0) || (fl == 5 && strncasecmp(f, "false", 5) == 0))
-			boolean = true;
-		if (thread_name_like(f, fl))
-			thread = true;
-		fields++;
-		i = j + 1;
-	}
-	return cols >= 2 || ts_first || (code && boolean && thread);
-}
-
-static bool looks_jtl_xml(const unsigned char *p, size_t n)
-{
-	static const char *tags[] = { "<testResults", "<httpSample", "<sample " };
-	for (size_t k = 0; k < ARRAY_LEN(tags); k++)
-		if (memmem(p, n, tags[k], strlen(tags[k])))
-			return true;
-	return false;
-}
-
 static enum fkind classify(const char *path)
 {
 	char err[600];
@@ -232,8 +143,6 @@ static enum fkind classify(const char *path)
 	if (!in)
 		return result_name(path) ? FK_SUSPECT : FK_NONE;
 	enum input_format fmt = input_sniff(in);
-	const unsigned char *p;
-	size_t n = input_peek(in, &p);
 	enum fkind k = FK_NONE;
 	switch (fmt) {
 	case INPUT_FMT_PCAP:
@@ -241,10 +150,10 @@ static enum fkind classify(const char *path)
 		k = FK_CAPTURE;
 		break;
 	case INPUT_FMT_CSV:
-		k = looks_jtl_csv(p, n) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
+		k = jtl_sniff_looks_jtl(in, fmt) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
 		break;
 	case INPUT_FMT_XML:
-		k = looks_jtl_xml(p, n) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
+		k = jtl_sniff_looks_jtl(in, fmt) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
 		break;
 	case INPUT_FMT_EMPTY:
 		k = result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
@@ -1200,50 +1109,6 @@ void batch_usage(FILE *f)
 	      "error, 6 a --fail-on criterion was met by some run.\n", f);
 }
 
-/* Options of `report` that take a value, read from its usage text ("--bucket DURATION"). */
-static bool report_opt_takes_value(const char *name, size_t n)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mf = open_memstream(&buf, &len);
-	if (!mf)
-		return false;
-	report_usage(mf);
-	fclose(mf);
-	bool takes = false;
-	for (char *p = buf; (p = strstr(p, "--")) != NULL; p += 2) {
-		if (strncmp(p + 2, name, n) == 0 && p[2 + n] == ' ' && p[3 + n] >= 'A' && p[3 + n] <= 'Z') {
-			takes = true;
-			break;
-		}
-	}
-	free(buf);
-	return takes;
-}
-
-/* Formats report supports, among md/html (from its usage text). */
-static bool report_supports(const char *fmt)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mf = open_memstream(&buf, &len);
-	if (!mf)
-		return false;
-	report_usage(mf);
-	fclose(mf);
-	bool yes = false;
-	char *line = strstr(buf, "--format");
-	if (line) {
-		size_t n = strcspn(line, "\n"), fl = strlen(fmt);
-		for (size_t i = 0; i + fl <= n; i++)
-			if (strncmp(line + i, fmt, fl) == 0 && (line[i - 1] == ',' || line[i - 1] == ' ') &&
-			    (line[i + fl] == ',' || line[i + fl] == ' '))
-				yes = true;
-	}
-	free(buf);
-	return yes;
-}
-
 static void batch_free(struct batch *b)
 {
 	for (size_t i = 0; i < b->nf; i++)
@@ -1350,7 +1215,7 @@ int cmd_batch(int argc, char **argv)
 		} else if (strncmp(a, "--junit=", 8) == 0) {
 			b.junit = a + 8;
 		} else {
-			/* a report option: with its value when report's usage shows one */
+			/* a report option: with its value when report's table says it takes one */
 			if (strncmp(a, "--charts", 8) == 0)
 				charts_given = true;
 			b.pass[b.npass++] = a;
@@ -1390,13 +1255,10 @@ int cmd_batch(int argc, char **argv)
 				p += n + (p[n] == ',');
 			}
 		} else {
-			if (report_supports("md"))
-				strbuf_addstr(&fs, ",md");
-			if (report_supports("html"))
-				strbuf_addstr(&fs, ",html");
+			strbuf_addf(&fs, ",%s", REPORT_DEFAULT_EXTRA_FORMATS);
 		}
 		b.formats = strbuf_detach(&fs);
-		if (!charts_given && report_opt_takes_value("charts", 6)) {
+		if (!charts_given) {
 			b.pass[b.npass++] = "--charts";
 			b.pass[b.npass++] = "none";
 		}
@@ -1479,6 +1341,10 @@ int cmd_batch(int argc, char **argv)
 			gated += r->gate_met > 0;
 		}
 		cJSON_AddItemToArray(rows, index_row(&b, r));
+		/* the row holds what the index needs: the report itself is not kept (memory grows
+		 * with the run count, a row each, not with the runs' sizes) */
+		cJSON_Delete(r->report);
+		r->report = NULL;
 	}
 	int wr = 0;
 	wr |= write_index_file(&b, "index.json", rows, write_json_index);

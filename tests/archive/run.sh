@@ -399,4 +399,34 @@ check "compare with one input: exit 2" test $? -eq 2
 "$BIN" compare base.jtl missing.jtl >/dev/null 2>c.err
 check "compare with a missing input: exit 3" test $? -eq 3
 
+# --- report options passed through: batch's table agrees with report's usage ----------------
+# every option report's usage shows with a VALUE word must take its value when batch passes it
+# on (cli/report_opts.c), and every other one must not
+tbl_bad=""
+for o in $("$BIN" report --help | grep -o -- '--[a-z0-9-]* [A-Z]' | cut -d' ' -f1 | sort -u); do
+	case $o in --output|--format|--fail-on|--junit) continue ;; esac
+	"$BIN" batch -q -o "$T/opt-out" "$o" >"$T/opt.err" 2>&1
+	grep -q "needs a value" "$T/opt.err" || tbl_bad="$tbl_bad $o"
+done
+for o in $("$BIN" report --help | grep -o -- '--[a-z0-9-]*  ' | cut -d' ' -f1 | sort -u); do
+	case $o in --help|--quiet) continue ;; esac
+	"$BIN" batch -q -o "$T/opt-out" "$o" >"$T/opt.err" 2>&1
+	grep -q "needs a value" "$T/opt.err" && tbl_bad="$tbl_bad $o(flag)"
+done
+if [ -z "$tbl_bad" ]; then ok "batch: report's value options from the table match report's usage"
+else bad "batch: report options the table gets wrong:$tbl_bad"; fi
+
+# --- discovery uses the CSV reader's delimiter detector (quotes respected) --------------------
+# a header-less ';' JTL whose labels hold more commas (inside quotes) than the line has ';'
+mkdir -p "$T/quoted"
+{
+	echo '1700000000000;12;"GET /a,b,c,d,e,f,g,h,i,j";200;true'
+	echo '1700000001000;15;"GET /a,b,c,d,e,f,g,h,i,j";200;true'
+} >"$T/quoted/semi.csv"
+echo 'name,size,colour,weight,height,depth' >"$T/quoted/other.csv"
+"$BIN" batch -q -j 1 -o "$T/quoted-out" "$T/quoted" >/dev/null 2>&1
+n=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(",".join(r["path"].rsplit("/",1)[1] for r in d["runs"]))' "$T/quoted-out/index.json" 2>/dev/null)
+if [ "$n" = "semi.csv" ]; then ok "batch: a quoted ';' JTL is found, a non-JMeter CSV is not"
+else bad "batch: runs found in the quoted folder: '$n' (want semi.csv)"; fi
+
 finish
