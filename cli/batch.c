@@ -27,6 +27,7 @@
 #include "reports/escape.h"
 #include "reports/json_util.h"
 #include "reports/report.h"
+#include "reports/spawn.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -526,35 +527,6 @@ static char **report_argv(const struct batch *b, const struct run *r, char **run
 	return v;
 }
 
-/* fork + exec of this binary; stdout to /dev/null, stderr to errpath (or the pipe fd). */
-static pid_t spawn(char **argv, const char *errpath, int errfd)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid != 0)
-		return pid;
-	int nul = open("/dev/null", O_RDWR);
-	if (nul >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-	}
-	int e = errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0666) : errfd;
-	if (e >= 0)
-		dup2(e, 2);
-	execv(SELF_EXE, argv);
-	dprintf(2, "jtlscope: error: cannot run '%s': %s\n", SELF_EXE, strerror(errno));
-	_exit(127);
-}
-
-static int wait_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 255;
-}
-
 /* The line that explains a failure: the first "error:" line, else the first line. */
 static char *first_error_line(const char *text)
 {
@@ -596,11 +568,11 @@ static char *read_small(const char *path, size_t max)
 static bool check_options(struct batch *b)
 {
 	int pfd[2];
-	if (pipe(pfd) != 0)
+	if (pipe2(pfd, O_CLOEXEC) != 0)
 		return true;
 	char *dummy;
 	char **v = report_argv(b, NULL, &dummy);
-	pid_t pid = spawn(v, NULL, pfd[1]);
+	pid_t pid = spawn_start(v, &(struct spawn_opts){ .exe = SELF_EXE, .log_fd = pfd[1], .use_log_fd = true });
 	free(v);
 	close(pfd[1]);
 	char buf[4096];
@@ -613,7 +585,7 @@ static bool check_options(struct batch *b)
 	int status = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		return true;
-	if (wait_code(status) == 0)
+	if (spawn_exit_code(status) == 0)
 		return true;
 	char *line = first_error_line(buf);
 	diag_error("options passed to report were refused: %s", line ? line : "(no message)");
@@ -645,7 +617,7 @@ static void progress(const struct batch *b, size_t done, const struct run *r)
 
 static void finish_run(struct batch *b, struct run *r, int status, double t0)
 {
-	r->exit = wait_code(status);
+	r->exit = spawn_exit_code(status);
 	r->secs = now_s() - t0;
 	free(r->error);
 	r->error = NULL;
@@ -705,7 +677,7 @@ static void run_all(struct batch *b, cJSON *cache)
 			}
 			char *ep = xasprintf("%s/stderr.txt", rundir);
 			double t0 = now_s();
-			pid_t pid = spawn(v, ep, -1);
+			pid_t pid = spawn_start(v, &(struct spawn_opts){ .exe = SELF_EXE, .log = ep });
 			free(ep);
 			free(v);
 			free(rundir);
@@ -802,6 +774,14 @@ static cJSON *index_row(const struct batch *b, const struct run *r)
 	else
 		cJSON_AddNullToObject(o, "limiter_model");
 	add_num_or_null(o, "limiter_rate_per_s", det ? gate_num(lg, "limit.rate_per_s") : NAN, 2);
+	add_num_or_null(o, "limiter_rate_low", det ? gate_num(lg, "limit.rate_per_s_low") : NAN, 2);
+	add_num_or_null(o, "limiter_rate_high", det ? gate_num(lg, "limit.rate_per_s_high") : NAN, 2);
+	const char *scope = det ? gate_str(g, "scope") : NULL;
+	if (scope)
+		json_add_str(o, "scope", scope);
+	else
+		cJSON_AddNullToObject(o, "scope");
+	cJSON_AddBoolToObject(o, "limit_changed", false);   /* set by mark_limit_changes */
 	cJSON *regs = cJSON_AddArrayToObject(o, "regions_throttled");
 	const cJSON *rl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "throttle"), "regions"), *x;
 	cJSON_ArrayForEach(x, rl)
@@ -812,12 +792,44 @@ static cJSON *index_row(const struct batch *b, const struct run *r)
 	return o;
 }
 
+struct trend_point {
+	double start, lo, hi;
+	cJSON *row;
+};
+
+static int cmp_trend(const void *x, const void *y)
+{
+	const struct trend_point *a = x, *b = y;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Trends: in start-time order, a run whose admitted-rate interval does not overlap the one of
+ * the previous run with an interval gets limit_changed (the limit moved between them). */
+static void mark_limit_changes(cJSON *rows)
+{
+	size_t n = (size_t)cJSON_GetArraySize(rows), k = 0;
+	struct trend_point *v = xcalloc(n ? n : 1, sizeof *v);
+	cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		double st = gate_num(row, "start_ms"), lo = gate_num(row, "limiter_rate_low");
+		double hi = gate_num(row, "limiter_rate_high");
+		if (!isnan(st) && !isnan(lo) && !isnan(hi) && lo <= hi)
+			v[k++] = (struct trend_point){ st, lo, hi, row };
+	}
+	if (k > 1)
+		qsort(v, k, sizeof *v, cmp_trend);   /* ties: any order is stable enough for a flag */
+	for (size_t i = 1; i < k; i++)
+		if (v[i].lo > v[i - 1].hi || v[i].hi < v[i - 1].lo)
+			cJSON_ReplaceItemInObjectCaseSensitive(v[i].row, "limit_changed", cJSON_CreateBool(1));
+	free(v);
+}
+
 /* Index cells of one row as plain text (escaped per format by the writers). */
 enum { C_PATH, C_STATUS, C_START, C_DUR, C_SAMPLES, C_ERR, C_THR, C_ONSET, C_OTHREADS, C_MODEL,
-       C_RATE, C_P95, C_REGIONS, C_CAPS, C_GATE, C_ERROR, C_NCOLS };
+       C_RATE, C_CHANGED, C_SCOPE, C_P95, C_REGIONS, C_CAPS, C_GATE, C_ERROR, C_NCOLS };
 static const char *col_head[C_NCOLS] = {
 	"run", "status", "start (UTC)", "duration s", "samples", "error %", "throttled %", "onset s",
-	"threads at onset", "limiter", "limit /s", "p95 ms", "regions throttled", "captures", "gate",
+	"threads at onset", "limiter", "admitted /s [interval]", "limit changed", "scope", "p95 ms", "regions throttled", "captures", "gate",
 	"error",
 };
 
@@ -854,7 +866,13 @@ static void row_cells(const cJSON *row, char *c[C_NCOLS])
 	c[C_ONSET] = cell_num(row, "onset_offset_s", 1);
 	c[C_OTHREADS] = cell_num(row, "onset_threads", 0);
 	c[C_MODEL] = xstrdup((s = gate_str(row, "limiter_model")) ? s : "");
-	c[C_RATE] = cell_num(row, "limiter_rate_per_s", 2);
+	double rt = gate_num(row, "limiter_rate_per_s"), lo = gate_num(row, "limiter_rate_low");
+	double hi = gate_num(row, "limiter_rate_high");
+	c[C_RATE] = isnan(rt) ? xstrdup("")
+		    : isnan(lo) || isnan(hi) ? xasprintf("%.2f", rt) : xasprintf("%.2f [%.2f, %.2f]", rt, lo, hi);
+	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(row, "limit_changed");
+	c[C_CHANGED] = xstrdup(cJSON_IsTrue(ch) ? "limit changed" : "");
+	c[C_SCOPE] = xstrdup((s = gate_str(row, "scope")) ? s : "");
 	c[C_P95] = cell_num(row, "p95_ms", 0);
 	c[C_REGIONS] = cell_list(row, "regions_throttled");
 	c[C_CAPS] = cell_list(row, "captures");
@@ -934,7 +952,7 @@ static int write_md(const struct batch *b, FILE *f, const cJSON *rows)
 	strbuf_addstr(&sb, "\n|");
 	for (size_t i = 0; i < C_NCOLS; i++)
 		if (col_shown(b, i))
-			strbuf_addstr(&sb, i >= C_DUR && i <= C_P95 && i != C_MODEL ? "--:|" : "---|");
+			strbuf_addstr(&sb, i >= C_DUR && i <= C_P95 && i != C_MODEL && i != C_CHANGED && i != C_SCOPE ? "--:|" : "---|");
 	strbuf_addch(&sb, '\n');
 	const cJSON *row;
 	cJSON_ArrayForEach(row, rows) {
@@ -1007,7 +1025,7 @@ static int write_html(const struct batch *b, FILE *f, const cJSON *rows)
 		for (size_t i = 0; i < C_NCOLS; i++) {
 			if (!col_shown(b, i))
 				continue;
-			bool num = i >= C_DUR && i <= C_P95 && i != C_MODEL;
+			bool num = i >= C_DUR && i <= C_P95 && i != C_MODEL && i != C_CHANGED && i != C_SCOPE;
 			strbuf_addstr(&sb, num ? "<td class=\"n\">" : i == C_STATUS ? "<td class=\"s\">" : "<td>");
 			if (i == C_PATH) {
 				const char *rel = gate_str(row, "report");
@@ -1346,6 +1364,7 @@ int cmd_batch(int argc, char **argv)
 		cJSON_Delete(r->report);
 		r->report = NULL;
 	}
+	mark_limit_changes(rows);
 	int wr = 0;
 	wr |= write_index_file(&b, "index.json", rows, write_json_index);
 	wr |= write_index_file(&b, "index.csv", rows, write_csv);

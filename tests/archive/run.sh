@@ -429,4 +429,43 @@ n=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(",".join(r[
 if [ "$n" = "semi.csv" ]; then ok "batch: a quoted ';' JTL is found, a non-JMeter CSV is not"
 else bad "batch: runs found in the quoted folder: '$n' (want semi.csv)"; fi
 
+# --- trends: a limit change between runs is flagged at the run where it happened ---------------
+# four daily runs (start times one day apart), 50 threads (about 43 requests/s offered) against
+# a token bucket on one region of 5/s, 5/s, 10/s, 10/s: the admitted-rate interval of the third does not
+# overlap the second's
+trend() { # DIR LIMIT...
+	td=$1
+	shift
+	mkdir -p "$td"
+	k=0
+	for lim in "$@"; do
+		"$GEN" --limit "$lim" --seconds 120 --threads 50 --t0 $((1704067200000 + k * 86400000)) \
+			$((k + 70)) >"$td/day$k.jtl"
+		k=$((k + 1))
+	done
+}
+trend "$T/trend-change" 5 5 10 10
+trend "$T/trend-same" 5 5 5
+for w in change same; do
+	"$BIN" batch -q -j 2 -o "$T/trend-$w-out" "$T/trend-$w" >/dev/null 2>&1
+done
+flags() { "$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+rs=sorted(d["runs"],key=lambda r:r["start_ms"] or 0)
+if any(r["limiter_rate_low"] is None for r in rs): print("a run without a rate interval")
+else: print(",".join(r["path"].rsplit("/",1)[1] for r in rs if r["limit_changed"]))' "$1" 2>&1; }
+f=$(flags "$T/trend-change-out/index.json")
+if [ "$f" = "day2.jtl" ]; then ok "batch trends: the limit change 5/s -> 10/s is flagged at the third run"
+else bad "batch trends: runs flagged '$f' (want day2.jtl)"; fi
+f=$(flags "$T/trend-same-out/index.json")
+if [ -z "$f" ]; then ok "batch trends: the same limit in every run flags nothing"
+else bad "batch trends: runs flagged '$f' with an unchanged limit"; fi
+if grep -q "limit changed" "$T/trend-change-out/index.md" && grep -q "limit changed" "$T/trend-change-out/index.html" &&
+	grep -q "limit changed" "$T/trend-change-out/index.csv" &&
+	[ "$(grep -c '| ok |.*| limit changed |' "$T/trend-change-out/index.md")" -eq 1 ] &&
+	grep -q 'admitted /s \[interval\]' "$T/trend-change-out/index.md" &&
+	grep day2 "$T/trend-change-out/index.md" | grep -Eq ' 10\.[0-9]+ \\\[[0-9.]+, [0-9.]+\\\] \| limit changed \| shared \|'; then
+	ok "batch trends: md/html/csv show the admitted rate with its interval, the flag and the scope"
+else bad "batch trends: the md/html/csv index lacks the rate interval, the flag or the scope: $(grep day2 "$T/trend-change-out/index.md")"; fi
+
 finish
