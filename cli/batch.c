@@ -25,6 +25,7 @@
 #include "parsers/input.h"
 #include "parsers/jtl_sniff.h"
 #include "reports/escape.h"
+#include "reports/index_chart.h"
 #include "reports/json_util.h"
 #include "reports/report.h"
 #include "reports/spawn.h"
@@ -135,6 +136,8 @@ struct batch {
 	uint64_t options_key;
 	struct gate *gate;
 	const char *junit;
+	char *trend_svg;       /* the checked trend chart, or NULL (then trend_why says why) */
+	char trend_why[300];
 };
 
 static enum fkind classify(const char *path)
@@ -824,6 +827,25 @@ static void mark_limit_changes(cJSON *rows)
 	free(v);
 }
 
+/* The trend chart over the runs' typed points (reports/index_chart.c). */
+static void trend_chart(struct batch *b, const cJSON *rows)
+{
+	size_t n = (size_t)cJSON_GetArraySize(rows), k = 0;
+	struct index_trend_point *v = xcalloc(n ? n : 1, sizeof *v);
+	const cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(row, "limit_changed");
+		v[k++] = (struct index_trend_point){
+			.start_ms = gate_num(row, "start_ms"), .onset_s = gate_num(row, "onset_offset_s"),
+			.rate_per_s = gate_num(row, "limiter_rate_per_s"),
+			.throttled_pct = gate_num(row, "throttled_pct"), .p95_ms = gate_num(row, "p95_ms"),
+			.limit_changed = cJSON_IsTrue(ch),
+		};
+	}
+	b->trend_svg = index_trend_chart(v, k, b->out, b->trend_why, sizeof b->trend_why);
+	free(v);
+}
+
 /* Index cells of one row as plain text (escaped per format by the writers). */
 enum { C_PATH, C_STATUS, C_START, C_DUR, C_SAMPLES, C_ERR, C_THR, C_ONSET, C_OTHREADS, C_MODEL,
        C_RATE, C_CHANGED, C_SCOPE, C_P95, C_REGIONS, C_CAPS, C_GATE, C_ERROR, C_NCOLS };
@@ -945,6 +967,11 @@ static int write_md(const struct batch *b, FILE *f, const cJSON *rows)
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addf(&sb, "# jtlscope batch\n\n%zu runs: %zu analysed, %zu failed, %zu with sustained "
 		    "throttling.\n\n", ok + failed, ok, failed, thr);
+	if (b->trend_svg)
+		strbuf_addf(&sb, "![Runs over time: onset, admitted rate (limit changes circled), "
+			    "throttled %%, p95](%s)\n\n", INDEX_CHART_FILE);
+	else if (b->nr > 1)
+		strbuf_addf(&sb, "_%s._\n\n", b->trend_why);
 	strbuf_addstr(&sb, "|");
 	for (size_t i = 0; i < C_NCOLS; i++)
 		if (col_shown(b, i))
@@ -1008,7 +1035,19 @@ static int write_html(const struct batch *b, FILE *f, const cJSON *rows)
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<title>jtlscope batch</title>\n<style>%s</style>\n</head>\n<body>\n"
 		    "<h1>jtlscope batch</h1>\n<p>%zu runs: %zu analysed, %zu failed, %zu with sustained "
-		    "throttling.</p>\n<table>\n<thead><tr>", HTML_CSS, ok + failed, ok, failed, thr);
+		    "throttling.</p>\n", HTML_CSS, ok + failed, ok, failed, thr);
+	if (b->trend_svg) {
+		const char *svg = strstr(b->trend_svg, "<svg");
+		strbuf_addstr(&sb, "<figure>");
+		strbuf_addstr(&sb, svg ? svg : "");
+		strbuf_addstr(&sb, "<figcaption>Runs over time: onset, admitted rate (limit changes "
+				   "circled), throttled %, p95.</figcaption></figure>\n");
+	} else if (b->nr > 1) {
+		strbuf_addstr(&sb, "<p><em>");
+		esc_html(&sb, b->trend_why, strlen(b->trend_why));
+		strbuf_addstr(&sb, ".</em></p>\n");
+	}
+	strbuf_addstr(&sb, "<table>\n<thead><tr>");
 	for (size_t i = 0; i < C_NCOLS; i++)
 		if (col_shown(b, i)) {
 			strbuf_addstr(&sb, "<th>");
@@ -1151,6 +1190,7 @@ static void batch_free(struct batch *b)
 	free(b->unpaired);
 	free(b->pass);
 	free(b->formats);
+	free(b->trend_svg);
 	gate_free(b->gate);
 }
 
@@ -1367,6 +1407,7 @@ int cmd_batch(int argc, char **argv)
 		r->report = NULL;
 	}
 	mark_limit_changes(rows);
+	trend_chart(&b, rows);
 	int wr = 0;
 	wr |= write_index_file(&b, "index.json", rows, write_json_index);
 	wr |= write_index_file(&b, "index.csv", rows, write_csv);

@@ -468,4 +468,12 @@ if grep -q "limit changed" "$T/trend-change-out/index.md" && grep -q "limit chan
 	ok "batch trends: md/html/csv show the admitted rate with its interval, the flag and the scope"
 else bad "batch trends: the md/html/csv index lacks the rate interval, the flag or the scope: $(grep day2 "$T/trend-change-out/index.md")"; fi
 
+if command -v gnuplot >/dev/null 2>&1; then
+	if [ -s "$T/trend-change-out/index-trends.svg" ] && grep -q '<svg' "$T/trend-change-out/index.html" &&
+		grep -q '](index-trends.svg)' "$T/trend-change-out/index.md" &&
+		grep -q 'limit changed' "$T/trend-change-out/index-trends.svg"; then
+		ok "batch trends: the chart over time is inlined in index.html and linked from index.md"
+	else bad "batch trends: no trend chart in the index"; fi
+else skip "batch trends chart: gnuplot is not installed"; fi
+
 finish
