@@ -2,7 +2,6 @@
  * cache, index. */
 #include "cli/batch.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -23,7 +22,7 @@
 #include "common/diag.h"
 #include "common/util.h"
 #include "parsers/input.h"
-#include "parsers/jtl_sniff.h"
+#include "parsers/archive/discover.h"
 #include "reports/escape.h"
 #include "reports/index_chart.h"
 #include "reports/json_util.h"
@@ -35,7 +34,6 @@
 #endif
 
 #define SELF_EXE "/proc/self/exe"
-#define NAME_MAX_STEM 80       /* bytes of the sanitised path kept in a run's folder name */
 #define ERRLINE_MAX 300        /* bytes of a worker's first error line kept */
 
 /* --- small helpers -------------------------------------------------------------------------- */
@@ -47,53 +45,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
-/* "dir/run1.jtl.gz" -> "run1"; "a/b.pcap" -> "b". */
-static char *stem_of(const char *path)
-{
-	char *s = xstrdup(base_name(path));
-	size_t n = strlen(s);
-	if (n > 3 && strcasecmp(s + n - 3, ".gz") == 0)
-		s[n -= 3] = '\0';
-	char *dot = strrchr(s, '.');
-	if (dot && dot != s)
-		*dot = '\0';
-	return s;
-}
-
-static char *dir_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? xstrndup(path, (size_t)(s - path)) : xstrdup(".");
-}
-
-/* 2: a name JMeter results usually have (.jtl); 1: .csv / .xml; 0: other.  .gz ignored. */
-static int result_name(const char *path)
-{
-	const char *b = base_name(path);
-	size_t n = strlen(b);
-	if (n > 3 && strcasecmp(b + n - 3, ".gz") == 0)
-		n -= 3;
-	if (n > 4 && strncasecmp(b + n - 4, ".jtl", 4) == 0)
-		return 2;
-	if (n > 4 && (strncasecmp(b + n - 4, ".csv", 4) == 0 || strncasecmp(b + n - 4, ".xml", 4) == 0))
-		return 1;
-	return 0;
-}
-
-/* --- discovery ------------------------------------------------------------------------------ */
-
-enum fkind { FK_NONE, FK_JTL, FK_CAPTURE, FK_SUSPECT };
-
-struct found {
-	char *path;
-	enum fkind kind;
-};
+/* --- runs ----------------------------------------------------------------------------------- */
 
 struct finfo {
 	uint64_t size;
@@ -124,15 +76,9 @@ struct batch {
 	char *formats;         /* passed to report --format */
 	const char **pass;     /* report options passed through */
 	size_t npass;
-	struct found *f;
-	size_t nf, fcap;
+	struct archive_discovery disc;   /* found files; unpaired captures */
 	struct run *r;
 	size_t nr, rcap;
-	char **unpaired;
-	size_t nunpaired;
-	dev_t out_dev;
-	ino_t out_ino;
-	bool out_known;
 	uint64_t options_key;
 	struct gate *gate;
 	const char *junit;
@@ -140,169 +86,22 @@ struct batch {
 	char trend_why[300];
 };
 
-static enum fkind classify(const char *path)
-{
-	char err[600];
-	struct input *in = input_open(path, err, sizeof err);
-	if (!in)
-		return result_name(path) ? FK_SUSPECT : FK_NONE;
-	enum input_format fmt = input_sniff(in);
-	enum fkind k = FK_NONE;
-	switch (fmt) {
-	case INPUT_FMT_PCAP:
-	case INPUT_FMT_PCAPNG:
-		k = FK_CAPTURE;
-		break;
-	case INPUT_FMT_CSV:
-		k = jtl_sniff_looks_jtl(in, fmt) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
-		break;
-	case INPUT_FMT_XML:
-		k = jtl_sniff_looks_jtl(in, fmt) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
-		break;
-	case INPUT_FMT_EMPTY:
-		k = result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
-		break;
-	case INPUT_FMT_UNKNOWN:
-		k = result_name(path) ? FK_SUSPECT : FK_NONE;
-		break;
-	case INPUT_FMT_JSON:
-		k = FK_NONE;
-		break;
-	}
-	input_close(in);
-	return k;
-}
-
-static void add_found(struct batch *b, const char *path, enum fkind k)
-{
-	void *v = b->f;
-	xgrow(&v, &b->fcap, b->nf + 1, sizeof *b->f);
-	b->f = v;
-	b->f[b->nf].path = xstrdup(path);
-	b->f[b->nf].kind = k;
-	b->nf++;
-}
-
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-static void walk(struct batch *b, const char *dir, int depth)
-{
-	if (depth > BATCH_MAX_DEPTH) {
-		diag_note("warning: '%s': deeper than %d levels, not searched", dir, BATCH_MAX_DEPTH);
-		return;
-	}
-	DIR *d = opendir(dir);
-	if (!d) {
-		diag_note("warning: cannot read directory '%s': %s", dir, strerror(errno));
-		return;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;   /* ., .., hidden files, our own cache */
-		void *v = names;
-		xgrow(&v, &cap, n + 1, sizeof *names);
-		names = v;
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		char *p = strcmp(dir, "/") == 0 ? xasprintf("/%s", names[i]) : xasprintf("%s/%s", dir, names[i]);
-		struct stat st;
-		if (lstat(p, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				if (!(b->out_known && st.st_dev == b->out_dev && st.st_ino == b->out_ino))
-					walk(b, p, depth + 1);
-			} else if (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode))) {
-				enum fkind k = classify(p);
-				if (k != FK_NONE)
-					add_found(b, p, k);
-			}
-		}
-		free(p);
-		free(names[i]);
-	}
-	free(names);
-}
-
-/* Folder name for a run: the path with unsafe bytes as '_', cut, plus a hash of the path. */
-static char *safe_name(const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = path;
-	while (*p == '.' || *p == '/')
-		p++;
-	for (; *p && sb.len < NAME_MAX_STEM; p++) {
-		unsigned char c = (unsigned char)*p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '.' || c == '-' || c == '_';
-		if (ok)
-			strbuf_addch(&sb, (char)c);
-		else if (sb.len && sb.buf[sb.len - 1] != '_')
-			strbuf_addch(&sb, '_');
-	}
-	strbuf_addf(&sb, "-%08llx", (unsigned long long)(hash_bytes(path, strlen(path)) & 0xffffffffULL));
-	return strbuf_detach(&sb);
-}
-
-static void add_run(struct batch *b, const char *path)
+static void add_run(struct batch *b, struct archive_run_files *rf)
 {
 	void *v = b->r;
 	xgrow(&v, &b->rcap, b->nr + 1, sizeof *b->r);
 	b->r = v;
 	struct run *r = &b->r[b->nr++];
 	memset(r, 0, sizeof *r);
-	r->path = xstrdup(path);
-	r->name = safe_name(path);
+	r->path = rf->jtl;            /* taken over from the discovery */
+	r->caps = rf->caps;
+	r->ncaps = rf->ncaps;
+	rf->jtl = NULL;
+	rf->caps = NULL;
+	rf->ncaps = 0;
+	r->name = archive_safe_name(r->path);
 	r->exit = -1;
-}
-
-/* Runs from the found files; captures go to the JTL of the same stem in their folder, else to
- * the folder's only JTL. */
-static void pair(struct batch *b)
-{
-	for (size_t i = 0; i < b->nf; i++)
-		if (b->f[i].kind == FK_JTL || b->f[i].kind == FK_SUSPECT)
-			add_run(b, b->f[i].path);
-	for (size_t i = 0; i < b->nf; i++) {
-		if (b->f[i].kind != FK_CAPTURE)
-			continue;
-		char *cdir = dir_of(b->f[i].path), *cstem = stem_of(b->f[i].path);
-		struct run *match = NULL, *only = NULL;
-		size_t in_dir = 0;
-		for (size_t k = 0; k < b->nr; k++) {
-			char *rdir = dir_of(b->r[k].path);
-			if (strcmp(rdir, cdir) == 0) {
-				in_dir++;
-				only = &b->r[k];
-				char *rstem = stem_of(b->r[k].path);
-				if (strcmp(rstem, cstem) == 0 && !match)
-					match = &b->r[k];
-				free(rstem);
-			}
-			free(rdir);
-		}
-		if (!match && in_dir == 1)
-			match = only;
-		if (match) {
-			match->caps = xrealloc(match->caps, (match->ncaps + 1) * sizeof *match->caps);
-			match->caps[match->ncaps++] = xstrdup(b->f[i].path);
-		} else {
-			b->unpaired = xrealloc(b->unpaired, (b->nunpaired + 1) * sizeof *b->unpaired);
-			b->unpaired[b->nunpaired++] = xstrdup(b->f[i].path);
-		}
-		free(cdir);
-		free(cstem);
-	}
-	for (size_t k = 0; k < b->nr; k++)
-		b->r[k].fi = xcalloc(1 + b->r[k].ncaps, sizeof *b->r[k].fi);
+	r->fi = xcalloc(1 + r->ncaps, sizeof *r->fi);
 }
 
 /* --- the cache ------------------------------------------------------------------------------ */
@@ -1003,12 +802,12 @@ static int write_md(const struct batch *b, FILE *f, const cJSON *rows)
 		strbuf_addch(&sb, '\n');
 		cells_free(c);
 	}
-	if (b->nunpaired) {
+	if (b->disc.nunpaired) {
 		strbuf_addstr(&sb, "\nCaptures not paired with a run (no JTL of the same name, several in "
 				   "their folder):\n\n");
-		for (size_t i = 0; i < b->nunpaired; i++) {
+		for (size_t i = 0; i < b->disc.nunpaired; i++) {
 			strbuf_addstr(&sb, "- ");
-			esc_md_cell(&sb, b->unpaired[i], strlen(b->unpaired[i]));
+			esc_md_cell(&sb, b->disc.unpaired[i], strlen(b->disc.unpaired[i]));
 			strbuf_addch(&sb, '\n');
 		}
 	}
@@ -1082,11 +881,11 @@ static int write_html(const struct batch *b, FILE *f, const cJSON *rows)
 		cells_free(c);
 	}
 	strbuf_addstr(&sb, "</tbody>\n</table>\n");
-	if (b->nunpaired) {
+	if (b->disc.nunpaired) {
 		strbuf_addstr(&sb, "<p>Captures not paired with a run:</p>\n<ul>\n");
-		for (size_t i = 0; i < b->nunpaired; i++) {
+		for (size_t i = 0; i < b->disc.nunpaired; i++) {
 			strbuf_addstr(&sb, "<li>");
-			esc_html(&sb, b->unpaired[i], strlen(b->unpaired[i]));
+			esc_html(&sb, b->disc.unpaired[i], strlen(b->disc.unpaired[i]));
 			strbuf_addstr(&sb, "</li>\n");
 		}
 		strbuf_addstr(&sb, "</ul>\n");
@@ -1125,8 +924,8 @@ static int write_json_index(const struct batch *b, FILE *f, const cJSON *rows)
 	cJSON_AddNumberToObject(t, "throttled", (double)thr);
 	cJSON_AddItemToObject(root, "runs", cJSON_Duplicate(rows, true));
 	cJSON *up = cJSON_AddArrayToObject(root, "unpaired_captures");
-	for (size_t i = 0; i < b->nunpaired; i++)
-		cJSON_AddItemToArray(up, json_str(b->unpaired[i]));
+	for (size_t i = 0; i < b->disc.nunpaired; i++)
+		cJSON_AddItemToArray(up, json_str(b->disc.unpaired[i]));
 	char *s = cJSON_Print(root);
 	cJSON_Delete(root);
 	int rc = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
@@ -1170,9 +969,6 @@ void batch_usage(FILE *f)
 
 static void batch_free(struct batch *b)
 {
-	for (size_t i = 0; i < b->nf; i++)
-		free(b->f[i].path);
-	free(b->f);
 	for (size_t i = 0; i < b->nr; i++) {
 		struct run *r = &b->r[i];
 		free(r->path);
@@ -1185,9 +981,7 @@ static void batch_free(struct batch *b)
 		cJSON_Delete(r->report);
 	}
 	free(b->r);
-	for (size_t i = 0; i < b->nunpaired; i++)
-		free(b->unpaired[i]);
-	free(b->unpaired);
+	archive_discovery_release(&b->disc);
 	free(b->pass);
 	free(b->formats);
 	free(b->trend_svg);
@@ -1340,9 +1134,9 @@ int cmd_batch(int argc, char **argv)
 	}
 	struct stat ost;
 	if (stat(b.out, &ost) == 0) {
-		b.out_known = true;
-		b.out_dev = ost.st_dev;
-		b.out_ino = ost.st_ino;
+		b.disc.skip_known = true;
+		b.disc.skip_dev = ost.st_dev;
+		b.disc.skip_ino = ost.st_ino;
 	}
 
 	/* discover */
@@ -1353,19 +1147,11 @@ int cmd_batch(int argc, char **argv)
 			rc = EXIT_INPUT;
 			goto out;
 		}
-		if (S_ISDIR(st.st_mode)) {
-			char *d = xstrdup(inputs[i]);
-			size_t n = strlen(d);
-			while (n > 1 && d[n - 1] == '/')
-				d[--n] = '\0';
-			walk(&b, d, 0);
-			free(d);
-		} else {
-			enum fkind k = classify(inputs[i]);
-			add_found(&b, inputs[i], k == FK_NONE ? FK_SUSPECT : k);
-		}
+		archive_add_path(&b.disc, inputs[i], S_ISDIR(st.st_mode));
 	}
-	pair(&b);
+	archive_pair(&b.disc);
+	for (size_t i = 0; i < b.disc.nr; i++)
+		add_run(&b, &b.disc.r[i]);
 	if (b.nr == 0) {
 		diag_error("no JMeter result files found in the given folders and files");
 		rc = EXIT_INPUT;
@@ -1373,7 +1159,7 @@ int cmd_batch(int argc, char **argv)
 	}
 	if (!b.quiet)
 		fprintf(stderr, "jtlscope batch: %zu runs (%zu captures paired, %zu unpaired), %d at once\n",
-			b.nr, b.nf - b.nr - b.nunpaired, b.nunpaired, b.jobs);
+			b.nr, b.disc.nf - b.nr - b.disc.nunpaired, b.disc.nunpaired, b.jobs);
 
 	cJSON *cache = b.force ? NULL : cache_load(&b);
 	double t0 = now_s();
