@@ -2,7 +2,6 @@
  * cache, index. */
 #include "cli/batch.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -18,21 +17,23 @@
 
 #include "cli/gate.h"
 #include "cli/report_cmd.h"
+#include "cli/report_opts.h"
 #include "cli/summary_cmd.h"
 #include "common/diag.h"
 #include "common/util.h"
 #include "parsers/input.h"
-#include "parsers/jtl.h"
+#include "parsers/archive/discover.h"
 #include "reports/escape.h"
+#include "reports/index_chart.h"
 #include "reports/json_util.h"
 #include "reports/report.h"
+#include "reports/spawn.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
 #endif
 
 #define SELF_EXE "/proc/self/exe"
-#define NAME_MAX_STEM 80       /* bytes of the sanitised path kept in a run's folder name */
 #define ERRLINE_MAX 300        /* bytes of a worker's first error line kept */
 
 /* --- small helpers -------------------------------------------------------------------------- */
@@ -44,53 +45,7 @@ static double now_s(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static const char *base_name(const char *p)
-{
-	const char *s = strrchr(p, '/');
-	return s ? s + 1 : p;
-}
-
-/* "dir/run1.jtl.gz" -> "run1"; "a/b.pcap" -> "b". */
-static char *stem_of(const char *path)
-{
-	char *s = xstrdup(base_name(path));
-	size_t n = strlen(s);
-	if (n > 3 && strcasecmp(s + n - 3, ".gz") == 0)
-		s[n -= 3] = '\0';
-	char *dot = strrchr(s, '.');
-	if (dot && dot != s)
-		*dot = '\0';
-	return s;
-}
-
-static char *dir_of(const char *path)
-{
-	const char *s = strrchr(path, '/');
-	return s ? xstrndup(path, (size_t)(s - path)) : xstrdup(".");
-}
-
-/* 2: a name JMeter results usually have (.jtl); 1: .csv / .xml; 0: other.  .gz ignored. */
-static int result_name(const char *path)
-{
-	const char *b = base_name(path);
-	size_t n = strlen(b);
-	if (n > 3 && strcasecmp(b + n - 3, ".gz") == 0)
-		n -= 3;
-	if (n > 4 && strncasecmp(b + n - 4, ".jtl", 4) == 0)
-		return 2;
-	if (n > 4 && (strncasecmp(b + n - 4, ".csv", 4) == 0 || strncasecmp(b + n - 4, ".xml", 4) == 0))
-		return 1;
-	return 0;
-}
-
-/* --- discovery ------------------------------------------------------------------------------ */
-
-enum fkind { FK_NONE, FK_JTL, FK_CAPTURE, FK_SUSPECT };
-
-struct found {
-	char *path;
-	enum fkind kind;
-};
+/* --- runs ----------------------------------------------------------------------------------- */
 
 struct finfo {
 	uint64_t size;
@@ -121,275 +76,32 @@ struct batch {
 	char *formats;         /* passed to report --format */
 	const char **pass;     /* report options passed through */
 	size_t npass;
-	struct found *f;
-	size_t nf, fcap;
+	struct archive_discovery disc;   /* found files; unpaired captures */
 	struct run *r;
 	size_t nr, rcap;
-	char **unpaired;
-	size_t nunpaired;
-	dev_t out_dev;
-	ino_t out_ino;
-	bool out_known;
 	uint64_t options_key;
 	struct gate *gate;
 	const char *junit;
+	char *trend_svg;       /* the checked trend chart, or NULL (then trend_why says why) */
+	char trend_why[300];
 };
 
-/* JMeter's CSV column names (SampleSaveConfiguration). */
-static bool jmeter_column(const char *p, size_t n)
-{
-	static const char *cols[] = {
-		"timeStamp", "elapsed", "label", "responseCode", "responseMessage", "threadName",
-		"dataType", "success", "failureMessage", "bytes", "sentBytes", "grpThreads",
-		"allThreads", "URL", "Latency", "IdleTime", "Connect", "SampleCount", "ErrorCount",
-		"Hostname", "Filename", "Encoding",
-	};
-	for (size_t k = 0; k < ARRAY_LEN(cols); k++)
-		if (strlen(cols[k]) == n && strncasecmp(p, cols[k], n) == 0)
-			return true;
-	return false;
-}
-
-/* "Thread Group 1-7": ends in " N-M". */
-static bool thread_name_like(const char *p, size_t n)
-{
-	size_t i = n, d;
-	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
-		i--;
-	if (i == n || i == 0 || p[i - 1] != '-')
-		return false;
-	d = --i;
-	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
-		i--;
-	return i < d && i > 0 && p[i - 1] == ' ';
-}
-
-/* The first line of a CSV JTL: a header with JMeter's column names, or a header-less record
- * that starts with a timestamp, or holds a status code, a true/false and a thread name. */
-static bool looks_jtl_csv(const unsigned char *p, size_t n)
-{
-	size_t e = 0;
-	while (e < n && p[e] != '\n' && p[e] != '\r')
-		e++;
-	if (e >= 3 && p[0] == 0xef && p[1] == 0xbb && p[2] == 0xbf) {
-		p += 3;
-		e -= 3;
-	}
-	const char *line = (const char *)p;
-	static const char delims[] = ",;\t|";
-	char delim = ',';
-	size_t best = 0;
-	for (size_t k = 0; k < sizeof delims - 1; k++) {
-		size_t c = 0;
-		for (size_t i = 0; i < e; i++)
-			c += line[i] == delims[k];
-		if (c > best) {
-			best = c;
-			delim = delims[k];
-		}
-	}
-	size_t cols = 0, fields = 0;
-	bool code = false, boolean = false, thread = false, ts_first = false;
-	for (size_t i = 0; i <= e;) {
-		size_t j = i;
-		while (j < e && line[j] != delim)
-			j++;
-		const char *f = line + i;
-		size_t fl = j - i;
-		if (fl >= 2 && f[0] == '"' && f[fl - 1] == '"') {
-			f++;
-			fl -= 2;
-		}
-		cols += jmeter_column(f, fl);
-		int64_t v;
-		if (fields == 0 && jtl_parse_timestamp(f, fl, NULL, 0, &v) && v >= 946684800000LL)
-			ts_first = true;
-		if (fl == 3 && parse_i64(f, fl, 100, 599, &v))
-			code = true;
-		if ((fl == 4 && strncasecmp(f, "true", 4) == 0) || (fl == 5 && strncasecmp(f, "false", 5) == 0))
-			boolean = true;
-		if (thread_name_like(f, fl))
-			thread = true;
-		fields++;
-		i = j + 1;
-	}
-	return cols >= 2 || ts_first || (code && boolean && thread);
-}
-
-static bool looks_jtl_xml(const unsigned char *p, size_t n)
-{
-	static const char *tags[] = { "<testResults", "<httpSample", "<sample " };
-	for (size_t k = 0; k < ARRAY_LEN(tags); k++)
-		if (memmem(p, n, tags[k], strlen(tags[k])))
-			return true;
-	return false;
-}
-
-static enum fkind classify(const char *path)
-{
-	char err[600];
-	struct input *in = input_open(path, err, sizeof err);
-	if (!in)
-		return result_name(path) ? FK_SUSPECT : FK_NONE;
-	enum input_format fmt = input_sniff(in);
-	const unsigned char *p;
-	size_t n = input_peek(in, &p);
-	enum fkind k = FK_NONE;
-	switch (fmt) {
-	case INPUT_FMT_PCAP:
-	case INPUT_FMT_PCAPNG:
-		k = FK_CAPTURE;
-		break;
-	case INPUT_FMT_CSV:
-		k = looks_jtl_csv(p, n) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
-		break;
-	case INPUT_FMT_XML:
-		k = looks_jtl_xml(p, n) ? FK_JTL : result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
-		break;
-	case INPUT_FMT_EMPTY:
-		k = result_name(path) == 2 ? FK_SUSPECT : FK_NONE;
-		break;
-	case INPUT_FMT_UNKNOWN:
-		k = result_name(path) ? FK_SUSPECT : FK_NONE;
-		break;
-	case INPUT_FMT_JSON:
-		k = FK_NONE;
-		break;
-	}
-	input_close(in);
-	return k;
-}
-
-static void add_found(struct batch *b, const char *path, enum fkind k)
-{
-	void *v = b->f;
-	xgrow(&v, &b->fcap, b->nf + 1, sizeof *b->f);
-	b->f = v;
-	b->f[b->nf].path = xstrdup(path);
-	b->f[b->nf].kind = k;
-	b->nf++;
-}
-
-static int cmp_str(const void *x, const void *y)
-{
-	return strcmp(*(char *const *)x, *(char *const *)y);
-}
-
-static void walk(struct batch *b, const char *dir, int depth)
-{
-	if (depth > BATCH_MAX_DEPTH) {
-		diag_note("warning: '%s': deeper than %d levels, not searched", dir, BATCH_MAX_DEPTH);
-		return;
-	}
-	DIR *d = opendir(dir);
-	if (!d) {
-		diag_note("warning: cannot read directory '%s': %s", dir, strerror(errno));
-		return;
-	}
-	char **names = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *e;
-	while ((e = readdir(d))) {
-		if (e->d_name[0] == '.')
-			continue;   /* ., .., hidden files, our own cache */
-		void *v = names;
-		xgrow(&v, &cap, n + 1, sizeof *names);
-		names = v;
-		names[n++] = xstrdup(e->d_name);
-	}
-	closedir(d);
-	if (n)
-		qsort(names, n, sizeof *names, cmp_str);
-	for (size_t i = 0; i < n; i++) {
-		char *p = strcmp(dir, "/") == 0 ? xasprintf("/%s", names[i]) : xasprintf("%s/%s", dir, names[i]);
-		struct stat st;
-		if (lstat(p, &st) == 0) {
-			if (S_ISDIR(st.st_mode)) {
-				if (!(b->out_known && st.st_dev == b->out_dev && st.st_ino == b->out_ino))
-					walk(b, p, depth + 1);
-			} else if (S_ISREG(st.st_mode) || (S_ISLNK(st.st_mode) && stat(p, &st) == 0 && S_ISREG(st.st_mode))) {
-				enum fkind k = classify(p);
-				if (k != FK_NONE)
-					add_found(b, p, k);
-			}
-		}
-		free(p);
-		free(names[i]);
-	}
-	free(names);
-}
-
-/* Folder name for a run: the path with unsafe bytes as '_', cut, plus a hash of the path. */
-static char *safe_name(const char *path)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const char *p = path;
-	while (*p == '.' || *p == '/')
-		p++;
-	for (; *p && sb.len < NAME_MAX_STEM; p++) {
-		unsigned char c = (unsigned char)*p;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '.' || c == '-' || c == '_';
-		if (ok)
-			strbuf_addch(&sb, (char)c);
-		else if (sb.len && sb.buf[sb.len - 1] != '_')
-			strbuf_addch(&sb, '_');
-	}
-	strbuf_addf(&sb, "-%08llx", (unsigned long long)(hash_bytes(path, strlen(path)) & 0xffffffffULL));
-	return strbuf_detach(&sb);
-}
-
-static void add_run(struct batch *b, const char *path)
+static void add_run(struct batch *b, struct archive_run_files *rf)
 {
 	void *v = b->r;
 	xgrow(&v, &b->rcap, b->nr + 1, sizeof *b->r);
 	b->r = v;
 	struct run *r = &b->r[b->nr++];
 	memset(r, 0, sizeof *r);
-	r->path = xstrdup(path);
-	r->name = safe_name(path);
+	r->path = rf->jtl;            /* taken over from the discovery */
+	r->caps = rf->caps;
+	r->ncaps = rf->ncaps;
+	rf->jtl = NULL;
+	rf->caps = NULL;
+	rf->ncaps = 0;
+	r->name = archive_safe_name(r->path);
 	r->exit = -1;
-}
-
-/* Runs from the found files; captures go to the JTL of the same stem in their folder, else to
- * the folder's only JTL. */
-static void pair(struct batch *b)
-{
-	for (size_t i = 0; i < b->nf; i++)
-		if (b->f[i].kind == FK_JTL || b->f[i].kind == FK_SUSPECT)
-			add_run(b, b->f[i].path);
-	for (size_t i = 0; i < b->nf; i++) {
-		if (b->f[i].kind != FK_CAPTURE)
-			continue;
-		char *cdir = dir_of(b->f[i].path), *cstem = stem_of(b->f[i].path);
-		struct run *match = NULL, *only = NULL;
-		size_t in_dir = 0;
-		for (size_t k = 0; k < b->nr; k++) {
-			char *rdir = dir_of(b->r[k].path);
-			if (strcmp(rdir, cdir) == 0) {
-				in_dir++;
-				only = &b->r[k];
-				char *rstem = stem_of(b->r[k].path);
-				if (strcmp(rstem, cstem) == 0 && !match)
-					match = &b->r[k];
-				free(rstem);
-			}
-			free(rdir);
-		}
-		if (!match && in_dir == 1)
-			match = only;
-		if (match) {
-			match->caps = xrealloc(match->caps, (match->ncaps + 1) * sizeof *match->caps);
-			match->caps[match->ncaps++] = xstrdup(b->f[i].path);
-		} else {
-			b->unpaired = xrealloc(b->unpaired, (b->nunpaired + 1) * sizeof *b->unpaired);
-			b->unpaired[b->nunpaired++] = xstrdup(b->f[i].path);
-		}
-		free(cdir);
-		free(cstem);
-	}
-	for (size_t k = 0; k < b->nr; k++)
-		b->r[k].fi = xcalloc(1 + b->r[k].ncaps, sizeof *b->r[k].fi);
+	r->fi = xcalloc(1 + r->ncaps, sizeof *r->fi);
 }
 
 /* --- the cache ------------------------------------------------------------------------------ */
@@ -617,35 +329,6 @@ static char **report_argv(const struct batch *b, const struct run *r, char **run
 	return v;
 }
 
-/* fork + exec of this binary; stdout to /dev/null, stderr to errpath (or the pipe fd). */
-static pid_t spawn(char **argv, const char *errpath, int errfd)
-{
-	fflush(NULL);
-	pid_t pid = fork();
-	if (pid != 0)
-		return pid;
-	int nul = open("/dev/null", O_RDWR);
-	if (nul >= 0) {
-		dup2(nul, 0);
-		dup2(nul, 1);
-	}
-	int e = errpath ? open(errpath, O_WRONLY | O_CREAT | O_TRUNC, 0666) : errfd;
-	if (e >= 0)
-		dup2(e, 2);
-	execv(SELF_EXE, argv);
-	dprintf(2, "jtlscope: error: cannot run '%s': %s\n", SELF_EXE, strerror(errno));
-	_exit(127);
-}
-
-static int wait_code(int status)
-{
-	if (WIFEXITED(status))
-		return WEXITSTATUS(status);
-	if (WIFSIGNALED(status))
-		return 128 + WTERMSIG(status);
-	return 255;
-}
-
 /* The line that explains a failure: the first "error:" line, else the first line. */
 static char *first_error_line(const char *text)
 {
@@ -687,11 +370,11 @@ static char *read_small(const char *path, size_t max)
 static bool check_options(struct batch *b)
 {
 	int pfd[2];
-	if (pipe(pfd) != 0)
+	if (pipe2(pfd, O_CLOEXEC) != 0)
 		return true;
 	char *dummy;
 	char **v = report_argv(b, NULL, &dummy);
-	pid_t pid = spawn(v, NULL, pfd[1]);
+	pid_t pid = spawn_start(v, &(struct spawn_opts){ .exe = SELF_EXE, .log_fd = pfd[1], .use_log_fd = true });
 	free(v);
 	close(pfd[1]);
 	char buf[4096];
@@ -704,7 +387,7 @@ static bool check_options(struct batch *b)
 	int status = 0;
 	if (pid < 0 || waitpid(pid, &status, 0) < 0)
 		return true;
-	if (wait_code(status) == 0)
+	if (spawn_exit_code(status) == 0)
 		return true;
 	char *line = first_error_line(buf);
 	diag_error("options passed to report were refused: %s", line ? line : "(no message)");
@@ -736,7 +419,7 @@ static void progress(const struct batch *b, size_t done, const struct run *r)
 
 static void finish_run(struct batch *b, struct run *r, int status, double t0)
 {
-	r->exit = wait_code(status);
+	r->exit = spawn_exit_code(status);
 	r->secs = now_s() - t0;
 	free(r->error);
 	r->error = NULL;
@@ -796,7 +479,7 @@ static void run_all(struct batch *b, cJSON *cache)
 			}
 			char *ep = xasprintf("%s/stderr.txt", rundir);
 			double t0 = now_s();
-			pid_t pid = spawn(v, ep, -1);
+			pid_t pid = spawn_start(v, &(struct spawn_opts){ .exe = SELF_EXE, .log = ep });
 			free(ep);
 			free(v);
 			free(rundir);
@@ -893,6 +576,14 @@ static cJSON *index_row(const struct batch *b, const struct run *r)
 	else
 		cJSON_AddNullToObject(o, "limiter_model");
 	add_num_or_null(o, "limiter_rate_per_s", det ? gate_num(lg, "limit.rate_per_s") : NAN, 2);
+	add_num_or_null(o, "limiter_rate_low", det ? gate_num(lg, "limit.rate_per_s_low") : NAN, 2);
+	add_num_or_null(o, "limiter_rate_high", det ? gate_num(lg, "limit.rate_per_s_high") : NAN, 2);
+	const char *scope = det ? gate_str(g, "scope") : NULL;
+	if (scope)
+		json_add_str(o, "scope", scope);
+	else
+		cJSON_AddNullToObject(o, "scope");
+	cJSON_AddBoolToObject(o, "limit_changed", false);   /* set by mark_limit_changes */
 	cJSON *regs = cJSON_AddArrayToObject(o, "regions_throttled");
 	const cJSON *rl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "throttle"), "regions"), *x;
 	cJSON_ArrayForEach(x, rl)
@@ -903,12 +594,63 @@ static cJSON *index_row(const struct batch *b, const struct run *r)
 	return o;
 }
 
+struct trend_point {
+	double start, lo, hi;
+	cJSON *row;
+};
+
+static int cmp_trend(const void *x, const void *y)
+{
+	const struct trend_point *a = x, *b = y;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+/* Trends: in start-time order, a run whose admitted-rate interval does not overlap the one of
+ * the previous run with an interval gets limit_changed (the limit moved between them). */
+static void mark_limit_changes(cJSON *rows)
+{
+	size_t n = (size_t)cJSON_GetArraySize(rows), k = 0;
+	struct trend_point *v = xcalloc(n ? n : 1, sizeof *v);
+	cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		double st = gate_num(row, "start_ms"), lo = gate_num(row, "limiter_rate_low");
+		double hi = gate_num(row, "limiter_rate_high");
+		if (!isnan(st) && !isnan(lo) && !isnan(hi) && lo <= hi)
+			v[k++] = (struct trend_point){ st, lo, hi, row };
+	}
+	if (k > 1)
+		qsort(v, k, sizeof *v, cmp_trend);   /* ties: any order is stable enough for a flag */
+	for (size_t i = 1; i < k; i++)
+		if (v[i].lo > v[i - 1].hi || v[i].hi < v[i - 1].lo)
+			cJSON_ReplaceItemInObjectCaseSensitive(v[i].row, "limit_changed", cJSON_CreateBool(1));
+	free(v);
+}
+
+/* The trend chart over the runs' typed points (reports/index_chart.c). */
+static void trend_chart(struct batch *b, const cJSON *rows)
+{
+	size_t n = (size_t)cJSON_GetArraySize(rows), k = 0;
+	struct index_trend_point *v = xcalloc(n ? n : 1, sizeof *v);
+	const cJSON *row;
+	cJSON_ArrayForEach(row, rows) {
+		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(row, "limit_changed");
+		v[k++] = (struct index_trend_point){
+			.start_ms = gate_num(row, "start_ms"), .onset_s = gate_num(row, "onset_offset_s"),
+			.rate_per_s = gate_num(row, "limiter_rate_per_s"),
+			.throttled_pct = gate_num(row, "throttled_pct"), .p95_ms = gate_num(row, "p95_ms"),
+			.limit_changed = cJSON_IsTrue(ch),
+		};
+	}
+	b->trend_svg = index_trend_chart(v, k, b->out, b->trend_why, sizeof b->trend_why);
+	free(v);
+}
+
 /* Index cells of one row as plain text (escaped per format by the writers). */
 enum { C_PATH, C_STATUS, C_START, C_DUR, C_SAMPLES, C_ERR, C_THR, C_ONSET, C_OTHREADS, C_MODEL,
-       C_RATE, C_P95, C_REGIONS, C_CAPS, C_GATE, C_ERROR, C_NCOLS };
+       C_RATE, C_CHANGED, C_SCOPE, C_P95, C_REGIONS, C_CAPS, C_GATE, C_ERROR, C_NCOLS };
 static const char *col_head[C_NCOLS] = {
 	"run", "status", "start (UTC)", "duration s", "samples", "error %", "throttled %", "onset s",
-	"threads at onset", "limiter", "limit /s", "p95 ms", "regions throttled", "captures", "gate",
+	"threads at onset", "limiter", "admitted /s [interval]", "limit changed", "scope", "p95 ms", "regions throttled", "captures", "gate",
 	"error",
 };
 
@@ -945,7 +687,13 @@ static void row_cells(const cJSON *row, char *c[C_NCOLS])
 	c[C_ONSET] = cell_num(row, "onset_offset_s", 1);
 	c[C_OTHREADS] = cell_num(row, "onset_threads", 0);
 	c[C_MODEL] = xstrdup((s = gate_str(row, "limiter_model")) ? s : "");
-	c[C_RATE] = cell_num(row, "limiter_rate_per_s", 2);
+	double rt = gate_num(row, "limiter_rate_per_s"), lo = gate_num(row, "limiter_rate_low");
+	double hi = gate_num(row, "limiter_rate_high");
+	c[C_RATE] = isnan(rt) ? xstrdup("")
+		    : isnan(lo) || isnan(hi) ? xasprintf("%.2f", rt) : xasprintf("%.2f [%.2f, %.2f]", rt, lo, hi);
+	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(row, "limit_changed");
+	c[C_CHANGED] = xstrdup(cJSON_IsTrue(ch) ? "limit changed" : "");
+	c[C_SCOPE] = xstrdup((s = gate_str(row, "scope")) ? s : "");
 	c[C_P95] = cell_num(row, "p95_ms", 0);
 	c[C_REGIONS] = cell_list(row, "regions_throttled");
 	c[C_CAPS] = cell_list(row, "captures");
@@ -1018,6 +766,11 @@ static int write_md(const struct batch *b, FILE *f, const cJSON *rows)
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addf(&sb, "# jtlscope batch\n\n%zu runs: %zu analysed, %zu failed, %zu with sustained "
 		    "throttling.\n\n", ok + failed, ok, failed, thr);
+	if (b->trend_svg)
+		strbuf_addf(&sb, "![Runs over time: onset, admitted rate (limit changes circled), "
+			    "throttled %%, p95](%s)\n\n", INDEX_CHART_FILE);
+	else if (b->nr > 1)
+		strbuf_addf(&sb, "_%s._\n\n", b->trend_why);
 	strbuf_addstr(&sb, "|");
 	for (size_t i = 0; i < C_NCOLS; i++)
 		if (col_shown(b, i))
@@ -1025,7 +778,7 @@ static int write_md(const struct batch *b, FILE *f, const cJSON *rows)
 	strbuf_addstr(&sb, "\n|");
 	for (size_t i = 0; i < C_NCOLS; i++)
 		if (col_shown(b, i))
-			strbuf_addstr(&sb, i >= C_DUR && i <= C_P95 && i != C_MODEL ? "--:|" : "---|");
+			strbuf_addstr(&sb, i >= C_DUR && i <= C_P95 && i != C_MODEL && i != C_CHANGED && i != C_SCOPE ? "--:|" : "---|");
 	strbuf_addch(&sb, '\n');
 	const cJSON *row;
 	cJSON_ArrayForEach(row, rows) {
@@ -1049,12 +802,12 @@ static int write_md(const struct batch *b, FILE *f, const cJSON *rows)
 		strbuf_addch(&sb, '\n');
 		cells_free(c);
 	}
-	if (b->nunpaired) {
+	if (b->disc.nunpaired) {
 		strbuf_addstr(&sb, "\nCaptures not paired with a run (no JTL of the same name, several in "
 				   "their folder):\n\n");
-		for (size_t i = 0; i < b->nunpaired; i++) {
+		for (size_t i = 0; i < b->disc.nunpaired; i++) {
 			strbuf_addstr(&sb, "- ");
-			esc_md_cell(&sb, b->unpaired[i], strlen(b->unpaired[i]));
+			esc_md_cell(&sb, b->disc.unpaired[i], strlen(b->disc.unpaired[i]));
 			strbuf_addch(&sb, '\n');
 		}
 	}
@@ -1081,7 +834,19 @@ static int write_html(const struct batch *b, FILE *f, const cJSON *rows)
 		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
 		    "<title>jtlscope batch</title>\n<style>%s</style>\n</head>\n<body>\n"
 		    "<h1>jtlscope batch</h1>\n<p>%zu runs: %zu analysed, %zu failed, %zu with sustained "
-		    "throttling.</p>\n<table>\n<thead><tr>", HTML_CSS, ok + failed, ok, failed, thr);
+		    "throttling.</p>\n", HTML_CSS, ok + failed, ok, failed, thr);
+	if (b->trend_svg) {
+		const char *svg = strstr(b->trend_svg, "<svg");
+		strbuf_addstr(&sb, "<figure>");
+		strbuf_addstr(&sb, svg ? svg : "");
+		strbuf_addstr(&sb, "<figcaption>Runs over time: onset, admitted rate (limit changes "
+				   "circled), throttled %, p95.</figcaption></figure>\n");
+	} else if (b->nr > 1) {
+		strbuf_addstr(&sb, "<p><em>");
+		esc_html(&sb, b->trend_why, strlen(b->trend_why));
+		strbuf_addstr(&sb, ".</em></p>\n");
+	}
+	strbuf_addstr(&sb, "<table>\n<thead><tr>");
 	for (size_t i = 0; i < C_NCOLS; i++)
 		if (col_shown(b, i)) {
 			strbuf_addstr(&sb, "<th>");
@@ -1098,7 +863,7 @@ static int write_html(const struct batch *b, FILE *f, const cJSON *rows)
 		for (size_t i = 0; i < C_NCOLS; i++) {
 			if (!col_shown(b, i))
 				continue;
-			bool num = i >= C_DUR && i <= C_P95 && i != C_MODEL;
+			bool num = i >= C_DUR && i <= C_P95 && i != C_MODEL && i != C_CHANGED && i != C_SCOPE;
 			strbuf_addstr(&sb, num ? "<td class=\"n\">" : i == C_STATUS ? "<td class=\"s\">" : "<td>");
 			if (i == C_PATH) {
 				const char *rel = gate_str(row, "report");
@@ -1116,11 +881,11 @@ static int write_html(const struct batch *b, FILE *f, const cJSON *rows)
 		cells_free(c);
 	}
 	strbuf_addstr(&sb, "</tbody>\n</table>\n");
-	if (b->nunpaired) {
+	if (b->disc.nunpaired) {
 		strbuf_addstr(&sb, "<p>Captures not paired with a run:</p>\n<ul>\n");
-		for (size_t i = 0; i < b->nunpaired; i++) {
+		for (size_t i = 0; i < b->disc.nunpaired; i++) {
 			strbuf_addstr(&sb, "<li>");
-			esc_html(&sb, b->unpaired[i], strlen(b->unpaired[i]));
+			esc_html(&sb, b->disc.unpaired[i], strlen(b->disc.unpaired[i]));
 			strbuf_addstr(&sb, "</li>\n");
 		}
 		strbuf_addstr(&sb, "</ul>\n");
@@ -1159,8 +924,8 @@ static int write_json_index(const struct batch *b, FILE *f, const cJSON *rows)
 	cJSON_AddNumberToObject(t, "throttled", (double)thr);
 	cJSON_AddItemToObject(root, "runs", cJSON_Duplicate(rows, true));
 	cJSON *up = cJSON_AddArrayToObject(root, "unpaired_captures");
-	for (size_t i = 0; i < b->nunpaired; i++)
-		cJSON_AddItemToArray(up, json_str(b->unpaired[i]));
+	for (size_t i = 0; i < b->disc.nunpaired; i++)
+		cJSON_AddItemToArray(up, json_str(b->disc.unpaired[i]));
 	char *s = cJSON_Print(root);
 	cJSON_Delete(root);
 	int rc = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
@@ -1180,7 +945,9 @@ void batch_usage(FILE *f)
 	      "folder's only JTL.  Each run is analysed by 'jtlscope report' in a worker process into\n"
 	      "OUT/runs/NAME/ (report.json, plus md and html); OUT/index.md, index.html, index.csv and\n"
 	      "index.json hold one row per run: start, duration, samples, error %, throttled %, onset\n"
-	      "and threads at onset, limiter model and rate, p95, regions throttled.  A failed run is\n"
+	      "and threads at onset, limiter model, admitted rate with its interval, scope, p95,\n"
+	      "regions throttled; a run whose rate interval does not overlap the previous run's (by\n"
+	      "start time) is marked 'limit changed'.  A failed run is\n"
 	      "listed with its exit code and error and does not stop the batch.  Runs whose inputs are\n"
 	      "unchanged (size, mtime, content hash; OUT/.jtlscope-cache.json) are not analysed again.\n"
 	      "\n"
@@ -1200,55 +967,8 @@ void batch_usage(FILE *f)
 	      "error, 6 a --fail-on criterion was met by some run.\n", f);
 }
 
-/* Options of `report` that take a value, read from its usage text ("--bucket DURATION"). */
-static bool report_opt_takes_value(const char *name, size_t n)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mf = open_memstream(&buf, &len);
-	if (!mf)
-		return false;
-	report_usage(mf);
-	fclose(mf);
-	bool takes = false;
-	for (char *p = buf; (p = strstr(p, "--")) != NULL; p += 2) {
-		if (strncmp(p + 2, name, n) == 0 && p[2 + n] == ' ' && p[3 + n] >= 'A' && p[3 + n] <= 'Z') {
-			takes = true;
-			break;
-		}
-	}
-	free(buf);
-	return takes;
-}
-
-/* Formats report supports, among md/html (from its usage text). */
-static bool report_supports(const char *fmt)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mf = open_memstream(&buf, &len);
-	if (!mf)
-		return false;
-	report_usage(mf);
-	fclose(mf);
-	bool yes = false;
-	char *line = strstr(buf, "--format");
-	if (line) {
-		size_t n = strcspn(line, "\n"), fl = strlen(fmt);
-		for (size_t i = 0; i + fl <= n; i++)
-			if (strncmp(line + i, fmt, fl) == 0 && (line[i - 1] == ',' || line[i - 1] == ' ') &&
-			    (line[i + fl] == ',' || line[i + fl] == ' '))
-				yes = true;
-	}
-	free(buf);
-	return yes;
-}
-
 static void batch_free(struct batch *b)
 {
-	for (size_t i = 0; i < b->nf; i++)
-		free(b->f[i].path);
-	free(b->f);
 	for (size_t i = 0; i < b->nr; i++) {
 		struct run *r = &b->r[i];
 		free(r->path);
@@ -1261,11 +981,10 @@ static void batch_free(struct batch *b)
 		cJSON_Delete(r->report);
 	}
 	free(b->r);
-	for (size_t i = 0; i < b->nunpaired; i++)
-		free(b->unpaired[i]);
-	free(b->unpaired);
+	archive_discovery_release(&b->disc);
 	free(b->pass);
 	free(b->formats);
+	free(b->trend_svg);
 	gate_free(b->gate);
 }
 
@@ -1350,7 +1069,7 @@ int cmd_batch(int argc, char **argv)
 		} else if (strncmp(a, "--junit=", 8) == 0) {
 			b.junit = a + 8;
 		} else {
-			/* a report option: with its value when report's usage shows one */
+			/* a report option: with its value when report's table says it takes one */
 			if (strncmp(a, "--charts", 8) == 0)
 				charts_given = true;
 			b.pass[b.npass++] = a;
@@ -1390,13 +1109,10 @@ int cmd_batch(int argc, char **argv)
 				p += n + (p[n] == ',');
 			}
 		} else {
-			if (report_supports("md"))
-				strbuf_addstr(&fs, ",md");
-			if (report_supports("html"))
-				strbuf_addstr(&fs, ",html");
+			strbuf_addf(&fs, ",%s", REPORT_DEFAULT_EXTRA_FORMATS);
 		}
 		b.formats = strbuf_detach(&fs);
-		if (!charts_given && report_opt_takes_value("charts", 6)) {
+		if (!charts_given) {
 			b.pass[b.npass++] = "--charts";
 			b.pass[b.npass++] = "none";
 		}
@@ -1418,9 +1134,9 @@ int cmd_batch(int argc, char **argv)
 	}
 	struct stat ost;
 	if (stat(b.out, &ost) == 0) {
-		b.out_known = true;
-		b.out_dev = ost.st_dev;
-		b.out_ino = ost.st_ino;
+		b.disc.skip_known = true;
+		b.disc.skip_dev = ost.st_dev;
+		b.disc.skip_ino = ost.st_ino;
 	}
 
 	/* discover */
@@ -1431,19 +1147,11 @@ int cmd_batch(int argc, char **argv)
 			rc = EXIT_INPUT;
 			goto out;
 		}
-		if (S_ISDIR(st.st_mode)) {
-			char *d = xstrdup(inputs[i]);
-			size_t n = strlen(d);
-			while (n > 1 && d[n - 1] == '/')
-				d[--n] = '\0';
-			walk(&b, d, 0);
-			free(d);
-		} else {
-			enum fkind k = classify(inputs[i]);
-			add_found(&b, inputs[i], k == FK_NONE ? FK_SUSPECT : k);
-		}
+		archive_add_path(&b.disc, inputs[i], S_ISDIR(st.st_mode));
 	}
-	pair(&b);
+	archive_pair(&b.disc);
+	for (size_t i = 0; i < b.disc.nr; i++)
+		add_run(&b, &b.disc.r[i]);
 	if (b.nr == 0) {
 		diag_error("no JMeter result files found in the given folders and files");
 		rc = EXIT_INPUT;
@@ -1451,7 +1159,7 @@ int cmd_batch(int argc, char **argv)
 	}
 	if (!b.quiet)
 		fprintf(stderr, "jtlscope batch: %zu runs (%zu captures paired, %zu unpaired), %d at once\n",
-			b.nr, b.nf - b.nr - b.nunpaired, b.nunpaired, b.jobs);
+			b.nr, b.disc.nf - b.nr - b.disc.nunpaired, b.disc.nunpaired, b.jobs);
 
 	cJSON *cache = b.force ? NULL : cache_load(&b);
 	double t0 = now_s();
@@ -1479,7 +1187,13 @@ int cmd_batch(int argc, char **argv)
 			gated += r->gate_met > 0;
 		}
 		cJSON_AddItemToArray(rows, index_row(&b, r));
+		/* the row holds what the index needs: the report itself is not kept (memory grows
+		 * with the run count, a row each, not with the runs' sizes) */
+		cJSON_Delete(r->report);
+		r->report = NULL;
 	}
+	mark_limit_changes(rows);
+	trend_chart(&b, rows);
 	int wr = 0;
 	wr |= write_index_file(&b, "index.json", rows, write_json_index);
 	wr |= write_index_file(&b, "index.csv", rows, write_csv);

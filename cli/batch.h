@@ -3,8 +3,9 @@
  *
  * Runs are found by content (JTL CSV/XML, gzip or not), never by name; a capture (pcap/pcapng,
  * gzip or not) is paired with the JTL of the same stem in its folder, or with the folder's only
- * JTL.  Each run is analysed by `report` in a worker process (fork + exec of /proc/self/exe, no
- * shell; at most -j at once) into OUT/runs/<safe-name>/; its report.json feeds one index row.
+ * JTL (parsers/archive/discover.h).  Each run is analysed by `report` in a worker process
+ * (posix_spawn of /proc/self/exe through reports/spawn.h, no shell; at most -j at once) into
+ * OUT/runs/<safe-name>/; its report.json feeds one index row.
  * A failed or corrupt run gets a row with its exit code and first error line and never stops
  * the batch.  Unchanged runs (size, mtime, content hash; OUT/.jtlscope-cache.json) are not
  * analysed again.  Index: OUT/index.{md,html,csv,json}.  See docs/archives.md.
@@ -16,7 +17,6 @@
 
 #define BATCH_MAX_JOBS 256
 #define BATCH_MAX_RUNS 1000000
-#define BATCH_MAX_DEPTH 64             /* directory nesting followed */
 #define BATCH_RACY_S 2                 /* files modified this close to their hashing are re-hashed */
 #define BATCH_CACHE ".jtlscope-cache.json"
 #define BATCH_INDEX_SCHEMA "jtlscope-batch-index/1"

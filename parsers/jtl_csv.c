@@ -386,6 +386,8 @@ static int col_by_name(const char *p, size_t n)
 	return C_NONE;
 }
 
+bool jtl_csv_is_column(const char *p, size_t n) { return col_by_name(p, n) != C_NONE; }
+
 static void set_map(struct jtl_csv *c, size_t n)
 {
 	free(c->map);
@@ -567,7 +569,7 @@ static bool map_from_option(struct jtl_csv *c, const char *spec)
 	return true;
 }
 
-static char detect_delim(const char *p, size_t n)
+char jtl_csv_detect_delim(const char *p, size_t n)
 {
 	static const char cands[] = { ',', '\t', ';', '|' };
 	size_t best = 0;
@@ -662,7 +664,7 @@ struct jtl_csv *jtl_csv_open(struct input *in, const struct jtl_options *o, stru
 	if (c->len >= 3 && (unsigned char)c->buf[0] == 0xef && (unsigned char)c->buf[1] == 0xbb &&
 	    (unsigned char)c->buf[2] == 0xbf)
 		c->pos = 3;
-	c->delim = c->o.delimiter ? c->o.delimiter : detect_delim(c->buf + c->pos, c->len - c->pos);
+	c->delim = c->o.delimiter ? c->o.delimiter : jtl_csv_detect_delim(c->buf + c->pos, c->len - c->pos);
 	if (c->o.columns && !map_from_option(c, c->o.columns)) {
 		snprintf(err, errlen, "%s", c->err);
 		jtl_csv_close(c);

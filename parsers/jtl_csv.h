@@ -17,5 +17,9 @@ const char *jtl_csv_hint(const struct jtl_csv *c);
 uint64_t jtl_csv_headers_repeated(const struct jtl_csv *c);
 bool jtl_csv_truncated_tail(const struct jtl_csv *c);
 void jtl_csv_close(struct jtl_csv *c);
+/* The delimiter of the line at p (',' '\t' ';' '|', the most frequent outside quotes). */
+char jtl_csv_detect_delim(const char *p, size_t n);
+/* Is p[0..n) one of JMeter's CSV column names (case-insensitive)? */
+bool jtl_csv_is_column(const char *p, size_t n);
 
 #endif

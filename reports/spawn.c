@@ -39,7 +39,7 @@ static int wait_child(pid_t pid, int timeout_ms)
 	return SPAWN_SIGNALED;
 }
 
-int spawn_run(char *const argv[], const struct spawn_opts *o)
+pid_t spawn_start(char *const argv[], const struct spawn_opts *o)
 {
 	posix_spawn_file_actions_t fa;
 	if (posix_spawn_file_actions_init(&fa) != 0)
@@ -49,16 +49,37 @@ int spawn_run(char *const argv[], const struct spawn_opts *o)
 	if (o->dir)
 		err = err ? err : posix_spawn_file_actions_addchdir_np(&fa, o->dir);
 	err = err ? err : posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-	err = err ? err : posix_spawn_file_actions_addopen(&fa, 1, o->log ? o->log : "/dev/null",
-							  O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (o->use_log_fd)
+		err = err ? err : posix_spawn_file_actions_adddup2(&fa, o->log_fd, 1);
+	else
+		err = err ? err : posix_spawn_file_actions_addopen(&fa, 1, o->log ? o->log : "/dev/null",
+								  O_WRONLY | O_CREAT | O_TRUNC, 0600);
 	err = err ? err : posix_spawn_file_actions_adddup2(&fa, 1, 2);
 	pid_t pid;
 	if (!err)
-		err = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+		err = o->exe ? posix_spawn(&pid, o->exe, &fa, NULL, argv, environ)
+			     : posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (err) {
 		errno = err;
 		return err == ENOENT || err == EACCES ? SPAWN_NOT_FOUND : SPAWN_FAILED;
 	}
+	return pid;
+}
+
+int spawn_exit_code(int status)
+{
+	if (WIFEXITED(status))
+		return WEXITSTATUS(status);
+	if (WIFSIGNALED(status))
+		return 128 + WTERMSIG(status);
+	return 255;
+}
+
+int spawn_run(char *const argv[], const struct spawn_opts *o)
+{
+	pid_t pid = spawn_start(argv, o);
+	if (pid < 0)
+		return (int)pid;
 	return wait_child(pid, o->timeout_ms);
 }

@@ -402,4 +402,81 @@ check "compare with one input: exit 2" test $? -eq 2
 "$BIN" compare base.jtl missing.jtl >/dev/null 2>c.err
 check "compare with a missing input: exit 3" test $? -eq 3
 
+# --- report options passed through: batch's table agrees with report's usage ----------------
+# every option report's usage shows with a VALUE word must take its value when batch passes it
+# on (cli/report_opts.c), and every other one must not
+tbl_bad=""
+for o in $("$BIN" report --help | grep -o -- '--[a-z0-9-]* [A-Z]' | cut -d' ' -f1 | sort -u); do
+	case $o in --output|--format|--fail-on|--junit) continue ;; esac
+	"$BIN" batch -q -o "$T/opt-out" "$o" >"$T/opt.err" 2>&1
+	grep -q "needs a value" "$T/opt.err" || tbl_bad="$tbl_bad $o"
+done
+for o in $("$BIN" report --help | grep -o -- '--[a-z0-9-]*  ' | cut -d' ' -f1 | sort -u); do
+	case $o in --help|--quiet) continue ;; esac
+	"$BIN" batch -q -o "$T/opt-out" "$o" >"$T/opt.err" 2>&1
+	grep -q "needs a value" "$T/opt.err" && tbl_bad="$tbl_bad $o(flag)"
+done
+if [ -z "$tbl_bad" ]; then ok "batch: report's value options from the table match report's usage"
+else bad "batch: report options the table gets wrong:$tbl_bad"; fi
+
+# --- discovery uses the CSV reader's delimiter detector (quotes respected) --------------------
+# a header-less ';' JTL whose labels hold more commas (inside quotes) than the line has ';'
+mkdir -p "$T/quoted"
+{
+	echo '1700000000000;12;"GET /a,b,c,d,e,f,g,h,i,j";200;true'
+	echo '1700000001000;15;"GET /a,b,c,d,e,f,g,h,i,j";200;true'
+} >"$T/quoted/semi.csv"
+echo 'name,size,colour,weight,height,depth' >"$T/quoted/other.csv"
+"$BIN" batch -q -j 1 -o "$T/quoted-out" "$T/quoted" >/dev/null 2>&1
+n=$("$PY" -c 'import json,sys; d=json.load(open(sys.argv[1])); print(",".join(r["path"].rsplit("/",1)[1] for r in d["runs"]))' "$T/quoted-out/index.json" 2>/dev/null)
+if [ "$n" = "semi.csv" ]; then ok "batch: a quoted ';' JTL is found, a non-JMeter CSV is not"
+else bad "batch: runs found in the quoted folder: '$n' (want semi.csv)"; fi
+
+# --- trends: a limit change between runs is flagged at the run where it happened ---------------
+# four daily runs (start times one day apart), 50 threads (about 43 requests/s offered) against
+# a token bucket on one region of 5/s, 5/s, 10/s, 10/s: the admitted-rate interval of the third does not
+# overlap the second's
+trend() { # DIR LIMIT...
+	td=$1
+	shift
+	mkdir -p "$td"
+	k=0
+	for lim in "$@"; do
+		"$GEN" --limit "$lim" --seconds 120 --threads 50 --t0 $((1704067200000 + k * 86400000)) \
+			$((k + 70)) >"$td/day$k.jtl"
+		k=$((k + 1))
+	done
+}
+trend "$T/trend-change" 5 5 10 10
+trend "$T/trend-same" 5 5 5
+for w in change same; do
+	"$BIN" batch -q -j 2 -o "$T/trend-$w-out" "$T/trend-$w" >/dev/null 2>&1
+done
+flags() { "$PY" -c 'import json,sys
+d=json.load(open(sys.argv[1]))
+rs=sorted(d["runs"],key=lambda r:r["start_ms"] or 0)
+if any(r["limiter_rate_low"] is None for r in rs): print("a run without a rate interval")
+else: print(",".join(r["path"].rsplit("/",1)[1] for r in rs if r["limit_changed"]))' "$1" 2>&1; }
+f=$(flags "$T/trend-change-out/index.json")
+if [ "$f" = "day2.jtl" ]; then ok "batch trends: the limit change 5/s -> 10/s is flagged at the third run"
+else bad "batch trends: runs flagged '$f' (want day2.jtl)"; fi
+f=$(flags "$T/trend-same-out/index.json")
+if [ -z "$f" ]; then ok "batch trends: the same limit in every run flags nothing"
+else bad "batch trends: runs flagged '$f' with an unchanged limit"; fi
+if grep -q "limit changed" "$T/trend-change-out/index.md" && grep -q "limit changed" "$T/trend-change-out/index.html" &&
+	grep -q "limit changed" "$T/trend-change-out/index.csv" &&
+	[ "$(grep -c '| ok |.*| limit changed |' "$T/trend-change-out/index.md")" -eq 1 ] &&
+	grep -q 'admitted /s \[interval\]' "$T/trend-change-out/index.md" &&
+	grep day2 "$T/trend-change-out/index.md" | grep -Eq ' 10\.[0-9]+ \\\[[0-9.]+, [0-9.]+\\\] \| limit changed \| shared \|'; then
+	ok "batch trends: md/html/csv show the admitted rate with its interval, the flag and the scope"
+else bad "batch trends: the md/html/csv index lacks the rate interval, the flag or the scope: $(grep day2 "$T/trend-change-out/index.md")"; fi
+
+if command -v gnuplot >/dev/null 2>&1; then
+	if [ -s "$T/trend-change-out/index-trends.svg" ] && grep -q '<svg' "$T/trend-change-out/index.html" &&
+		grep -q '](index-trends.svg)' "$T/trend-change-out/index.md" &&
+		grep -q 'limit changed' "$T/trend-change-out/index-trends.svg"; then
+		ok "batch trends: the chart over time is inlined in index.html and linked from index.md"
+	else bad "batch trends: no trend chart in the index"; fi
+else skip "batch trends chart: gnuplot is not installed"; fi
+
 finish
