@@ -53,6 +53,7 @@
 #define CAPTURE_MAX_VLAN_TAGS 4u            /* stacked 802.1Q/802.1ad tags */
 #define CAPTURE_IDLE_TIMEOUT_S 300          /* an open connection silent this long is evicted */
 #define CAPTURE_LINGER_S 10                 /* a closed connection absorbs stray packets this long */
+#define CAPTURE_BACKSTEP_S 2                /* stamps going back further start a new segment */
 
 enum capture_status {
 	CAP_EVENT = 0,
@@ -318,6 +319,8 @@ struct capture_counters {
 	uint64_t tls_sizes_dropped;        /* response sizes beyond CAPTURE_MAX_TLS_SIZES */
 	uint64_t retransmissions, out_of_order, overlaps, holes, hole_bytes, zero_windows;
 	uint64_t resets, idle_evictions, stray_packets;
+	uint64_t reused_tuples;            /* new connections on the tuple of a closed/reset one */
+	uint64_t segments;                 /* stamps jumped back > CAPTURE_BACKSTEP_S: new segments */
 	uint64_t limit[CAP_LIM__COUNT];
 	bool truncated_file;               /* the file ended inside a packet record */
 };
