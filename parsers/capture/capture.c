@@ -74,6 +74,7 @@ void capture_feed(struct capture *c, int64_t ts_ns, const uint8_t *frame, size_t
 		c->cnt.truncated_packets++;
 	if (!c->have_clock) {
 		c->have_clock = true;
+		c->cnt.segments = 1;
 		c->clock = ts_ns;
 		c->start_ns = ts_ns;
 	} else if (ts_ns > c->clock) {

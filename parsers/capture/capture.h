@@ -320,7 +320,8 @@ struct capture_counters {
 	uint64_t retransmissions, out_of_order, overlaps, holes, hole_bytes, zero_windows;
 	uint64_t resets, idle_evictions, stray_packets;
 	uint64_t reused_tuples;            /* new connections on the tuple of a closed/reset one */
-	uint64_t segments;                 /* stamps jumped back > CAPTURE_BACKSTEP_S: new segments */
+	uint64_t segments;                 /* stretches of time: 1, plus one per jump back in stamps
+	                                    * beyond CAPTURE_BACKSTEP_S (files concatenated out of order) */
 	uint64_t limit[CAP_LIM__COUNT];
 	bool truncated_file;               /* the file ended inside a packet record */
 };
