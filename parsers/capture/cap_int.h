@@ -358,6 +358,18 @@ struct capture {
 	bool tls_sizes_sorted;
 };
 
+/* strbuf_add whose first allocation is `first` bytes at once (header blocks, event strings:
+ * one malloc instead of a doubling series from 8 bytes). */
+static inline void cap_sb_add(struct strbuf *sb, const void *p, size_t n, size_t first)
+{
+	if (!sb->cap && n < first) {
+		void *b = sb->buf;
+		xgrow(&b, &sb->cap, first, 1);
+		sb->buf = b;
+	}
+	strbuf_add(sb, p, n);
+}
+
 /* conn.c */
 struct cap_conn *cap_conn_lookup(struct capture *c, const struct cap_pkt *pk, int *dir);
 void cap_conn_packet(struct capture *c, const struct cap_pkt *pk);

@@ -298,9 +298,37 @@ static void conn_name(struct cap_conn *cn)
 	for (int i = 0; i < 2; i++)
 		cap_addr_str(&cn->addr[i], cn->astr[i], sizeof cn->astr[i]);
 	bool v6 = cn->addr[0].len == 16;
-	snprintf(cn->name, sizeof cn->name, "c%" PRIu64 " %s%s%s:%u>%s%s%s:%u", cn->id,
-		 v6 ? "[" : "", cn->astr[0], v6 ? "]" : "", cn->port[0],
-		 v6 ? "[" : "", cn->astr[1], v6 ? "]" : "", cn->port[1]);
+	/* "c%llu %s:%u>%s:%u" (IPv6 in brackets) without printf: once per connection */
+	char *o = cn->name, *end = cn->name + sizeof cn->name - 1;
+	char num[24];
+	size_t k = 0;
+	uint64_t id = cn->id;
+	do
+		num[k++] = (char)('0' + id % 10);
+	while ((id /= 10) && k < sizeof num);
+	*o++ = 'c';
+	while (k && o < end)
+		*o++ = num[--k];
+	for (int i = 0; i < 2; i++) {
+		if (o < end)
+			*o++ = i ? '>' : ' ';
+		if (v6 && o < end)
+			*o++ = '[';
+		for (const char *s = cn->astr[i]; *s && o < end; s++)
+			*o++ = *s;
+		if (v6 && o < end)
+			*o++ = ']';
+		if (o < end)
+			*o++ = ':';
+		unsigned pv = cn->port[i];
+		k = 0;
+		do
+			num[k++] = (char)('0' + pv % 10);
+		while ((pv /= 10));
+		while (k && o < end)
+			*o++ = num[--k];
+	}
+	*o = '\0';
 }
 
 /* Ports that usually belong to a server, for connections whose SYN was not captured. */
@@ -609,6 +637,30 @@ static void detect_add(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 		       const struct cap_seginfo *si)
 {
 	struct cap_dir *d = &cn->d[dir];
+	if (!d->det.len && !cn->d[!dir].det.len && cn->saw_syn && !cn->detect_scan && n) {
+		/* Fast path: the first bytes of a connection whose SYN was seen usually decide at
+		 * once (what detect() would conclude from them alone); then they go to the parser
+		 * without being copied into det first. */
+		int hello = -1, client = -1;
+		enum cap_mode mode = CAP_M_HTTP;
+		if (cap_tls_verdict(p, n, false, &hello) == CAP_V_YES) {
+			mode = CAP_M_TLS;
+			client = hello == 2 ? !dir : dir;
+		} else if (cap_http_response_verdict(p, n) == CAP_V_YES) {
+			client = !dir;
+		} else if (cap_http_request_verdict(p, n) == CAP_V_YES) {
+			client = dir;
+		}
+		if (client >= 0) {
+			d->det_off = si->off;
+			d->npiece = 0;
+			decide(cn, mode, client);
+			if (d->mode != CAP_M_DETECT) {
+				cap_app_data(cn, dir, p, n, si);
+				return;
+			}
+		}
+	}
 	if (!d->det.len) {
 		d->det_off = si->off;
 		d->npiece = 0;
