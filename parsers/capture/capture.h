@@ -14,8 +14,11 @@
  * Ownership: capture_open borrows the input (close the capture before the input).  Every string
  * in an event is borrowed until the next capture_next() or capture_close(); copy what you keep.
  * Events come out ordered by completion time (the highest packet time seen when the event
- * completed, so a capture whose timestamps step backwards still yields a non-decreasing
- * sequence), ties broken by connection id and then by order within the connection.
+ * completed, so a capture whose timestamps step backwards a little still yields a
+ * non-decreasing sequence), ties broken by connection id and then by order within the
+ * connection.  A jump back beyond CAPTURE_BACKSTEP_S starts a new time segment
+ * (counters.segments): the events of the one before are all out first, then the times may
+ * restart lower, once per segment.
  */
 #ifndef JTLSCOPE_PARSERS_CAPTURE_CAPTURE_H
 #define JTLSCOPE_PARSERS_CAPTURE_CAPTURE_H
