@@ -104,6 +104,7 @@ bench:
 	@$(MAKE) --no-print-directory all tools
 	@sh bench/bench.sh
 	@sh bench/bench_batch.sh
+	@sh bench/bench_capture.sh
 
 man:
 	@man -l docs/jtlscope.1

@@ -668,6 +668,7 @@ void analysis_add_capture(struct analysis *a, const struct capture_totals *t)
 	c->tls_decrypted += t->tls_decrypted;
 	c->tls_no_keys += t->tls_no_keys;
 	c->tls_decrypt_failed += t->tls_decrypt_failed;
+	c->segments += t->segments, c->reused_tuples += t->reused_tuples;
 }
 
 void analysis_add_capture_size(struct analysis *a, const char *size_class, uint64_t count)

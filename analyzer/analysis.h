@@ -125,6 +125,7 @@ struct capture_totals {
 	uint64_t tls_exchanges, tls_encrypted;           /* record-run exchanges; conns not decrypted */
 	uint64_t tls_decrypted;                          /* TLS connections decrypted with a key log */
 	uint64_t tls_no_keys, tls_decrypt_failed;        /* handshakes not in the key log; bad records */
+	uint64_t segments, reused_tuples;                /* time stretches; tuples reused after close */
 	struct code_count *sizes;  /* TLS: response size class ("1.2-1.3 KB") -> exchanges */
 	size_t nsizes;
 	struct code_count *codes;  /* HTTP status -> responses, sorted after finish */

@@ -126,6 +126,7 @@ static void add_capture_totals(struct analysis *a, struct capture *c)
 		.tls_decrypted = k->tls_decrypted,
 		.tls_no_keys = k->tls_no_keys,
 		.tls_decrypt_failed = k->tls_decrypt_failed,
+		.segments = k->segments, .reused_tuples = k->reused_tuples,
 	};
 	analysis_add_capture(a, &t);
 	unsigned it = 0;

@@ -231,6 +231,7 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		json_add_u64(co, "tls_no_keys", c->tls_no_keys);
 		json_add_u64(co, "tls_decrypt_failed", c->tls_decrypt_failed);
 		json_add_u64(co, "tls_exchanges", c->tls_exchanges);
+		json_add_u64(co, "segments", c->segments), json_add_u64(co, "reused_tuples", c->reused_tuples);
 		cJSON_AddBoolToObject(co, "encrypted", c->tls_encrypted > 0);
 		cJSON *sz = cJSON_AddArrayToObject(co, "encrypted_response_sizes");
 		for (size_t i = 0; i < c->nsizes; i++) {

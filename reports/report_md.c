@@ -485,6 +485,9 @@ static void table_inputs(struct report_table *t, const struct analysis *a)
 				    "and were not read. ", a->inputs[i].path, a->inputs[i].unknown_elements);
 	if (a->no_timestamp)
 		strbuf_addf(&sb, "%" PRIu64 " samples had no timestamp (not in the time series). ", a->no_timestamp);
+	if (a->capture.segments > a->capture.inputs || a->capture.reused_tuples)
+		strbuf_addf(&sb, "Captures: %" PRIu64 " time segments (stamps jumped back), %" PRIu64
+			    " TCP tuples reused after a close. ", a->capture.segments, a->capture.reused_tuples);
 	const struct throttle_result *r = report_throttle(a);
 	if (r && (r->skipped_sub || r->skipped_transaction || r->skipped_out_of_range))
 		strbuf_addf(&sb, "Throttle analysis left out %" PRIu64 " sub-results, %" PRIu64

@@ -261,6 +261,9 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 			   " TLS connections, %" PRIu64 " retransmissions\n",
 			c->packets, c->connections, c->exchanges, c->incomplete, c->websocket_frames,
 			c->tls_connections, c->retransmissions);
+		if (c->segments > c->inputs || c->reused_tuples)
+			fprintf(f, "  capture time: %" PRIu64 " segments (stamps jumped back: files concatenated"
+				   " out of order), %" PRIu64 " tuples reused after a close\n", c->segments, c->reused_tuples);
 		if (c->websocket_exchanges || c->websocket_pushes)
 			fprintf(f, "  WebSocket: %" PRIu64 " message exchanges (client message + answer), %" PRIu64
 				   " server pushes answering nothing (not requests)\n",

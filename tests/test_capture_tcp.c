@@ -393,6 +393,162 @@ static void test_ooo_limit(void **state)
 	capture_close(c);
 }
 
+/* A tuple used again after FIN without the new SYN captured (a ring-buffer file that starts
+ * mid-connection): data beyond what the closed connection sent is a new connection; a
+ * retransmission of the old data and the last ACK are strays of the old one. */
+static void test_reuse_after_fin_no_syn(void **state)
+{
+	(void)state;
+	struct capture *c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	struct pk_flow f;
+	pk_flow_init(&f, c, 0);
+	pk_handshake(&f);
+	uint32_t s0 = f.seq[0];
+	pk_str(&f, 0, req1);
+	pk_str(&f, 1, resp_ok);
+	pk_close(&f);
+	/* stray: the old request again */
+	pk_send(&f, 0, s0, f.seq[1], CAP_TH_ACK | CAP_TH_PSH, req1, sizeof req1 - 1);
+	f.seq[0] += 5000000;
+	f.seq[1] += 7000000;
+	pk_str(&f, 0, req2);
+	pk_str(&f, 1, resp_ok);
+	pk_close(&f);
+	struct pk_ev *e = evs_new();
+	size_t n = pk_collect(c, e, MAXEV, NULL);
+	const struct capture_counters *k = capture_counters(c);
+	assert_int_equal(k->connections, 2);
+	assert_int_equal(k->connections_no_syn, 1);
+	assert_int_equal(k->reused_tuples, 1);
+	/* the last ACK of each, and the retransmitted request */
+	assert_int_equal(k->stray_packets, 3);
+	assert_int_equal(pk_count(e, n, CAP_EV_CONN_CLOSE), 2);
+	assert_int_equal(pk_count(e, n, CAP_EV_HTTP), 2);
+	const struct pk_ev *h = pk_nth(e, n, CAP_EV_HTTP, 1);
+	assert_int_equal(h->conn_id, 2);
+	assert_string_equal(h->target, "/b");
+	assert_int_equal(h->status, 200);
+	free(e);
+	capture_close(c);
+}
+
+/* After RST, a new SYN on the same tuple: a new connection, counted as a reuse. */
+static void test_reuse_after_rst(void **state)
+{
+	(void)state;
+	struct capture *c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	struct pk_flow f;
+	pk_flow_init(&f, c, 0);
+	pk_handshake(&f);
+	pk_str(&f, 0, req1);
+	pk_send(&f, 1, f.seq[1], f.seq[0], CAP_TH_RST | CAP_TH_ACK, NULL, 0);
+	f.seq[0] += 123456;
+	pk_handshake(&f);
+	pk_str(&f, 0, req2);
+	pk_str(&f, 1, resp_ok);
+	pk_close(&f);
+	struct pk_ev *e = evs_new();
+	size_t n = pk_collect(c, e, MAXEV, NULL);
+	const struct capture_counters *k = capture_counters(c);
+	assert_int_equal(k->connections, 2);
+	assert_int_equal(k->reused_tuples, 1);
+	assert_int_equal(pk_nth(e, n, CAP_EV_CONN_CLOSE, 0)->stats.close_reason, CAP_CLOSE_RST);
+	assert_int_equal(pk_nth(e, n, CAP_EV_CONN_CLOSE, 1)->stats.close_reason, CAP_CLOSE_FIN);
+	assert_int_equal(pk_nth(e, n, CAP_EV_HTTP, 1)->status, 200);
+	free(e);
+	capture_close(c);
+}
+
+/* The same tuple after a silence longer than CAPTURE_IDLE_TIMEOUT_S, without a SYN: the old
+ * connection was evicted idle, the new data is a new connection (not a hole of 300 s). */
+static void test_reuse_after_idle_gap(void **state)
+{
+	(void)state;
+	struct capture *c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	struct pk_flow f;
+	pk_flow_init(&f, c, 0);
+	pk_handshake(&f);
+	pk_str(&f, 0, req1);
+	pk_str(&f, 1, resp_ok);
+	f.t += (CAPTURE_IDLE_TIMEOUT_S + 5) * 1000 * PK_MS;
+	f.seq[0] += 999;
+	pk_str(&f, 0, req2);
+	pk_str(&f, 1, resp_ok);
+	pk_close(&f);
+	struct pk_ev *e = evs_new();
+	size_t n = pk_collect(c, e, MAXEV, NULL);
+	const struct capture_counters *k = capture_counters(c);
+	assert_int_equal(k->connections, 2);
+	assert_int_equal(k->idle_evictions, 1);
+	assert_int_equal(k->holes, 0);
+	assert_int_equal(pk_nth(e, n, CAP_EV_CONN_CLOSE, 0)->stats.close_reason, CAP_CLOSE_IDLE);
+	assert_int_equal(pk_count(e, n, CAP_EV_HTTP), 2);
+	assert_false(pk_nth(e, n, CAP_EV_HTTP, 1)->incomplete);
+	free(e);
+	capture_close(c);
+}
+
+/* One run of 3 connections, then the same run again 1 h earlier (files concatenated out of
+ * time order): 2 segments, 6 connections (not a storm of idle evictions), events of each
+ * segment out before the next one starts, nothing waiting in between.  A small step back
+ * (< CAPTURE_BACKSTEP_S, as interleaved interfaces give) is not a segment. */
+static void run3(struct capture *c, int64_t t0)
+{
+	for (int i = 0; i < 3; i++) {
+		struct pk_flow f;
+		pk_flow_init(&f, c, t0 + i * 10 * PK_MS);
+		f.port[0] = (uint16_t)(40000 + i);
+		pk_handshake(&f);
+		pk_str(&f, 0, req1);
+		pk_str(&f, 1, resp_ok);
+		if (i < 2)
+			pk_close(&f);   /* the third stays open to the end of its segment */
+	}
+}
+
+static void test_stamps_jump_back(void **state)
+{
+	(void)state;
+	struct capture *c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	int64_t hour = 3600LL * 1000 * PK_MS;
+	run3(c, 2 * hour);
+	/* the events of the first segment are out before the second one is fed */
+	struct capture_event ev;
+	size_t before = 0;
+	while (capture_next(c, &ev) == CAP_EVENT)
+		before++;
+	run3(c, 1 * hour);
+	const struct capture_counters *k = capture_counters(c);
+	assert_int_equal(k->segments, 2);
+	size_t mid = 0;
+	while (capture_next(c, &ev) == CAP_EVENT) {
+		if (ev.kind == CAP_EV_CONN_CLOSE && ev.conn.id == 3)
+			assert_int_equal(ev.stats.close_reason, CAP_CLOSE_END);
+		mid++;
+	}
+	assert_true(before + mid > 0);
+	struct pk_ev *e = evs_new();
+	size_t n = pk_collect(c, e, MAXEV, NULL);
+	(void)n;
+	assert_int_equal(k->connections, 6);
+	assert_int_equal(k->idle_evictions, 0);
+	assert_int_equal(k->reused_tuples, 0);
+	assert_int_equal(k->exchanges, 6);
+	free(e);
+	capture_close(c);
+
+	/* a step back of 1 s: same segment */
+	c = capture_open_raw(CAP_DLT_EN10MB, NULL);
+	run3(c, 10 * 1000 * PK_MS);
+	run3(c, 9 * 1000 * PK_MS + 100 * PK_MS);
+	e = evs_new();
+	pk_collect(c, e, MAXEV, NULL);
+	k = capture_counters(c);
+	assert_int_equal(k->segments, 1);
+	free(e);
+	capture_close(c);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -409,6 +565,10 @@ int main(void)
 		cmocka_unit_test(test_idle_eviction),
 		cmocka_unit_test(test_seq_wrap),
 		cmocka_unit_test(test_ooo_limit),
+		cmocka_unit_test(test_reuse_after_fin_no_syn),
+		cmocka_unit_test(test_reuse_after_rst),
+		cmocka_unit_test(test_reuse_after_idle_gap),
+		cmocka_unit_test(test_stamps_jump_back),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

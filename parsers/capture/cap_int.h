@@ -268,7 +268,7 @@ struct cap_tls_conn {
 struct cap_conn {
 	struct capture *cap;
 	uint64_t id;
-	struct cap_conn *hnext;               /* hash chain */
+	uint64_t hash;                        /* tuple hash (symmetric), cached for the table */
 	struct cap_conn *lprev, *lnext;       /* LRU list, least recent first */
 	struct cap_addr addr[2];              /* [0] client, [1] server */
 	uint16_t port[2];
@@ -300,6 +300,24 @@ struct cap_conn {
 
 struct cap_qev;
 
+/* A slot of a connection table: the tuple hash and the entry (NULL: empty). */
+struct cap_slot {
+	uint64_t hash;
+	void *p;
+};
+
+/* What is left of a closed connection for CAPTURE_LINGER_S: enough to tell a stray packet of
+ * it (an ACK of the FIN, a retransmission) from a new connection on the same tuple. */
+struct cap_tomb {
+	uint64_t hash;
+	struct cap_addr addr[2];
+	uint16_t port[2];
+	bool seq_set[2];
+	uint32_t seq_lo[2], seq_end[2];       /* sequence space the old directions used */
+	int64_t last_ns;
+	struct cap_tomb *lprev, *lnext;
+};
+
 struct capture {
 	/* source */
 	void *pcap;                           /* pcap_t */
@@ -315,9 +333,12 @@ struct capture {
 	int64_t start_ns;
 	bool have_clock;
 	/* connections (conn.c) */
-	struct cap_conn **bucket;
-	size_t nbucket, nconn;
+	struct cap_slot *slot;                /* open connections: flat open-addressing table */
+	size_t nslot, nconn;
 	struct cap_conn *lru_head, *lru_tail;
+	struct cap_slot *tslot;               /* tombstones of closed connections, same layout */
+	size_t ntslot, ntomb;
+	struct cap_tomb *tlru_head, *tlru_tail;
 	uint64_t next_id;
 	/* results */
 	struct capture_counters cnt;
@@ -337,6 +358,18 @@ struct capture {
 	bool tls_sizes_sorted;
 };
 
+/* strbuf_add whose first allocation is `first` bytes at once (header blocks, event strings:
+ * one malloc instead of a doubling series from 8 bytes). */
+static inline void cap_sb_add(struct strbuf *sb, const void *p, size_t n, size_t first)
+{
+	if (!sb->cap && n < first) {
+		void *b = sb->buf;
+		xgrow(&b, &sb->cap, first, 1);
+		sb->buf = b;
+	}
+	strbuf_add(sb, p, n);
+}
+
 /* conn.c */
 struct cap_conn *cap_conn_lookup(struct capture *c, const struct cap_pkt *pk, int *dir);
 void cap_conn_packet(struct capture *c, const struct cap_pkt *pk);
@@ -344,6 +377,8 @@ void cap_conn_close(struct cap_conn *cn, enum capture_close_reason why);
 void cap_conn_sweep(struct capture *c);
 void cap_conn_close_all(struct capture *c);
 void cap_conn_free_all(struct capture *c);
+/* Stamps jumped back: every open connection ends (CAP_CLOSE_END), tombstones go. */
+void cap_conn_new_segment(struct capture *c);
 void cap_conn_open_event(struct cap_conn *cn);
 void cap_conn_set_proto(struct cap_conn *cn, enum capture_proto p);
 void cap_app_data(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,

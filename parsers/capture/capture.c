@@ -74,9 +74,17 @@ void capture_feed(struct capture *c, int64_t ts_ns, const uint8_t *frame, size_t
 		c->cnt.truncated_packets++;
 	if (!c->have_clock) {
 		c->have_clock = true;
+		c->cnt.segments = 1;
 		c->clock = ts_ns;
 		c->start_ns = ts_ns;
 	} else if (ts_ns > c->clock) {
+		cap_ev_release(c);
+		c->clock = ts_ns;
+	} else if (c->clock - ts_ns > CAPTURE_BACKSTEP_S * CAP_NS_PER_S) {
+		/* Files concatenated out of time order (mergecap -a of ring-buffer files): what
+		 * follows is another stretch of time.  Connections open now end here, their events
+		 * go out, and the clock starts again from this stamp. */
+		cap_conn_new_segment(c);
 		cap_ev_release(c);
 		c->clock = ts_ns;
 	}

@@ -14,8 +14,11 @@
  * Ownership: capture_open borrows the input (close the capture before the input).  Every string
  * in an event is borrowed until the next capture_next() or capture_close(); copy what you keep.
  * Events come out ordered by completion time (the highest packet time seen when the event
- * completed, so a capture whose timestamps step backwards still yields a non-decreasing
- * sequence), ties broken by connection id and then by order within the connection.
+ * completed, so a capture whose timestamps step backwards a little still yields a
+ * non-decreasing sequence), ties broken by connection id and then by order within the
+ * connection.  A jump back beyond CAPTURE_BACKSTEP_S starts a new time segment
+ * (counters.segments): the events of the one before are all out first, then the times may
+ * restart lower, once per segment.
  */
 #ifndef JTLSCOPE_PARSERS_CAPTURE_CAPTURE_H
 #define JTLSCOPE_PARSERS_CAPTURE_CAPTURE_H
@@ -53,6 +56,7 @@
 #define CAPTURE_MAX_VLAN_TAGS 4u            /* stacked 802.1Q/802.1ad tags */
 #define CAPTURE_IDLE_TIMEOUT_S 300          /* an open connection silent this long is evicted */
 #define CAPTURE_LINGER_S 10                 /* a closed connection absorbs stray packets this long */
+#define CAPTURE_BACKSTEP_S 2                /* stamps going back further start a new segment */
 
 enum capture_status {
 	CAP_EVENT = 0,
@@ -318,6 +322,9 @@ struct capture_counters {
 	uint64_t tls_sizes_dropped;        /* response sizes beyond CAPTURE_MAX_TLS_SIZES */
 	uint64_t retransmissions, out_of_order, overlaps, holes, hole_bytes, zero_windows;
 	uint64_t resets, idle_evictions, stray_packets;
+	uint64_t reused_tuples;            /* new connections on the tuple of a closed/reset one */
+	uint64_t segments;                 /* stretches of time: 1, plus one per jump back in stamps
+	                                    * beyond CAPTURE_BACKSTEP_S (files concatenated out of order) */
 	uint64_t limit[CAP_LIM__COUNT];
 	bool truncated_file;               /* the file ended inside a packet record */
 };

@@ -24,21 +24,50 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUCKETS_MIN 1024u
+#define SLOTS_MIN 1024u
 
 void cap_addr_str(const struct cap_addr *a, char *out, size_t outlen)
 {
+	if (a->len == 4 && outlen >= 16) {
+		/* the common case without inet_ntop's generality */
+		char *o = out;
+		for (int i = 0; i < 4; i++) {
+			unsigned v = a->b[i];
+			if (v >= 100)
+				*o++ = (char)('0' + v / 100);
+			if (v >= 10)
+				*o++ = (char)('0' + v / 10 % 10);
+			*o++ = (char)('0' + v % 10);
+			*o++ = i < 3 ? '.' : '\0';
+		}
+		return;
+	}
 	if (!inet_ntop(a->len == 4 ? AF_INET : AF_INET6, a->b, out, (socklen_t)outlen))
 		snprintf(out, outlen, "?");
 }
 
+static uint64_t mix64(uint64_t x)
+{
+	x ^= x >> 33;
+	x *= 0xff51afd7ed558ccdULL;
+	x ^= x >> 33;
+	x *= 0xc4ceb9fe1a85ec53ULL;
+	x ^= x >> 33;
+	return x;
+}
+
 static uint64_t ep_hash(const struct cap_addr *a, uint16_t port)
 {
-	uint8_t buf[18];
-	memcpy(buf, a->b, a->len);
-	buf[a->len] = (uint8_t)(port >> 8);
-	buf[a->len + 1] = (uint8_t)port;
-	return hash_bytes(buf, (size_t)a->len + 2);
+	uint64_t x, y = 0;
+	if (a->len == 4) {
+		uint32_t v;
+		memcpy(&v, a->b, 4);
+		x = v;
+	} else {
+		memcpy(&x, a->b, 8);
+		memcpy(&y, a->b + 8, 8);
+	}
+	return mix64(x ^ (y * 0x9e3779b97f4a7c15ULL) ^ ((uint64_t)port << 48) ^ a->len);
 }
 
 static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
@@ -46,10 +75,112 @@ static bool addr_eq(const struct cap_addr *a, const struct cap_addr *b)
 	return a->len == b->len && memcmp(a->b, b->b, a->len) == 0;
 }
 
-static size_t bucket_of(const struct capture *c, const struct cap_addr *a, uint16_t pa,
-			const struct cap_addr *b, uint16_t pb)
+/* Symmetric: both directions of a connection hash alike.  Never 0 (0 marks nothing). */
+static uint64_t tuple_hash(const struct cap_addr *a, uint16_t pa, const struct cap_addr *b,
+			   uint16_t pb)
 {
-	return (size_t)((ep_hash(a, pa) ^ ep_hash(b, pb)) & (c->nbucket - 1));
+	uint64_t h = ep_hash(a, pa) + ep_hash(b, pb);
+	return h ? h : 1;
+}
+
+/* ---- flat tables (linear probing, load <= 1/2, backward-shift deletion) ----
+ * Used for the open connections and for the tombstones; the entry's tuple is read through
+ * ent_tuple, so one lookup serves both. */
+
+static void ent_tuple(const void *p, bool tomb, const struct cap_addr **a, const uint16_t **port)
+{
+	if (tomb) {
+		const struct cap_tomb *t = p;
+		*a = t->addr;
+		*port = t->port;
+	} else {
+		const struct cap_conn *cn = p;
+		*a = cn->addr;
+		*port = cn->port;
+	}
+}
+
+/* The entry for the packet's tuple, its slot in *at; *dir is CAP_C2S when the packet comes
+ * from the entry's client. */
+static void *tbl_find(struct cap_slot *slot, size_t nslot, bool tomb, uint64_t h,
+		      const struct cap_pkt *pk, int *dir, size_t *at)
+{
+	if (!nslot)
+		return NULL;
+	size_t mask = nslot - 1;
+	for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+		struct cap_slot *s = &slot[i];
+		if (!s->p)
+			return NULL;
+		if (s->hash != h)
+			continue;
+		const struct cap_addr *a;
+		const uint16_t *port;
+		ent_tuple(s->p, tomb, &a, &port);
+		if (port[0] == pk->sport && port[1] == pk->dport && addr_eq(&a[0], &pk->src) &&
+		    addr_eq(&a[1], &pk->dst)) {
+			*dir = CAP_C2S;
+			*at = i;
+			return s->p;
+		}
+		if (port[1] == pk->sport && port[0] == pk->dport && addr_eq(&a[1], &pk->src) &&
+		    addr_eq(&a[0], &pk->dst)) {
+			*dir = CAP_S2C;
+			*at = i;
+			return s->p;
+		}
+	}
+}
+
+static void tbl_put(struct cap_slot *slot, size_t nslot, uint64_t h, void *p)
+{
+	size_t mask = nslot - 1;
+	size_t i = (size_t)h & mask;
+	while (slot[i].p)
+		i = (i + 1) & mask;
+	slot[i].hash = h;
+	slot[i].p = p;
+}
+
+/* Room for one more entry: doubles the table when it would pass half full. */
+static void tbl_reserve(struct cap_slot **slot, size_t *nslot, size_t used)
+{
+	if ((used + 1) * 2 <= *nslot)
+		return;
+	size_t n = *nslot ? *nslot * 2 : SLOTS_MIN;
+	struct cap_slot *ns = xcalloc(n, sizeof *ns);
+	for (size_t i = 0; i < *nslot; i++)
+		if ((*slot)[i].p)
+			tbl_put(ns, n, (*slot)[i].hash, (*slot)[i].p);
+	free(*slot);
+	*slot = ns;
+	*nslot = n;
+}
+
+static void tbl_del_at(struct cap_slot *slot, size_t nslot, size_t i)
+{
+	size_t mask = nslot - 1;
+	slot[i].p = NULL;
+	for (size_t j = (i + 1) & mask; slot[j].p; j = (j + 1) & mask) {
+		size_t home = (size_t)slot[j].hash & mask;
+		/* move j back into the hole when its home is not in (i, j] (cyclically) */
+		if (((j - home) & mask) >= ((j - i) & mask)) {
+			slot[i] = slot[j];
+			slot[j].p = NULL;
+			i = j;
+		}
+	}
+}
+
+static void tbl_del(struct cap_slot *slot, size_t nslot, uint64_t h, const void *p)
+{
+	size_t mask = nslot - 1;
+	for (size_t i = (size_t)h & mask; slot[i].p; i = (i + 1) & mask) {
+		if (slot[i].p == p) {
+			tbl_del_at(slot, nslot, i);
+			return;
+		}
+	}
 }
 
 static void lru_unlink(struct capture *c, struct cap_conn *cn)
@@ -76,25 +207,36 @@ static void lru_append(struct capture *c, struct cap_conn *cn)
 	c->lru_tail = cn;
 }
 
-static void table_grow(struct capture *c)
+static void tomb_unlink(struct capture *c, struct cap_tomb *t)
 {
-	size_t n = c->nbucket ? c->nbucket * 2 : BUCKETS_MIN;
-	struct cap_conn **nb = xcalloc(n, sizeof *nb);
-	size_t old = c->nbucket;
-	struct cap_conn **ob = c->bucket;
-	c->bucket = nb;
-	c->nbucket = n;
-	for (size_t i = 0; i < old; i++) {
-		struct cap_conn *cn = ob[i];
-		while (cn) {
-			struct cap_conn *nx = cn->hnext;
-			size_t b = bucket_of(c, &cn->addr[0], cn->port[0], &cn->addr[1], cn->port[1]);
-			cn->hnext = nb[b];
-			nb[b] = cn;
-			cn = nx;
-		}
-	}
-	free(ob);
+	if (t->lprev)
+		t->lprev->lnext = t->lnext;
+	else
+		c->tlru_head = t->lnext;
+	if (t->lnext)
+		t->lnext->lprev = t->lprev;
+	else
+		c->tlru_tail = t->lprev;
+	t->lprev = t->lnext = NULL;
+}
+
+static void tomb_append(struct capture *c, struct cap_tomb *t)
+{
+	t->lprev = c->tlru_tail;
+	t->lnext = NULL;
+	if (c->tlru_tail)
+		c->tlru_tail->lnext = t;
+	else
+		c->tlru_head = t;
+	c->tlru_tail = t;
+}
+
+static void tomb_remove(struct capture *c, struct cap_tomb *t)
+{
+	tbl_del(c->tslot, c->ntslot, t->hash, t);
+	tomb_unlink(c, t);
+	c->ntomb--;
+	free(t);
 }
 
 static void conn_free(struct cap_conn *cn)
@@ -114,35 +256,41 @@ static void conn_free(struct cap_conn *cn)
 /* Unlink from the table and free. */
 static void conn_remove(struct capture *c, struct cap_conn *cn)
 {
-	size_t b = bucket_of(c, &cn->addr[0], cn->port[0], &cn->addr[1], cn->port[1]);
-	struct cap_conn **pp = &c->bucket[b];
-	while (*pp && *pp != cn)
-		pp = &(*pp)->hnext;
-	if (*pp)
-		*pp = cn->hnext;
+	tbl_del(c->slot, c->nslot, cn->hash, cn);
 	lru_unlink(c, cn);
 	c->nconn--;
 	conn_free(cn);
 }
 
+/* A closed connection: a tombstone takes its place in the tombstone table, it is freed. */
+static void conn_bury(struct capture *c, struct cap_conn *cn)
+{
+	if (c->ntomb >= CAPTURE_MAX_CONNS && c->tlru_head)
+		tomb_remove(c, c->tlru_head);
+	struct cap_tomb *t = xcalloc(1, sizeof *t);
+	t->hash = cn->hash;
+	memcpy(t->addr, cn->addr, sizeof t->addr);
+	memcpy(t->port, cn->port, sizeof t->port);
+	for (int i = 0; i < 2; i++) {
+		const struct cap_dir *d = &cn->d[i];
+		t->seq_set[i] = d->base_set;
+		t->seq_lo[i] = cn->isn_set[i] ? cn->isn[i] : d->base;
+		t->seq_end[i] = d->base + (uint32_t)(d->hi > d->next ? d->hi : d->next) +
+				(d->fin ? 1u : 0u);
+	}
+	t->last_ns = cn->st.last_ns;
+	tbl_reserve(&c->tslot, &c->ntslot, c->ntomb);
+	tbl_put(c->tslot, c->ntslot, t->hash, t);
+	tomb_append(c, t);
+	c->ntomb++;
+	conn_remove(c, cn);
+}
+
 struct cap_conn *cap_conn_lookup(struct capture *c, const struct cap_pkt *pk, int *dir)
 {
-	if (!c->nbucket)
-		return NULL;
-	size_t b = bucket_of(c, &pk->src, pk->sport, &pk->dst, pk->dport);
-	for (struct cap_conn *cn = c->bucket[b]; cn; cn = cn->hnext) {
-		if (cn->port[0] == pk->sport && cn->port[1] == pk->dport &&
-		    addr_eq(&cn->addr[0], &pk->src) && addr_eq(&cn->addr[1], &pk->dst)) {
-			*dir = CAP_C2S;
-			return cn;
-		}
-		if (cn->port[1] == pk->sport && cn->port[0] == pk->dport &&
-		    addr_eq(&cn->addr[1], &pk->src) && addr_eq(&cn->addr[0], &pk->dst)) {
-			*dir = CAP_S2C;
-			return cn;
-		}
-	}
-	return NULL;
+	size_t at;
+	uint64_t h = tuple_hash(&pk->src, pk->sport, &pk->dst, pk->dport);
+	return tbl_find(c->slot, c->nslot, false, h, pk, dir, &at);
 }
 
 static void conn_name(struct cap_conn *cn)
@@ -150,9 +298,37 @@ static void conn_name(struct cap_conn *cn)
 	for (int i = 0; i < 2; i++)
 		cap_addr_str(&cn->addr[i], cn->astr[i], sizeof cn->astr[i]);
 	bool v6 = cn->addr[0].len == 16;
-	snprintf(cn->name, sizeof cn->name, "c%" PRIu64 " %s%s%s:%u>%s%s%s:%u", cn->id,
-		 v6 ? "[" : "", cn->astr[0], v6 ? "]" : "", cn->port[0],
-		 v6 ? "[" : "", cn->astr[1], v6 ? "]" : "", cn->port[1]);
+	/* "c%llu %s:%u>%s:%u" (IPv6 in brackets) without printf: once per connection */
+	char *o = cn->name, *end = cn->name + sizeof cn->name - 1;
+	char num[24];
+	size_t k = 0;
+	uint64_t id = cn->id;
+	do
+		num[k++] = (char)('0' + id % 10);
+	while ((id /= 10) && k < sizeof num);
+	*o++ = 'c';
+	while (k && o < end)
+		*o++ = num[--k];
+	for (int i = 0; i < 2; i++) {
+		if (o < end)
+			*o++ = i ? '>' : ' ';
+		if (v6 && o < end)
+			*o++ = '[';
+		for (const char *s = cn->astr[i]; *s && o < end; s++)
+			*o++ = *s;
+		if (v6 && o < end)
+			*o++ = ']';
+		if (o < end)
+			*o++ = ':';
+		unsigned pv = cn->port[i];
+		k = 0;
+		do
+			num[k++] = (char)('0' + pv % 10);
+		while ((pv /= 10));
+		while (k && o < end)
+			*o++ = num[--k];
+	}
+	*o = '\0';
 }
 
 /* Ports that usually belong to a server, for connections whose SYN was not captured. */
@@ -178,8 +354,7 @@ static struct cap_conn *conn_new(struct capture *c, const struct cap_pkt *pk)
 		}
 		conn_remove(c, old);
 	}
-	if (c->nconn + 1 > c->nbucket)
-		table_grow(c);
+	tbl_reserve(&c->slot, &c->nslot, c->nconn);
 	struct cap_conn *cn = xcalloc(1, sizeof *cn);
 	cn->cap = c;
 	cn->id = ++c->next_id;
@@ -203,9 +378,8 @@ static struct cap_conn *conn_new(struct capture *c, const struct cap_pkt *pk)
 	cn->port[1] = src_client ? pk->dport : pk->sport;
 	cn->roles_final = cn->saw_syn;
 	conn_name(cn);
-	size_t b = bucket_of(c, &cn->addr[0], cn->port[0], &cn->addr[1], cn->port[1]);
-	cn->hnext = c->bucket[b];
-	c->bucket[b] = cn;
+	cn->hash = tuple_hash(&cn->addr[0], cn->port[0], &cn->addr[1], cn->port[1]);
+	tbl_put(c->slot, c->nslot, cn->hash, cn);
 	lru_append(c, cn);
 	c->nconn++;
 	c->cnt.connections++;
@@ -250,7 +424,7 @@ static void swap_roles(struct cap_conn *cn)
 	cn->st.fin_by = ((fb & 1u) << 1) | ((fb & 2u) >> 1);
 	cn->st.rst_by = ((rb & 1u) << 1) | ((rb & 2u) >> 1);
 	conn_name(cn);
-	/* the hash bucket does not change: the hash is symmetric */
+	/* the hash does not change: it is symmetric */
 }
 
 void cap_conn_open_event(struct cap_conn *cn)
@@ -463,6 +637,30 @@ static void detect_add(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 		       const struct cap_seginfo *si)
 {
 	struct cap_dir *d = &cn->d[dir];
+	if (!d->det.len && !cn->d[!dir].det.len && cn->saw_syn && !cn->detect_scan && n) {
+		/* Fast path: the first bytes of a connection whose SYN was seen usually decide at
+		 * once (what detect() would conclude from them alone); then they go to the parser
+		 * without being copied into det first. */
+		int hello = -1, client = -1;
+		enum cap_mode mode = CAP_M_HTTP;
+		if (cap_tls_verdict(p, n, false, &hello) == CAP_V_YES) {
+			mode = CAP_M_TLS;
+			client = hello == 2 ? !dir : dir;
+		} else if (cap_http_response_verdict(p, n) == CAP_V_YES) {
+			client = !dir;
+		} else if (cap_http_request_verdict(p, n) == CAP_V_YES) {
+			client = dir;
+		}
+		if (client >= 0) {
+			d->det_off = si->off;
+			d->npiece = 0;
+			decide(cn, mode, client);
+			if (d->mode != CAP_M_DETECT) {
+				cap_app_data(cn, dir, p, n, si);
+				return;
+			}
+		}
+	}
 	if (!d->det.len) {
 		d->det_off = si->off;
 		d->npiece = 0;
@@ -656,29 +854,52 @@ static int peek_roles(struct cap_conn *cn, int dir, const struct cap_pkt *pk)
 	return dir;
 }
 
+/* Does a packet on a closed connection's tuple belong to it (an ACK of the FIN, a
+ * retransmission of its data), or does it start a new connection on the same tuple? */
+static bool tomb_stray(const struct cap_tomb *t, int dir, const struct cap_pkt *pk)
+{
+	if (pk->flags & CAP_TH_SYN)
+		return false;
+	if (!pk->pay_wire || !t->seq_set[dir])
+		return true;
+	uint32_t used = t->seq_end[dir] - t->seq_lo[dir];
+	uint32_t off = pk->seq - t->seq_lo[dir];
+	return off <= used;
+}
+
 void cap_conn_packet(struct capture *c, const struct cap_pkt *pk)
 {
 	int dir = CAP_C2S;
-	struct cap_conn *cn = cap_conn_lookup(c, pk, &dir);
+	size_t at;
+	uint64_t h = tuple_hash(&pk->src, pk->sport, &pk->dst, pk->dport);
+	struct cap_conn *cn = tbl_find(c->slot, c->nslot, false, h, pk, &dir, &at);
 	bool syn_only = (pk->flags & (CAP_TH_SYN | CAP_TH_ACK)) == CAP_TH_SYN;
 	if (cn && syn_only) {
 		bool same = dir == CAP_C2S && cn->isn_set[CAP_C2S] && cn->isn[CAP_C2S] == pk->seq;
-		if (cn->closed) {
-			conn_remove(c, cn);
-			cn = NULL;
-		} else if (!same && (cn->st.bytes[0] || cn->st.bytes[1] || cn->st.established_ns ||
-				     dir != CAP_C2S || cn->isn_set[CAP_C2S])) {
+		if (!same && (cn->st.bytes[0] || cn->st.bytes[1] || cn->st.established_ns ||
+			      dir != CAP_C2S || cn->isn_set[CAP_C2S])) {
+			c->cnt.reused_tuples++;
 			cap_conn_close(cn, CAP_CLOSE_REUSED);
 			conn_remove(c, cn);
 			cn = NULL;
 		}
 	}
-	if (cn && cn->closed) {
-		c->cnt.stray_packets++;
-		cn->st.last_ns = pk->ts;
-		lru_unlink(c, cn);
-		lru_append(c, cn);
-		return;
+	if (!cn && c->ntomb) {
+		int tdir;
+		struct cap_tomb *t = tbl_find(c->tslot, c->ntslot, true, h, pk, &tdir, &at);
+		if (t) {
+			if (tomb_stray(t, tdir, pk)) {
+				c->cnt.stray_packets++;
+				if (pk->ts > t->last_ns)
+					t->last_ns = pk->ts;
+				tomb_unlink(c, t);
+				tomb_append(c, t);
+				return;
+			}
+			/* the tuple is used again after FIN/RST: a new connection */
+			c->cnt.reused_tuples++;
+			tomb_remove(c, t);
+		}
 	}
 	if (!cn) {
 		cn = conn_new(c, pk);
@@ -688,8 +909,10 @@ void cap_conn_packet(struct capture *c, const struct cap_pkt *pk)
 	}
 	if (pk->ts > cn->st.last_ns)
 		cn->st.last_ns = pk->ts;
-	lru_unlink(c, cn);
-	lru_append(c, cn);
+	if (cn != c->lru_tail) {
+		lru_unlink(c, cn);
+		lru_append(c, cn);
+	}
 	if (!cn->roles_final && pk->pay_cap)
 		dir = peek_roles(cn, dir, pk);
 	cap_tcp_segment(cn, dir, pk);
@@ -705,20 +928,22 @@ void cap_conn_packet(struct capture *c, const struct cap_pkt *pk)
 		cap_conn_close(cn, CAP_CLOSE_RST);
 	else if (cn->d[0].eof && cn->d[1].eof)
 		cap_conn_close(cn, CAP_CLOSE_FIN);
+	if (cn->closed)
+		conn_bury(c, cn);
 }
 
 void cap_conn_sweep(struct capture *c)
 {
 	cap_tls_sweep(c);
-	while (c->lru_head) {
+	int64_t idle = CAPTURE_IDLE_TIMEOUT_S * CAP_NS_PER_S;
+	while (c->lru_head && c->clock - c->lru_head->st.last_ns > idle) {
 		struct cap_conn *cn = c->lru_head;
-		int64_t limit = (cn->closed ? CAPTURE_LINGER_S : CAPTURE_IDLE_TIMEOUT_S) * CAP_NS_PER_S;
-		if (c->clock - cn->st.last_ns <= limit)
-			break;
-		if (!cn->closed)
-			cap_conn_close(cn, CAP_CLOSE_IDLE);
+		cap_conn_close(cn, CAP_CLOSE_IDLE);
 		conn_remove(c, cn);
 	}
+	int64_t linger = CAPTURE_LINGER_S * CAP_NS_PER_S;
+	while (c->tlru_head && c->clock - c->tlru_head->last_ns > linger)
+		tomb_remove(c, c->tlru_head);
 }
 
 static int by_id(const void *a, const void *b)
@@ -748,7 +973,18 @@ void cap_conn_free_all(struct capture *c)
 {
 	while (c->lru_head)
 		conn_remove(c, c->lru_head);
-	free(c->bucket);
-	c->bucket = NULL;
-	c->nbucket = 0;
+	while (c->tlru_head)
+		tomb_remove(c, c->tlru_head);
+	free(c->slot);
+	free(c->tslot);
+	c->slot = c->tslot = NULL;
+	c->nslot = c->ntslot = 0;
+}
+
+void cap_conn_new_segment(struct capture *c)
+{
+	c->cnt.segments++;
+	cap_conn_close_all(c);
+	while (c->tlru_head)
+		tomb_remove(c, c->tlru_head);
 }

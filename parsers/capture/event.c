@@ -41,7 +41,7 @@ void cap_ev_str(struct cap_qev *q, struct strref *field, const void *p, size_t n
 	q->fix[q->nfix].off = q->sb.len;
 	q->fix[q->nfix].n = n;
 	q->nfix++;
-	strbuf_add(&q->sb, p, n);
+	cap_sb_add(&q->sb, p, n, 512);
 	strbuf_addch(&q->sb, '\0');
 }
 

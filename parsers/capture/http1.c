@@ -812,7 +812,7 @@ static size_t step(struct cap_conn *cn, int dir, const uint8_t *p, size_t n,
 				resync(cn, dir);
 				return upto;
 			}
-			strbuf_add(&h->buf, p + k, upto - k);
+			cap_sb_add(&h->buf, p + k, upto - k, 1024);
 			k = upto;
 			if (nl) {
 				if (h->line_blank) {

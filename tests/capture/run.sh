@@ -377,5 +377,63 @@ else
 	not_ok "TLS captures missing in $TLSD"
 fi
 
+# Ring-buffer files concatenated out of time order (mergecap -a in name order).  A generated
+# run (build/tools/genpcap: 40 keep-alive connections) is copied 8 times, each copy shifted
+# 1 h further, and the copies concatenated newest first: every copy must count as itself (its
+# connections and exchanges once, same 4-tuples), one time segment per copy, no idle-eviction
+# storm, and memory that of one copy, not of eight.  Then the run cut into 4 ring files by
+# time and concatenated as 3 4 1 2: 2 segments, connections cut only at the two seams.
+GENPCAP=${GENPCAP:-build/tools/genpcap}
+if [ -x "$GENPCAP" ] && command -v mergecap >/dev/null 2>&1 && command -v editcap >/dev/null 2>&1; then
+	"$GENPCAP" --profile keepalive 1 40 >"$tmp/run.pcap" 2>"$tmp/run.counts"
+	gc=$(val connections "$tmp/run.counts")
+	ge=$(val exchanges "$tmp/run.counts")
+	files=""
+	for k in 7 6 5 4 3 2 1 0; do
+		editcap -t $((k * 3600)) "$tmp/run.pcap" "$tmp/copy$k.pcap" >/dev/null 2>&1
+		files="$files $tmp/copy$k.pcap"
+	done
+	# shellcheck disable=SC2086
+	mergecap -a -F pcap -w "$tmp/copies.pcap" $files 2>/dev/null
+	"$CAPDUMP" "$tmp/run.pcap" >"$tmp/run.txt" 2>&1
+	"$CAPDUMP" "$tmp/copies.pcap" >"$tmp/copies.txt" 2>&1
+	check "mergecap -a of 8 shifted copies: one run gives the generator's connections" \
+		"$(val connections "$tmp/run.txt")" "$gc"
+	check "mergecap -a of 8 shifted copies: connections" "$(val connections "$tmp/copies.txt")" $((8 * gc))
+	check "mergecap -a of 8 shifted copies: exchanges" "$(val exchanges "$tmp/copies.txt")" $((8 * ge))
+	check "mergecap -a of 8 shifted copies: segments" "$(val segments "$tmp/copies.txt")" 8
+	check "mergecap -a of 8 shifted copies: idle evictions" "$(val idle_evictions "$tmp/copies.txt")" 0
+	check "mergecap -a of 8 shifted copies: incomplete exchanges" "$(val incomplete "$tmp/copies.txt")" 0
+	if [ -x /usr/bin/time ]; then
+		r1=$(/usr/bin/time -f %M "$CAPDUMP" "$tmp/run.pcap" 2>&1 >/dev/null | tail -n 1)
+		r8=$(/usr/bin/time -f %M "$CAPDUMP" "$tmp/copies.pcap" 2>&1 >/dev/null | tail -n 1)
+		if [ "$r8" -le $((r1 + 4096)) ]; then
+			ok "mergecap -a of 8 shifted copies: peak RSS $r8 KB, one copy $r1 KB"
+		else
+			not_ok "mergecap -a of 8 shifted copies: peak RSS $r8 KB, one copy $r1 KB (memory grows with copies)"
+		fi
+	fi
+	first=$(sed -n 's/^first_us //p' "$tmp/run.counts")
+	last=$(sed -n 's/^last_us //p' "$tmp/run.counts")
+	q=$(( (last - first) / 4000000 + 1 ))   # seconds per ring file
+	editcap -i "$q" "$tmp/run.pcap" "$tmp/ring.pcap" >/dev/null 2>&1
+	set -- $(ls "$tmp"/ring_*.pcap 2>/dev/null | sort)
+	if [ $# -ge 4 ]; then
+		mergecap -a -F pcap -w "$tmp/rotated.pcap" "$3" "$4" "$1" "$2" 2>/dev/null
+		"$CAPDUMP" "$tmp/rotated.pcap" >"$tmp/rotated.txt" 2>&1
+		check "mergecap -a of ring files 3 4 1 2: segments" "$(val segments "$tmp/rotated.txt")" 2
+		rc=$(val connections "$tmp/rotated.txt")
+		if [ "$rc" -ge "$gc" ] && [ "$rc" -le $((gc + 2 * 40)) ]; then
+			ok "mergecap -a of ring files 3 4 1 2: $rc connections ($gc, plus at most those open at the 2 seams)"
+		else
+			not_ok "mergecap -a of ring files 3 4 1 2: $rc connections, want $gc..$((gc + 80))"
+		fi
+	else
+		not_ok "editcap -i did not cut the run into 4 ring files ($# files)"
+	fi
+else
+	not_ok "mergecap/editcap or $GENPCAP missing: ring-buffer concatenation not tested"
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -235,6 +235,10 @@ int main(int argc, char **argv)
 		put("bytes_missing", k->bytes_missing);
 		put("zero_windows", k->zero_windows);
 		put("resets", k->resets);
+		put("idle_evictions", k->idle_evictions);
+		put("stray_packets", k->stray_packets);
+		put("reused_tuples", k->reused_tuples);
+		put("segments", k->segments);
 		put("truncated_packets", k->truncated_packets);
 		put("vlan_packets", k->vlan_packets);
 		put("ip_fragments", k->ip_fragments);

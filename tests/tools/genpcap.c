@@ -1,6 +1,11 @@
 /* genpcap.c - write a large synthetic HTTP/1.1 packet capture to stdout (for make bench).
  *
- *   genpcap MEGABYTES [CONNECTIONS]
+ *   genpcap [--profile mixed|keepalive|short] MEGABYTES [CONNECTIONS]
+ *
+ * Profiles: mixed (default, described below); keepalive: only endpoints whose request and
+ * response fit one segment (no chunking), 50-400 exchanges per connection (small packets, like a
+ * JMeter API test on keep-alive connections); short: the same small exchanges, one per
+ * connection, closed 0.2-5 ms after the response (connection setup dominates).
  *
  * Classic pcap (little-endian, microsecond stamps, snaplen 262144), Ethernet, IPv4 with header
  * checksums, TCP with checksums; deterministic (fixed seeds): same bytes on every run.
@@ -299,6 +304,16 @@ static struct {
 
 static const char *method_names[4] = { "GET", "POST", "PUT", "DELETE" };
 static uint64_t target_bytes;
+/* --profile: mixed (default), keepalive (small single-segment exchanges on long keep-alive
+ * connections, like a JMeter API test), short (one small exchange per connection) */
+enum { P_MIXED, P_KEEPALIVE, P_SHORT };
+static int profile = P_MIXED;
+
+static bool endpoint_ok(const struct endpoint *e)
+{
+	return profile == P_MIXED ||
+	       (e->req_max <= 1200 && e->resp_max <= 1500 && e->chunked_pct == 0);
+}
 static uint64_t next_serial;
 static uint16_t host_port[NHOSTS];
 
@@ -438,12 +453,12 @@ static void plan_exchange(struct conn *c, int64_t t)
 	uint64_t *s = &c->rng;
 	unsigned total = 0;
 	for (size_t i = 0; i < NENDPOINTS; i++)
-		if (endpoints[i].server == c->server)
+		if (endpoints[i].server == c->server && endpoint_ok(&endpoints[i]))
 			total += endpoints[i].weight;
 	unsigned w = (unsigned)(rnd(s) % total);
 	const struct endpoint *e = NULL;
 	for (size_t i = 0; i < NENDPOINTS; i++) {
-		if (endpoints[i].server != c->server)
+		if (endpoints[i].server != c->server || !endpoint_ok(&endpoints[i]))
 			continue;
 		if (w < endpoints[i].weight) {
 			e = &endpoints[i];
@@ -594,6 +609,8 @@ static void plan_exchange(struct conn *c, int64_t t)
 		think = 8000000;
 	if (status == 429)
 		think += 1000000;
+	if (profile == P_SHORT)
+		think = (int64_t)urange(s, 200, 5000); /* then the close */
 	c->t = done + think;
 }
 
@@ -607,6 +624,8 @@ static void conn_new(struct conn *c, int64_t t)
 	uint64_t *s = &c->rng;
 	unsigned w = (unsigned)(rnd(s) % 100);
 	c->server = w < 80 ? 0 : w < 88 ? 1 : 2;
+	if (profile != P_MIXED)
+		c->server = w < 90 ? 0 : 1;   /* the static server has only large bodies */
 	c->cport = host_port[c->host];
 	host_port[c->host] = (uint16_t)(host_port[c->host] >= 60999 ? 32768 : host_port[c->host] + 1);
 	c->isn[C2S] = (uint32_t)rnd(s);
@@ -615,7 +634,8 @@ static void conn_new(struct conn *c, int64_t t)
 	c->ipid[S2C] = (uint16_t)rnd(s);
 	/* load generators sit 1-30 ms from the servers */
 	c->rtt = 1000 + (int64_t)(c->host * 3800) + (int64_t)(rnd(s) % 400);
-	c->left = urange(s, 2, 40);
+	c->left = profile == P_SHORT ? 1 : profile == P_KEEPALIVE ? urange(s, 50, 400)
+								   : urange(s, 2, 40);
 	c->t = t;
 }
 
@@ -824,8 +844,21 @@ static void sift_down(size_t i)
 
 int main(int argc, char **argv)
 {
+	if (argc >= 3 && !strcmp(argv[1], "--profile")) {
+		if (!strcmp(argv[2], "mixed"))
+			profile = P_MIXED;
+		else if (!strcmp(argv[2], "keepalive"))
+			profile = P_KEEPALIVE;
+		else if (!strcmp(argv[2], "short"))
+			profile = P_SHORT;
+		else
+			argc = 0;
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 2 || argc > 3) {
-		fprintf(stderr, "usage: genpcap MEGABYTES [CONNECTIONS] >FILE.pcap\n");
+		fprintf(stderr, "usage: genpcap [--profile mixed|keepalive|short] MEGABYTES "
+			"[CONNECTIONS] >FILE.pcap\n");
 		return 2;
 	}
 	double mb = atof(argv[1]);
