@@ -313,10 +313,11 @@ struct series_bucket *analysis_series_at(struct series *s, int64_t ts)
 	}
 }
 
-size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool *added)
+/* h: hash_bytes(name, n), known already (struct sample's thread_hash) */
+static size_t thread_slot_h(struct analysis *a, const char *name, size_t n, uint64_t h, bool *added)
 {
 	int fresh;
-	size_t tid = strmap_intern(&a->thread_map, name, n, &fresh);
+	size_t tid = strmap_intern_h(&a->thread_map, name, n, h, &fresh);
 	*added = fresh != 0;
 	if (fresh) {
 		size_t c1 = a->threads_cap, c2 = a->threads_cap, c3 = a->threads_cap;
@@ -335,6 +336,11 @@ size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool
 		a->thread_group[tid] = 0;
 	}
 	return tid;
+}
+
+size_t analysis_thread_slot(struct analysis *a, const char *name, size_t n, bool *added)
+{
+	return thread_slot_h(a, name, n, hash_bytes(name, n), added);
 }
 
 /* --- error types (JMeter's Errors table) ------------------------------------------------- */
@@ -542,7 +548,7 @@ void analysis_add(struct analysis *a, const struct sample *s)
 	size_t id = a->last_label;
 	if (id == SIZE_MAX || a->label_map.lens[id] != lb.n ||
 	    memcmp(a->label_map.keys[id], lb.p, lb.n) != 0) {
-		id = strmap_find(&a->label_map, lb.p, lb.n);
+		id = strmap_find_h(&a->label_map, lb.p, lb.n, sample_field_hash(lb, s->label_hash));
 		if (id == SIZE_MAX) {
 			if (a->label_map.n >= ANALYSIS_MAX_LABELS) {
 				lb = (struct strref){ ANALYSIS_OTHER_LABEL, sizeof ANALYSIS_OTHER_LABEL - 1 };
@@ -582,7 +588,8 @@ void analysis_add(struct analysis *a, const struct sample *s)
 	/* thread group and thread spans */
 	if (s->thread.p) {
 		bool added;
-		size_t tid = analysis_thread_slot(a, s->thread.p, s->thread.n, &added);
+		size_t tid = thread_slot_h(a, s->thread.p, s->thread.n,
+					   sample_field_hash(s->thread, s->thread_hash), &added);
 		if (added) {
 			struct strref g = thread_group(s->thread);
 			a->thread_group[tid] = count_in(&a->group_map, &a->groups, &a->ngroups, &a->groups_cap,

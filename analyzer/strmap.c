@@ -55,9 +55,18 @@ static void rehash(struct strmap *m, size_t nslots)
 	}
 }
 
+size_t strmap_find_h(const struct strmap *m, const char *p, size_t n, uint64_t h)
+{
+	return lookup(m, p, n, h);
+}
+
 size_t strmap_intern(struct strmap *m, const char *p, size_t n, int *added)
 {
-	uint64_t h = hash_bytes(p, n);
+	return strmap_intern_h(m, p, n, hash_bytes(p, n), added);
+}
+
+size_t strmap_intern_h(struct strmap *m, const char *p, size_t n, uint64_t h, int *added)
+{
 	size_t id = lookup(m, p, n, h);
 	if (added)
 		*added = 0;

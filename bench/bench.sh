@@ -1,15 +1,31 @@
 #!/bin/sh
-# bench.sh - throughput and peak RSS of jtlscope on generated large inputs, next to a reference
-# tool on the same file (wc -l for plain CSV, zcat for gzip), then the soak shape (the same rows
-# over 1 h / 12 h / 7 d) and a capture.  Files are kept in bench/out/ and reused while the
-# generator is unchanged.  ROWS="1000000 8000000" by default.
+# bench.sh - the JTL rows of issue #14's table, each next to its reference measured in the same
+# run (median of 3, stdout discarded, page cache warm): wall seconds, MB/s, peak RSS, ratio,
+# target.  Then the soak shape (the same rows over 1 h / 12 h / 7 d) and a capture.
+#
+#   csv   CSV_ROWS (default 8 M) rows from build/tools/genjtl    vs `wc -l`            target <= 4x, <= 64 MB
+#   gzip  the same file gzip -6                                  vs `zcat`             (a stream: inflate || parse)
+#   soak  1 M rows over 1 h, 50..400 threads (build/tools/gensoak) vs DuckDB 1 thread, parse-jtl
+#                                                                  target >= 10x DuckDB, >= 80x parse-jtl
+#   xml   XML_ROWS (default 500 k) <httpSample>s with headers (genjtl --xml)
+#                                                   vs `xmllint --stream --noout` and expat alone
+#                                                   (build/tools/expatonly)   target >= 250 MB/s
+#
+# DuckDB (@duckdb/node-api) and parse-jtl come from npm into bench/out/npm (scripts in bench/:
+# ref_duckdb.mjs, ref_parsejtl.js); NO_NPM=1 skips those two references.  Any input that
+# cannot be made, or a reference that fails or reads a different row count, stops the bench
+# with an error: a benchmark that silently compares against nothing is worthless.  Files are
+# kept in bench/out/ and reused while their generator is unchanged.
 set -eu
 cd "$(dirname "$0")/.."
 out=bench/out
 mkdir -p "$out"
-rows=${ROWS:-1000000 8000000}
 gen=build/tools/genjtl
+sgen=build/tools/gensoak
 bin=./jtlscope
+die() { echo "bench: $*" >&2; exit 1; }
+[ -x "$bin" ] && [ -x "$gen" ] && [ -x "$sgen" ] && [ -x build/tools/expatonly ] ||
+	die "build first: make all tools"
 
 # wall seconds and peak RSS (KB) of a command, stdout discarded
 measure() {
@@ -20,52 +36,106 @@ measure() {
 	}
 	cat "$out/time.txt"
 }
-best() { # best of 3 runs: prints "secs rss"
-	b=""
-	for _ in 1 2 3; do
-		r=$(measure "$@")
-		if [ -z "$b" ] || [ "$(echo "$r $b" | awk '{print ($1 < $3)}')" = 1 ]; then b=$r; fi
-	done
-	echo "$b"
+med() { # median of RUNS (default 3) runs: prints "secs rss"
+	for _ in $(seq "${RUNS:-3}"); do measure "$@"; done | sort -n | awk '{ r[NR] = $0 } END { print r[int((NR + 1) / 2)] }'
 }
+best() { med "$@"; } # the soak and capture sections below
 row() { # NAME SIZE_BYTES "SECS RSS_KB" REF_NAME "REF_SECS REF_RSS_KB"
 	# shellcheck disable=SC2086 # split "secs rss" pairs on purpose
 	set -- "$1" "$2" $3 "$4" $5
 	awk -v name="$1" -v size="$2" -v js="$3" -v jr="$4" -v rn="$5" -v rs="$6" -v rr="$7" 'BEGIN {
 		mb = size / 1e6; s = (js > 0 ? js : 0.001); r = (rs > 0 ? rs : 0.001);
-		printf "%-28s %8.0f MB  jtlscope %6.2f s %7.0f MB/s  peak RSS %6.1f MB | %-7s %6.2f s %7.0f MB/s  RSS %6.1f MB  time ratio %.2fx\n",
+		printf "%-28s %8.0f MB  jtlscope %6.2f s %7.0f MB/s  peak RSS %6.1f MB | %-9s %6.2f s %7.0f MB/s  RSS %6.1f MB  time ratio %.2fx\n",
 			name, mb, js, mb / s, jr / 1024, rn, rs, mb / r, rr / 1024, s / r }'
+}
+# make FILE with COMMAND... unless it exists and is newer than the generator GEN
+make_input() { # FILE GEN COMMAND...
+	f=$1 g=$2
+	shift 2
+	if [ ! -s "$f" ] || [ "$g" -nt "$f" ]; then
+		echo "generating $f ..." >&2
+		"$@" >"$f.tmp" 2>"$out/gen.err" || { cat "$out/gen.err" >&2; rm -f "$f.tmp"; die "could not make $f"; }
+		mv "$f.tmp" "$f"
+	fi
+	[ -s "$f" ] || die "could not make $f"
+	cat "$f" >/dev/null  # page cache
 }
 
 echo "jtlscope bench on $(nproc) cores, $(uname -m); $(date -u +%Y-%m-%d)"
-for n in $rows; do
-	f="$out/gen-$n.csv"
-	if [ ! -s "$f" ] || [ "$gen" -nt "$f" ]; then
-		echo "generating $f ..." >&2
-		"$gen" "$n" >"$f"
+
+# ---- CSV: wc -l and zcat ----
+n=${CSV_ROWS:-8000000}
+f="$out/gen-$n.csv"
+make_input "$f" "$gen" "$gen" "$n"
+if [ ! -s "$f.gz" ] || [ "$f" -nt "$f.gz" ]; then
+	echo "compressing $f.gz ..." >&2
+	gzip -c -6 "$f" >"$f.gz.tmp" && mv "$f.gz.tmp" "$f.gz" || die "could not make $f.gz"
+fi
+cat "$f.gz" >/dev/null
+size=$(stat -c %s "$f")
+j=$(med "$bin" report -q --format json "$f")
+w=$(med wc -l "$f")
+row "csv $n rows" "$size" "$j" "wc -l" "$w"
+echo "$j $w" | awk '{ r = $1 / ($3 > 0 ? $3 : 0.001)
+	printf "  %.1fx the time of wc -l (target <= 4x), peak RSS %.1f MB (target <= 64 MB)%s\n", r, $2 / 1024,
+		(r > 4 || $2 / 1024 > 64) ? "  NOT MET" : "" }'
+j=$(med "$bin" report -q --format json "$f.gz")
+z=$(med sh -c "zcat '$f.gz' >/dev/null")
+row "csv.gz $n rows (inflated)" "$size" "$j" "zcat" "$z"
+echo "  (gzip file $(stat -c %s "$f.gz" | awk '{printf "%.0f", $1/1e6}') MB)"
+
+# ---- 1 M rows over 1 h, 400 threads: DuckDB and parse-jtl ----
+n=${SOAK_REF_ROWS:-1000000}
+f="$out/soak-$n-1h-ref.csv"
+make_input "$f" "$sgen" "$sgen" "$n" 1h
+size=$(stat -c %s "$f")
+j=$(med "$bin" report -q --format json "$f")
+if [ "${NO_NPM:-0}" = 1 ]; then
+	echo "csv $n rows over 1 h: jtlscope $j (NO_NPM=1: DuckDB and parse-jtl skipped)"
+else
+	npm_dir=$out/npm
+	if [ ! -d "$npm_dir/node_modules/@duckdb/node-api" ] || [ ! -d "$npm_dir/node_modules/parse-jtl" ]; then
+		command -v npm >/dev/null 2>&1 || die "npm is needed for the DuckDB and parse-jtl references (apt-get install npm), or NO_NPM=1"
+		echo "installing @duckdb/node-api and parse-jtl into $npm_dir ..." >&2
+		mkdir -p "$npm_dir"
+		npm install --prefix "$npm_dir" --no-audit --no-fund --silent \
+			@duckdb/node-api@1.5.6-r.1 parse-jtl@1.1.0 >&2 || die "npm install failed"
 	fi
-	if [ ! -s "$f.gz" ] || [ "$f" -nt "$f.gz" ]; then
-		echo "compressing $f.gz ..." >&2
-		gzip -c -6 "$f" >"$f.gz"
-	fi
-	cat "$f" "$f.gz" >/dev/null  # page cache
-	size=$(stat -c %s "$f")
-	zsize=$(stat -c %s "$f.gz")
-	j=$(best "$bin" report -q --format json "$f")
-	w=$(best wc -l "$f")
-	row "csv $n rows" "$size" "$j" "wc -l" "$w"
-	j=$(best "$bin" report -q --format json "$f.gz")
-	z=$(best sh -c "zcat '$f.gz' >/dev/null")
-	row "csv.gz $n rows (inflated)" "$size" "$j" "zcat" "$z"
-	echo "  (gzip file $(echo "$zsize" | awk '{printf "%.0f", $1/1e6}') MB)"
-done
+	cp bench/ref_duckdb.mjs bench/ref_parsejtl.js "$npm_dir/"
+	# the references must read every row, or their time means nothing
+	got=$(node "$npm_dir/ref_duckdb.mjs" "$f" 1) || die "DuckDB failed on $f"
+	echo "$got" | grep -q " rows $n\$" || die "DuckDB read '$got', not $n rows"
+	got=$(cd "$npm_dir" && node ref_parsejtl.js "../../../$f") || die "parse-jtl failed on $f"
+	echo "$got" | grep -q " rows $n\$" || die "parse-jtl read '$got', not $n rows"
+	d=$(med node "$npm_dir/ref_duckdb.mjs" "$f" 1)
+	p=$(RUNS=1 med sh -c "cd '$npm_dir' && node ref_parsejtl.js '../../../$f'")
+	row "csv $n rows, 1 h, 400 thr" "$size" "$j" "DuckDB-1t" "$d"
+	row "csv $n rows, 1 h, 400 thr" "$size" "$j" "parse-jtl" "$p"
+	echo "$j $d $p" | awk '{ s = ($1 > 0 ? $1 : 0.001); a = $3 / s; b = $5 / s
+		printf "  %.1fx faster than DuckDB on 1 thread (target >= 10x), %.0fx faster than parse-jtl (target >= 80x)%s\n",
+			a, b, (a < 10 || b < 80) ? "  NOT MET" : "" }'
+fi
+
+# ---- XML with headers: xmllint and expat alone ----
+n=${XML_ROWS:-500000}
+f="$out/gen-$n.xml"
+make_input "$f" "$gen" "$gen" --xml "$n"
+size=$(stat -c %s "$f")
+j=$(med "$bin" report -q --format json "$f")
+x=$(med xmllint --stream --noout "$f")
+e=$(med build/tools/expatonly "$f" 1048576 elements)
+row "xml $n samples, headers" "$size" "$j" "xmllint" "$x"
+row "xml $n samples, headers" "$size" "$j" "expat" "$e"
+echo "$j $e $size" | awk '{ s = ($1 > 0 ? $1 : 0.001); mb = $5 / 1e6 / s
+	printf "  %.0f MB/s (target >= 250 MB/s); expat alone %.0f MB/s: jtlscope takes %.2fx the time of expat alone%s\n",
+		mb, $5 / 1e6 / ($3 > 0 ? $3 : 0.001), s / ($3 > 0 ? $3 : 0.001), mb < 250 ? "  NOT MET" : "" }'
 
 # ---- soak: the same rows over 1 h, 12 h and 7 d ----
 # SOAK_ROWS (default 200000; 0 skips) rows from build/tools/gensoak (tests/tools/gensoak.c:
 # 50..400 threads, throttling that comes and goes every hour, completion order), as many
 # rows spread over each duration.  Cost must follow the rows, not the duration: targets
 # are a time within 2x the 1 h time and a peak RSS <= 64 MB (docs/design-notes.md, "Long
-# runs").  `report --format json -o DIR` as a user runs it; best of 3.
+# runs").  `report --format json -o DIR` as a user runs it; median of 3.
 soak_rows=${SOAK_ROWS:-200000}
 if [ "$soak_rows" != 0 ]; then
 	sgen=build/tools/gensoak

@@ -72,9 +72,10 @@ struct jtl_reader *jtl_open(struct input *in, enum input_format fmt, const struc
 enum jtl_status jtl_next(struct jtl_reader *r, struct sample *s)
 {
 	enum jtl_status st = r->csv ? jtl_csv_next(r->csv, s) : jtl_xml_next(r->xml, s);
-	if (st == JTL_RECORD)
+	if (st == JTL_RECORD) {
 		r->records++;
-	else if (st == JTL_SKIPPED)
+		sample_hash(s);
+	} else if (st == JTL_SKIPPED)
 		r->skipped++;
 	return st;
 }

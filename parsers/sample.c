@@ -9,6 +9,12 @@ void sample_clear(struct sample *s)
 	s->success = true;
 }
 
+void sample_hash(struct sample *s)
+{
+	s->label_hash = s->label.p ? hash_bytes(s->label.p, s->label.n) : 0;
+	s->thread_hash = s->thread.p ? hash_bytes(s->thread.p, s->thread.n) : 0;
+}
+
 int sample_status(const struct sample *s)
 {
 	if (!s->code.p || s->code.n != 3)

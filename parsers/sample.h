@@ -70,9 +70,23 @@ struct sample {
 	uint64_t conn_id;           /* capture connection id (0 for JTL) */
 	uint32_t source;            /* index of the input this came from among the run's inputs
 				       (one JTL per load generator: the generator) */
+	/* hash_bytes() of label and thread, computed by the reader on its own thread so that the
+	 * analysis thread's table lookups need not hash them again; 0 = not computed (the
+	 * consumer hashes).  Valid only while label / thread are unchanged: whoever rewrites
+	 * one of them clears its hash (sample_hash). */
+	uint64_t label_hash;
+	uint64_t thread_hash;
 };
 
 void sample_clear(struct sample *s);
+
+/* Fill label_hash and thread_hash from the current label and thread. */
+void sample_hash(struct sample *s);
+/* The hash of a field whose precomputed hash is h (0: compute it now). */
+static inline uint64_t sample_field_hash(struct strref r, uint64_t h)
+{
+	return h ? h : hash_bytes(r.p ? r.p : "", r.n);
+}
 
 /* Numeric value of an HTTP status in s->code, or -1 if it is not a 3-digit code. */
 int sample_status(const struct sample *s);

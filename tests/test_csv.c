@@ -374,6 +374,34 @@ static void test_ts_detect(void **st)
 }
 
 /* A first line that is neither a JMeter header nor a record ends the file with one message. */
+/* The reader hashes label and thread for the analysis (sample.label_hash / thread_hash): the
+ * hash must be hash_bytes() of the very bytes, also for a quoted label with a doubled quote and
+ * a line break, and 0 for a column the file does not have. */
+static void test_field_hashes(void **st)
+{
+	(void)st;
+	struct run *x = open_str(HDR
+		"1700000000000,12,\"Log \"\"in\"\"\r\nnow\",200,OK,TG 1-1,text,true,,100,50,1,2,http://a.example/x,10,0,3\r\n"
+		"1700000000100,30,,429,Too Many,TG 1-2,text,false,,10,50,2,2,http://a.example/x,29,0,0\n", NULL);
+	struct sample s;
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_true(eq(s.label, "Log \"in\"\r\nnow"));
+	assert_true(s.label_hash == hash_bytes(s.label.p, s.label.n));
+	assert_true(s.thread_hash == hash_bytes("TG 1-1", 6));
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_non_null(s.label.p);
+	assert_true(s.label_hash == hash_bytes("", 0));
+	assert_true(s.thread_hash == hash_bytes("TG 1-2", 6));
+	assert_int_equal(jtl_next(x->r, &s), JTL_END);
+	close_run(x);
+	x = open_str("timeStamp,elapsed,label\n1700000000000,12,L\n", NULL);
+	assert_int_equal(jtl_next(x->r, &s), JTL_RECORD);
+	assert_null(s.thread.p);
+	assert_true(s.thread_hash == 0);
+	assert_true(sample_field_hash(s.label, s.label_hash) == hash_bytes("L", 1));
+	close_run(x);
+}
+
 static void test_not_jmeter(void **st)
 {
 	(void)st;
@@ -419,6 +447,7 @@ int main(void)
 		cmocka_unit_test(test_large_record_across_buffers),
 		cmocka_unit_test(test_ts_detect),
 		cmocka_unit_test(test_not_jmeter),
+		cmocka_unit_test(test_field_hashes),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

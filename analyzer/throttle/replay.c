@@ -65,13 +65,22 @@ uint64_t replay_kept(const struct replay *r)
 
 /* ---- keys of a request ------------------------------------------------------------------ */
 
-static uint16_t value_id(struct replay *r, enum replay_key k, const char *p, size_t n)
+/* h: hash_bytes(p, n) when the caller knows it (and n <= REPLAY_NAME_MAX), else 0.  The
+ * value a kind saw last is tried first: host and thread group rarely change from one
+ * request to the next. */
+static uint16_t value_id_h(struct replay *r, enum replay_key k, const char *p, size_t n, uint64_t h)
 {
 	if (r->overflow[k])
 		return 0;
-	if (n > REPLAY_NAME_MAX)
+	if (n > REPLAY_NAME_MAX) {
 		n = REPLAY_NAME_MAX;
-	size_t id = strmap_find(&r->vals[k], p, n);
+		h = 0;
+	}
+	const struct strmap *m = &r->vals[k];
+	uint32_t last = r->last_id[k];
+	if (last && m->lens[last - 1] == n && memcmp(m->keys[last - 1], p, n) == 0)
+		return (uint16_t)last;
+	size_t id = strmap_find_h(m, p, n, h ? h : hash_bytes(p, n));
 	if (id == SIZE_MAX) {
 		if (r->vals[k].n >= REPLAY_VALUES) {
 			r->overflow[k] = true;
@@ -80,7 +89,25 @@ static uint16_t value_id(struct replay *r, enum replay_key k, const char *p, siz
 		int added;
 		id = strmap_intern(&r->vals[k], p, n, &added);
 	}
+	r->last_id[k] = (uint32_t)(id + 1);
 	return (uint16_t)(id + 1);
+}
+
+static uint16_t value_id(struct replay *r, enum replay_key k, const char *p, size_t n)
+{
+	return value_id_h(r, k, p, n, 0);
+}
+
+/* Decimal digits of v appended to b (what "%u" prints). */
+static void add_uint(struct strbuf *b, unsigned v)
+{
+	char d[16];
+	size_t i = sizeof d;
+	do {
+		d[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	strbuf_add(b, d + i, sizeof d - i);
 }
 
 /* Request headers that identify a client, session or tenant are candidates; transport,
@@ -169,7 +196,7 @@ void replay_add(struct replay *r, const struct sample *s, uint32_t group, bool r
 		e.key[RK_TGROUP] = value_id(r, RK_TGROUP, tg.p, tg.n);
 	struct strbuf *b = &r->tmp;
 	strbuf_reset(b);
-	strbuf_addf(b, "%u", (unsigned)s->source);
+	add_uint(b, (unsigned)s->source);
 	if (s->hostname.p && s->hostname.n) {
 		strbuf_addch(b, ' ');
 		strbuf_add(b, s->hostname.p, s->hostname.n);
@@ -186,14 +213,17 @@ void replay_add(struct replay *r, const struct sample *s, uint32_t group, bool r
 			strbuf_addf(b, "%u:", (unsigned)s->source);
 		}
 		strbuf_add(b, th.p, th.n);
-		e.key[RK_THREAD] = value_id(r, RK_THREAD, b->buf, b->len);
-		e.hash = (uint32_t)hash_bytes(b->buf, b->len);
+		/* without a source prefix the key is the thread name: its hash is the sample's */
+		uint64_t h = !s->source && s->thread.p == th.p ? sample_field_hash(th, s->thread_hash)
+							      : hash_bytes(b->buf, b->len);
+		e.key[RK_THREAD] = value_id_h(r, RK_THREAD, b->buf, b->len, h);
+		e.hash = (uint32_t)h;
 	} else if (s->conn_id) {
 		e.key[RK_THREAD] = e.key[RK_CONN];
 		e.hash = (uint32_t)(s->conn_id * 2654435761u);
 	}
 	if (s->label.p && s->label.n)
-		e.key[RK_LABEL] = value_id(r, RK_LABEL, s->label.p, s->label.n);
+		e.key[RK_LABEL] = value_id_h(r, RK_LABEL, s->label.p, s->label.n, s->label_hash);
 
 	if (!r->frozen && (reject || plain_503)) {
 		r->frozen = true;

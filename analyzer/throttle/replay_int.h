@@ -41,6 +41,7 @@ struct replay {
 	uint64_t seen, seq;
 	struct strmap vals[RK_COUNT];
 	bool overflow[RK_COUNT];
+	uint32_t last_id[RK_COUNT]; /* the value each key kind saw last, id + 1 (0 = none) */
 	struct strmap hdr_names;    /* every header name seen -> slot or none */
 	int hdr_slot_of[256];       /* by header-name id (first 256 names) -> slot, -1 none */
 	char *hdr_name[REPLAY_HDRS];
