@@ -7,6 +7,7 @@
 #include "cli/report_cmd.h"
 #include "cli/summary_cmd.h"
 #include "cli/timeline.h"
+#include "common/exit_codes.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"

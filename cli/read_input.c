@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli/pipeline.h"
-#include "cli/report_cmd.h"
+#include "common/exit_codes.h"
 #include "common/diag.h"
 #include "parsers/capture/capture.h"
 #include "parsers/input.h"

@@ -18,14 +18,12 @@
 #include <time.h>
 
 #include "common/diag.h"
+#include "common/exit_codes.h"
 #include "common/util.h"
 #include "parsers/capture/capture.h"
 #include "parsers/input.h"
 #include "reports/escape.h"
 
-#define TL_EXIT_OK 0
-#define TL_EXIT_USAGE 2
-#define TL_EXIT_INPUT 3
 #define TL_MAX_LINES 100000u      /* lines kept per connection; the rest are counted */
 #define TL_PAYLOAD_SHOWN 80u      /* bytes of a WebSocket payload shown */
 #define TL_BUCKETS 4096u
@@ -667,7 +665,7 @@ int cmd_timeline(int argc, char **argv)
 		const char *val = NULL;
 		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			timeline_usage(stdout);
-			return TL_EXIT_OK;
+			return EXIT_OK;
 		}
 		if (!strncmp(a, "--format", 8) || !strncmp(a, "--connection", 12) ||
 		    !strncmp(a, "--tls-keylog", 12)) {
@@ -680,7 +678,7 @@ int cmd_timeline(int argc, char **argv)
 			if (!val) {
 				fprintf(stderr, "jtlscope: error: option '%s' needs a value\n", a);
 				timeline_usage(stderr);
-				return TL_EXIT_USAGE;
+				return EXIT_USAGE;
 			}
 			if (klen == 8 && !strncmp(a, "--format", 8)) {
 				fmt = val;
@@ -689,30 +687,30 @@ int cmd_timeline(int argc, char **argv)
 			} else if (klen == 12 && !strncmp(a, "--connection", 12)) {
 				if (!parse_filter(&t, val)) {
 					fprintf(stderr, "jtlscope: error: empty --connection filter\n");
-					return TL_EXIT_USAGE;
+					return EXIT_USAGE;
 				}
 			} else {
 				fprintf(stderr, "jtlscope: error: unknown option '%s'\n", a);
 				timeline_usage(stderr);
-				return TL_EXIT_USAGE;
+				return EXIT_USAGE;
 			}
 			continue;
 		}
 		if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "jtlscope: error: unknown option '%s'\n", a);
 			timeline_usage(stderr);
-			return TL_EXIT_USAGE;
+			return EXIT_USAGE;
 		}
 		if (path) {
 			fprintf(stderr, "jtlscope: error: timeline takes one capture ('%s' and '%s')\n",
 				path, a);
-			return TL_EXIT_USAGE;
+			return EXIT_USAGE;
 		}
 		path = a;
 	}
 	if (!path) {
 		timeline_usage(stderr);
-		return TL_EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	if (!strcmp(fmt, "text"))
 		t.fmt = TL_TEXT;
@@ -722,7 +720,7 @@ int cmd_timeline(int argc, char **argv)
 		t.fmt = TL_CSV;
 	else {
 		fprintf(stderr, "jtlscope: error: unknown --format '%s' (text, json or csv)\n", fmt);
-		return TL_EXIT_USAGE;
+		return EXIT_USAGE;
 	}
 	t.path = path;
 
@@ -730,7 +728,7 @@ int cmd_timeline(int argc, char **argv)
 	struct input *in = input_open(path, err, sizeof err);
 	if (!in) {
 		fprintf(stderr, "jtlscope: error: %s\n", err);
-		return TL_EXIT_INPUT;
+		return EXIT_INPUT;
 	}
 	struct diag d;
 	diag_init(&d, path);
@@ -738,7 +736,7 @@ int cmd_timeline(int argc, char **argv)
 	if (!t.cap) {
 		fprintf(stderr, "jtlscope: error: %s\n", err);
 		input_close(in);
-		return TL_EXIT_INPUT;
+		return EXIT_INPUT;
 	}
 	capture_set_tcp_events(t.cap, true);
 	struct capture_keylog *kl = NULL;
@@ -748,7 +746,7 @@ int cmd_timeline(int argc, char **argv)
 			fprintf(stderr, "jtlscope: error: %s\n", err);
 			capture_close(t.cap);
 			input_close(in);
-			return TL_EXIT_INPUT;
+			return EXIT_INPUT;
 		}
 		keylog_note(kl, keylog_path, false);
 		capture_set_keylog(t.cap, kl);
@@ -759,10 +757,10 @@ int cmd_timeline(int argc, char **argv)
 	enum capture_status st;
 	while ((st = capture_next(t.cap, &ev)) == CAP_EVENT)
 		on_event(&t, &ev);
-	int rc = TL_EXIT_OK;
+	int rc = EXIT_OK;
 	if (st == CAP_FATAL) {
 		fprintf(stderr, "jtlscope: error: %s\n", capture_error(t.cap));
-		rc = TL_EXIT_INPUT;
+		rc = EXIT_INPUT;
 	}
 	if (t.fmt == TL_TEXT)
 		summary_text(&t);
@@ -775,7 +773,7 @@ int cmd_timeline(int argc, char **argv)
 	capture_keylog_free(kl);
 	diag_summary(&d);
 	input_close(in);
-	if (fflush(t.out) != 0 && rc == TL_EXIT_OK)
-		rc = 5;
+	if (fflush(t.out) != 0 && rc == EXIT_OK)
+		rc = EXIT_OUTPUT;
 	return rc;
 }
