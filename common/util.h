@@ -41,10 +41,12 @@ bool strref_eq(struct strref a, const char *lit);
 bool strref_ieq(struct strref a, const char *lit);
 struct strref strref_trim(struct strref s);
 
-/* Parse a decimal integer from (p, n) with an explicit range; no sign for unsigned use
- * (min >= 0).  Leading/trailing blanks are not accepted.  Returns false on junk or overflow. */
+/* Parse a decimal integer from (p, n), an optional + or - first, within [min, max] (min >= 0
+ * refuses negatives).  Blanks, junk, a lone sign and overflow are refused (false, *out
+ * untouched).  tests/test_util.c. */
 bool parse_i64(const char *p, size_t n, int64_t min, int64_t max, int64_t *out);
-/* Parse a non-negative decimal number with optional fraction ("12", "0.5", "1e3" is rejected). */
+/* Parse a decimal number from (p, n): optional sign, digits with an optional fraction ("12",
+ * "0.5", ".5"; no exponent, inf or nan), at most 64 bytes, within [min, max]. */
 bool parse_double(const char *p, size_t n, double min, double max, double *out);
 
 /* Fast 64-bit hash of a byte range (for hash tables). */
