@@ -76,7 +76,7 @@ static void read_bucket(struct rm_bucket *b, const cJSON *o)
 	b->ok_p95_ms = report_read_num(o, "ok_p95_ms");
 	const cJSON *bc = cJSON_GetObjectItemCaseSensitive(o, "by_class");
 	for (int c = 0; c < RM_MAX_CLASS; c++) {
-		char key[8];
+		char key[16];
 		snprintf(key, sizeof key, "%dxx", c);
 		double v = report_read_num(bc, key);
 		b->by_class[c] = isnan(v) ? 0 : v;   /* by_class lists only the classes present */
