@@ -115,15 +115,3 @@ int gate_group_detected(const cJSON *group)
 	return cJSON_IsBool(v) ? (cJSON_IsTrue(v) ? 1 : 0) : -1;
 }
 
-const cJSON *gate_report_stats(const cJSON *report, const char *label)
-{
-	if (!label)
-		return cJSON_GetObjectItemCaseSensitive(report, "total");
-	const cJSON *l;
-	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(report, "labels")) {
-		const char *n = gate_str(l, "label");
-		if (n && strcmp(n, label) == 0)
-			return l;
-	}
-	return NULL;
-}

@@ -38,6 +38,5 @@ const char *gate_str(const cJSON *o, const char *path);
 const cJSON *gate_report_group(const cJSON *report, const char *name);
 const cJSON *gate_report_limiter(const cJSON *report);
 int gate_group_detected(const cJSON *group);
-const cJSON *gate_report_stats(const cJSON *report, const char *label);
 
 #endif
