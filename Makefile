@@ -31,11 +31,17 @@ LDFLAGS += -pthread $(if $(filter 1,$(SAN)),$(SANFLAGS))
 LDLIBS += $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -lm
 VERSION := 0.1.0
 
-LIB_SRC := $(sort $(wildcard common/*.c parsers/*.c parsers/*/*.c analyzer/*.c analyzer/*/*.c reports/*.c cli/*.c))
-LIB_SRC := $(filter-out cli/main.c,$(LIB_SRC))
+# libjtlscope.a is the library (common parsers analyzer reports); cli/ is the command layer,
+# linked outside it, so nothing in the library can call into cli/ (the link would fail).
+LIB_SRC := $(sort $(wildcard common/*.c parsers/*.c parsers/*/*.c analyzer/*.c analyzer/*/*.c reports/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/%.o)
+CLI_SRC := $(sort $(wildcard cli/*.c))
+CLI_OBJ := $(CLI_SRC:%.c=$(BUILD)/%.o)
+CLI_LIB_OBJ := $(filter-out $(BUILD)/cli/main.o,$(CLI_OBJ))
 TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+# tests/test_cli_*.c test cli/ code: they link its objects explicitly
+TEST_CLI_BIN := $(filter $(BUILD)/tests/test_cli_%,$(TEST_BIN))
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
@@ -43,7 +49,7 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tools/%)
 
 all: jtlscope$(if $(filter 1,$(SAN)),-san)
 
-jtlscope$(if $(filter 1,$(SAN)),-san): $(BUILD)/cli/main.o $(BUILD)/libjtlscope.a
+jtlscope$(if $(filter 1,$(SAN)),-san): $(CLI_OBJ) $(BUILD)/libjtlscope.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(BUILD)/libjtlscope.a: $(LIB_OBJ)
@@ -59,11 +65,16 @@ $(BUILD)/tests/%: tests/%.c $(BUILD)/libjtlscope.a
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(shell $(PKG_CONFIG) --cflags cmocka) \
 		-o $@ $< $(BUILD)/libjtlscope.a $(LDFLAGS) $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
+$(TEST_CLI_BIN): $(BUILD)/tests/%: tests/%.c $(CLI_LIB_OBJ) $(BUILD)/libjtlscope.a
+	@mkdir -p $(dir $@)
+	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes $(shell $(PKG_CONFIG) --cflags cmocka) \
+		-o $@ $< $(CLI_LIB_OBJ) $(BUILD)/libjtlscope.a $(LDFLAGS) $(LDLIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
 $(BUILD)/tools/%: tests/tools/%.c $(BUILD)/libjtlscope.a
 	@mkdir -p $(dir $@)
 	$(CC) $(CPPFLAGS) $(CFLAGS) -Wno-missing-prototypes -o $@ $< $(BUILD)/libjtlscope.a $(LDFLAGS) $(LDLIBS)
 
--include $(LIB_OBJ:.o=.d) $(BUILD)/cli/main.d
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d)
 
 deps:
 	@sh scripts/deps.sh build

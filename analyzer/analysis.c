@@ -533,14 +533,14 @@ static void errors_finish(struct analysis *a)
 
 /* --- add -------------------------------------------------------------------------------- */
 
-void analysis_add(struct analysis *a, const struct sample *s)
+bool analysis_add(struct analysis *a, const struct sample *s)
 {
 	bool throttled = a->throttle ? throttle_is_signal(a->throttle, s) : false;
 	if (s->throttle_only) {
 		/* a Transaction Controller's child: its parent is the statistics' sample */
 		if (a->throttle)
 			throttle_add_classified(a->throttle, s, throttled);
-		return;
+		return throttled;
 	}
 
 	/* label */
@@ -631,6 +631,7 @@ void analysis_add(struct analysis *a, const struct sample *s)
 				     throttled ? SEG_THROTTLED : s->success ? SEG_OK : SEG_ERROR);
 	if (a->throttle)
 		throttle_add_classified(a->throttle, s, throttled);
+	return throttled;
 }
 
 void analysis_add_input(struct analysis *a, const struct input_info *info)

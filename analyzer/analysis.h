@@ -191,7 +191,10 @@ struct analysis {
 };
 
 struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t errlen);
-void analysis_add(struct analysis *a, const struct sample *s);
+/* Add one sample.  Returns whether it is a throttle signal: the one classification
+ * (throttle_is_signal, run once per sample; false without a throttle analysis) that the
+ * statistics, the series and the throttle analysis all counted it with. */
+bool analysis_add(struct analysis *a, const struct sample *s);
 /* Record an input's diagnostics (copied). */
 void analysis_add_input(struct analysis *a, const struct input_info *info);
 /* Add a capture's counters (codes not included: analysis_add_capture_code). */

@@ -8,6 +8,7 @@
 #include "cli/summary_cmd.h"
 #include "cli/timeline.h"
 #include "cli/whatif_cmd.h"
+#include "common/exit_codes.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"

@@ -1,12 +1,13 @@
 /* pipeline.h - run a sample source (a JTL reader, a capture) on its own thread and hand its
  * samples over in batches, so parsing and analysis use both cores.
  *
- *   struct pipeline *p = pipeline_start(next, src);
+ *   struct pipeline *p = pipeline_start(next, src, stop_on_skip);
  *   while ((b = pipeline_next(p))) { for each b->s[i]: analyse; pipeline_done(p, b); }
  *   st = pipeline_finish(p);   // the status that ended the source: JTL_END, JTL_FATAL, ...
  *
- * The source's next() runs only on the pipeline thread; pipeline_stop() asks it to stop after
- * the current record (used for --strict). */
+ * The source's next() runs only on the pipeline thread.  With stop_on_skip (--strict) the
+ * source ends at its first JTL_SKIPPED record, which pipeline_finish then returns; there is
+ * no other way to stop it early. */
 #ifndef JTLSCOPE_CLI_PIPELINE_H
 #define JTLSCOPE_CLI_PIPELINE_H
 

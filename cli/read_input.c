@@ -9,7 +9,7 @@
 #include <unistd.h>
 
 #include "cli/pipeline.h"
-#include "cli/report_cmd.h"
+#include "common/exit_codes.h"
 #include "common/diag.h"
 #include "parsers/capture/capture.h"
 #include "parsers/input.h"
@@ -71,10 +71,11 @@ static enum jtl_status pump(struct analysis *a, pipeline_next_fn next, void *src
 			 * and the other rate-limit headers come from the matched exchange */
 			if (matched && !s->rl.flags && m.rl.flags)
 				s->rl = m.rl;
-			analysis_add(a, s);
+			/* the one classification of the sample (analysis_add): the segment is drawn
+			 * with the outcome the statistics counted */
+			bool thr = analysis_add(a, s);
 			if (!matched || o->join_headers_only)
 				continue;
-			bool thr = a->throttle ? throttle_is_signal(a->throttle, s) : sample_status(s) == 429;
 			analysis_add_segment(a, m.conn, m.start_ms, m.end_ms,
 					     thr ? SEG_THROTTLED : s->success ? SEG_OK : SEG_ERROR);
 		}

@@ -45,7 +45,7 @@ int join_source_close(struct join_source *js, struct analysis *a);
 void join_source_discard(struct join_source *js);
 
 /* Reads path ('-' = stdin) into a, records its diagnostics with analysis_add_input and returns
- * an exit code: EXIT_OK, EXIT_INPUT or EXIT_STRICT (cli/report_cmd.h). */
+ * an exit code: EXIT_OK, EXIT_INPUT or EXIT_STRICT (common/exit_codes.h). */
 int read_input(struct analysis *a, const char *path, const struct read_opts *o);
 
 #endif

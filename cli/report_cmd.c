@@ -19,6 +19,7 @@
 #include "parsers/jtl.h"
 #include "reports/charts.h"
 #include "reports/json_util.h"
+#include "reports/report_read.h"
 #include "reports/report.h"
 #include "reports/report_time.h"
 
@@ -227,16 +228,12 @@ static int run_gate(const struct report_opts *o, const struct analysis *a, const
 {
 	if (!o->gate || gate_count(o->gate) == 0)
 		return EXIT_OK;
-	cJSON *tree = report_json_tree(a, m);
-	int met = gate_eval(o->gate, tree, stderr);
-	cJSON_Delete(tree);
-	if (o->junit) {
-		char err[300];
-		if (gate_write_junit(o->gate, o->junit, err, sizeof err) != 0) {
-			diag_error("%s", err);
-			return EXIT_OUTPUT;
-		}
-	}
+	struct run_metrics rm;
+	report_read_analysis(&rm, a, m);
+	int rc = gate_finish(o->gate, NULL, &rm, o->junit, false);
+	run_metrics_release(&rm);
+	if (rc == EXIT_OUTPUT)
+		return rc;
 	if (gate_unknown_labels(o->gate)) {
 		/* a typo in a label must not pass as "n/a": say which labels there are */
 		struct strbuf sb = STRBUF_INIT;
@@ -249,7 +246,7 @@ static int run_gate(const struct report_opts *o, const struct analysis *a, const
 		strbuf_release(&sb);
 		return EXIT_USAGE;
 	}
-	return met > 0 ? EXIT_GATE : EXIT_OK;
+	return rc;
 }
 
 enum { R_STAMP = OPT_COMMON_END, R_CHARTS, R_FAIL_ON, R_JUNIT, R_KEYLOG };

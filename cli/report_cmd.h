@@ -5,15 +5,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Exit codes (documented in docs/jtlscope.1 and the README). */
-enum {
-	EXIT_OK = 0,
-	EXIT_USAGE = 2,      /* bad command line */
-	EXIT_INPUT = 3,      /* an input could not be read: missing, unknown format, corrupt */
-	EXIT_STRICT = 4,     /* --strict and a record was malformed */
-	EXIT_OUTPUT = 5,     /* a report could not be written */
-	EXIT_GATE = 6,       /* a --fail-on criterion was met */
-};
+#include "common/exit_codes.h"
 
 int cmd_report(int argc, char **argv);
 

@@ -1,7 +1,11 @@
 /* util.h - allocation that never returns NULL, overflow-checked sizes, small string helpers.
  *
- * Out of memory aborts in exactly one place (util_oom).  Every x*alloc result is owned by the
- * caller and released with free().
+ * The x* allocators never return NULL: out of memory, or a size that overflows, aborts in
+ * util_oom (util.c), which also serves strbuf.  Five other abort() paths exist in the library
+ * for sizes that cannot be allocated or PCRE2 objects that cannot be created: analysis.c
+ * (series size), region.c, throttle/throttle.c (two), throttle/containers.c; tests/layering.sh
+ * lists them, so a new one fails CI.  Nothing in the library calls exit().  Every x*alloc
+ * result is owned by the caller and released with free().
  */
 #ifndef JTLSCOPE_COMMON_UTIL_H
 #define JTLSCOPE_COMMON_UTIL_H
@@ -37,18 +41,24 @@ bool strref_eq(struct strref a, const char *lit);
 bool strref_ieq(struct strref a, const char *lit);
 struct strref strref_trim(struct strref s);
 
-/* Parse a decimal integer from (p, n) with an explicit range; no sign for unsigned use
- * (min >= 0).  Leading/trailing blanks are not accepted.  Returns false on junk or overflow. */
+/* Parse a decimal integer from (p, n), an optional + or - first, within [min, max] (min >= 0
+ * refuses negatives).  Blanks, junk, a lone sign and overflow are refused (false, *out
+ * untouched).  tests/test_util.c. */
 bool parse_i64(const char *p, size_t n, int64_t min, int64_t max, int64_t *out);
-/* Parse a non-negative decimal number with optional fraction ("12", "0.5", "1e3" is rejected). */
+/* Parse a decimal number from (p, n): optional sign, digits with an optional fraction ("12",
+ * "0.5", ".5"; no exponent, inf or nan), at most 64 bytes, within [min, max]. */
 bool parse_double(const char *p, size_t n, double min, double max, double *out);
 
 /* Fast 64-bit hash of a byte range (for hash tables). */
 uint64_t hash_bytes(const void *p, size_t n);
 
-/* Growable byte buffer; ownership visible in names (git's strbuf). */
+/* Growable byte buffer; ownership visible in names (git's strbuf).  buf is NULL after
+ * STRBUF_INIT, strbuf_init, strbuf_release and strbuf_detach, until the first add; from then
+ * on it is NUL-terminated at buf[len] (strbuf_reset keeps the storage, emptied).  Read it as a
+ * C string with strbuf_cstr ("" while buf is NULL); strbuf_detach hands over a NUL-terminated
+ * string, never NULL, that the caller frees. */
 struct strbuf {
-	char *buf;   /* always NUL-terminated when len > 0 or after strbuf_init */
+	char *buf;   /* NULL until the first add; then NUL-terminated at buf[len] */
 	size_t len;
 	size_t cap;
 };

@@ -20,7 +20,8 @@ size_t esc_text_width(const char *s);
 /* Valid UTF-8 copy for JSON (invalid bytes and NUL become U+FFFD); caller frees. */
 char *esc_utf8_dup(const char *p, size_t n);
 
-/* HTML text and attribute values: & < > " ' escaped; control characters dropped as U+FFFD. */
+/* HTML and XML 1.0 text and attribute values (reports/junit.c uses it for JUnit): & < > " '
+ * escaped, control characters except TAB and LF, and invalid UTF-8, as U+FFFD. */
 void esc_html(struct strbuf *sb, const char *p, size_t n);
 /* Markdown table cell: | ` * _ [ ] # \ ! ~ $ backslash-escaped, < > & as HTML entities, newlines as
  * a space, other control characters and invalid UTF-8 as U+FFFD. */

@@ -288,5 +288,46 @@ PY
 	grep -q "the time split is shown only for exactly one JTL" "$T/out" && ok "join note with several JTLs" || bad "no join note"
 fi
 
+# compare: a limit change is flagged only when the limiter's intervals do not overlap (issue 12).
+# Three report.json files from the golden demo report: the same limit, a rate twice as high
+# (disjoint intervals), a rate within the baseline's interval (overlapping: not flagged).
+python3 - "$T" <<'PYEOF'
+import json, sys
+T = sys.argv[1]
+j = json.load(open('tests/golden/demo-csv.json'))
+json.dump(j, open(T + '/lim-a.json', 'w'))
+l = j['throttle']['limit']
+l.update(rate_per_s=40, rate_per_s_low=39.5, rate_per_s_high=40.6)
+json.dump(j, open(T + '/lim-b.json', 'w'))
+l.update(rate_per_s=20.1, rate_per_s_low=20.0, rate_per_s_high=20.5, burst_low=11, burst_high=14)
+json.dump(j, open(T + '/lim-c.json', 'w'))
+l.update(model='unknown')
+for r in j['throttle'].get('regions') or []:
+    if r.get('limit'):
+        r['limit']['model'] = 'unknown'
+json.dump(j, open(T + '/lim-d.json', 'w'))
+PYEOF
+expect "compare: limit intervals disjoint" 0 "" -- "$BIN" compare "$T/lim-a.json" "$T/lim-b.json"
+grep -q 'limit change: LIMIT CHANGED: rate_per_s \[19.8, 20.21\] -> \[39.5, 40.6\]' "$T/out" &&
+	ok "compare text flags the limit change with its intervals" || bad "compare text: no limit change line: $(grep limit "$T/out")"
+"$BIN" compare -f md "$T/lim-a.json" "$T/lim-b.json" 2>/dev/null | grep -q '^- limit change: LIMIT CHANGED: rate\\_per\\_s \\\[19.8, 20.21\\\]' &&
+	ok "compare md flags the limit change" || bad "compare md: no limit change"
+"$BIN" compare -f json "$T/lim-a.json" "$T/lim-b.json" 2>/dev/null | python3 -c "
+import json, sys
+l = json.load(sys.stdin)['throttle']['limit']
+assert l['change'] == 'changed' and l['disjoint'] == ['rate_per_s'], l
+assert l['intervals']['baseline']['rate_per_s'] == [19.8, 20.21] and l['intervals']['candidate']['rate_per_s'] == [39.5, 40.6], l
+" && ok "compare json: change, disjoint parameters, intervals" || bad "compare json: limit change wrong"
+"$BIN" compare -f json "$T/lim-a.json" "$T/lim-c.json" 2>/dev/null | python3 -c "
+import json, sys
+l = json.load(sys.stdin)['throttle']['limit']
+assert l['change'] == 'unchanged' and l['disjoint'] == [], l
+" && ok "compare: overlapping intervals are not flagged" || bad "compare: overlapping intervals flagged"
+"$BIN" compare -f json "$T/lim-a.json" "$T/lim-d.json" 2>/dev/null | python3 -c "
+import json, sys
+l = json.load(sys.stdin)['throttle']['limit']
+assert l['change'] == 'cannot tell' and 'no fitted limiter model' in l['change_note'], l
+" && ok "compare: no fitted model on one side: cannot tell" || bad "compare: unknown model not 'cannot tell'"
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -48,6 +48,7 @@ for build in build build-san; do
 	done
 done
 
+run_suite "tests/layering.sh" sh tests/layering.sh
 for bin in ./jtlscope ./jtlscope-san; do
 	[ -x "$bin" ] || continue
 	for s in tests/cli.sh tests/golden.sh tests/hostile.sh; do

@@ -1,5 +1,5 @@
 /* test_gate.c - --fail-on grammar (accepted forms, exact error messages), evaluation on a report
- * tree (total, label, throttle group, n/a), JUnit XML escaping. */
+ * report read back into run_metrics (total, label, throttle group, n/a), JUnit XML escaping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,7 +10,19 @@
 #include <unistd.h>
 #include <cmocka.h>
 
-#include "cli/gate.h"
+#include "analyzer/gate.h"
+#include "reports/junit.h"
+#include "reports/report_read.h"
+
+/* the library path: a report tree read into run_metrics, then evaluated */
+static int eval_tree(struct gate *g, const char *suite, const cJSON *tree)
+{
+	struct run_metrics m;
+	report_read_metrics(&m, tree);
+	int met = gate_eval_metrics(g, suite, &m);
+	run_metrics_release(&m);
+	return met;
+}
 
 static const char REPORT[] =
 	"{\"schema\":\"jtlscope-report/1\","
@@ -98,7 +110,7 @@ static int eval1(const char *e, size_t *na)
 	struct gate *g = gate_new();
 	add_ok(g, e);
 	cJSON *r = report();
-	int met = gate_eval(g, r, NULL);
+	int met = eval_tree(g, NULL, r);
 	if (na)
 		*na = gate_unavailable(g);
 	cJSON_Delete(r);
@@ -150,7 +162,7 @@ static void test_no_throttle_section(void **st)
 	add_ok(g, "p95>1ms");
 	cJSON *r = report();
 	cJSON_DeleteItemFromObject(r, "throttle");
-	assert_int_equal(gate_eval(g, r, NULL), 1);
+	assert_int_equal(eval_tree(g, NULL, r), 1);
 	assert_int_equal(gate_unavailable(g), 1);
 	cJSON_Delete(r);
 	gate_free(g);
@@ -215,7 +227,7 @@ static void test_rc_and_windows(void **st)
 		add_ok(g, cases[i].expr);
 		cJSON *r = cJSON_Parse(doc);
 		assert_non_null(r);
-		int met = gate_eval(g, r, NULL);
+		int met = eval_tree(g, NULL, r);
 		if (met != cases[i].met) {
 			print_error("%s: met %d, want %d\n", cases[i].expr, met, cases[i].met);
 			fail();
@@ -234,7 +246,7 @@ static void test_unknown_label(void **st)
 	add_ok(g, "label:Login:p95>1s");
 	add_ok(g, "region:eu-west-9:onset<1h");
 	cJSON *r = report();
-	assert_int_equal(gate_eval(g, r, NULL), 0);
+	assert_int_equal(eval_tree(g, NULL, r), 0);
 	assert_int_equal(gate_unknown_labels(g), 1);
 	assert_int_equal(gate_unavailable(g), 1);   /* the region: n/a as before */
 	cJSON_Delete(r);
@@ -243,7 +255,7 @@ static void test_unknown_label(void **st)
 	assert_true(fd >= 0);
 	close(fd);
 	char err[256];
-	assert_int_equal(gate_write_junit(g, path, err, sizeof err), 0);
+	assert_int_equal(junit_write(g, path, err, sizeof err), 0);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	char buf[8192];
@@ -252,7 +264,7 @@ static void test_unknown_label(void **st)
 	fclose(f);
 	unlink(path);
 	assert_non_null(strstr(buf, "tests=\"3\" failures=\"0\" skipped=\"1\" errors=\"1\""));
-	assert_non_null(strstr(buf, "<error type=\"usage\" message=\"no label &apos;Nope&apos; in the report\">"));
+	assert_non_null(strstr(buf, "<error type=\"usage\" message=\"no label &#39;Nope&#39; in the report\">"));
 	/* one testcase per criterion */
 	size_t cases = 0;
 	for (const char *p = buf; (p = strstr(p, "<testcase ")) != NULL; p++)
@@ -275,7 +287,7 @@ static void test_no_samples(void **st)
 	add_ok(g, "label:Login:p95>1s");
 	cJSON *r = cJSON_Parse(empty);
 	assert_non_null(r);
-	assert_int_equal(gate_eval(g, r, NULL), 4);
+	assert_int_equal(eval_tree(g, NULL, r), 4);
 	assert_int_equal(gate_unavailable(g), 0);
 	cJSON_Delete(r);
 	char path[] = "/tmp/jtlscope-junit-XXXXXX";
@@ -283,7 +295,7 @@ static void test_no_samples(void **st)
 	assert_true(fd >= 0);
 	close(fd);
 	char err[256];
-	assert_int_equal(gate_write_junit(g, path, err, sizeof err), 0);
+	assert_int_equal(junit_write(g, path, err, sizeof err), 0);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	char buf[8192];
@@ -306,14 +318,14 @@ static void test_junit(void **st)
 	add_ok(g, "label:Nope:p95>1s");
 	add_ok(g, "p50>1s");
 	cJSON *r = report();
-	assert_int_equal(gate_eval_suite(g, "run <1> & \"x\"", r, NULL), 2);
+	assert_int_equal(eval_tree(g, "run <1> & \"x\"", r), 2);
 	cJSON_Delete(r);
 	char path[] = "/tmp/jtlscope-junit-XXXXXX";
 	int fd = mkstemp(path);
 	assert_true(fd >= 0);
 	close(fd);
 	char err[256];
-	assert_int_equal(gate_write_junit(g, path, err, sizeof err), 0);
+	assert_int_equal(junit_write(g, path, err, sizeof err), 0);
 	FILE *f = fopen(path, "r");
 	assert_non_null(f);
 	char buf[8192];
@@ -323,9 +335,9 @@ static void test_junit(void **st)
 	unlink(path);
 	assert_non_null(strstr(buf, "<testsuites name=\"jtlscope gate\" tests=\"4\" failures=\"2\" skipped=\"0\" errors=\"1\">"));
 	assert_non_null(strstr(buf, "<testsuite name=\"run &lt;1&gt; &amp; &quot;x&quot;\""));
-	assert_non_null(strstr(buf, "name=\"label:&lt;b&gt;&amp;amp&quot;&apos;:p95&gt;1s\""));
+	assert_non_null(strstr(buf, "name=\"label:&lt;b&gt;&amp;amp&quot;&#39;:p95&gt;1s\""));
 	assert_non_null(strstr(buf, "<failure type=\"gate\" message=\"p95 = 912 ms\">criterion p95&gt;800ms met: actual 912 ms</failure>"));
-	assert_non_null(strstr(buf, "<error type=\"usage\" message=\"no label &apos;Nope&apos; in the report\">"));
+	assert_non_null(strstr(buf, "<error type=\"usage\" message=\"no label &#39;Nope&#39; in the report\">"));
 	assert_null(strstr(buf, "<b>"));
 	gate_free(g);
 }
