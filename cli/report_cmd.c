@@ -321,7 +321,7 @@ int cmd_report(int argc, char **argv)
 				break;
 			if (r == 0) {
 				diag_error("unknown option '%s'", argv[optind - 1]);
-				report_usage(stderr);
+				fputs("try 'jtlscope report --help' for the options\n", stderr);
 			}
 			gate_free(o.gate);
 			return EXIT_USAGE;

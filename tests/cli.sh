@@ -46,6 +46,27 @@ expect "no arguments is a usage error" 2 "usage" -- "$BIN"
 expect "unknown command" 2 "unknown command 'frobnicate'" -- "$BIN" frobnicate
 expect "report without inputs" 2 "no input files" -- "$BIN" report
 expect "unknown option" 2 "unknown option" -- "$BIN" report --bogus "$T/good.csv"
+# issue 15 point 8: -V, help CMD, one line and a hint for an unknown option
+expect "-V" 0 "" -- "$BIN" -V
+grep -q '^jtlscope [0-9]' "$T/out" && ok "-V prints the version" || bad "-V output: $(cat "$T/out")"
+for c in report timeline batch compare summarize merge; do
+	"$BIN" help "$c" >"$T/help1" 2>&1; r1=$?
+	"$BIN" "$c" --help >"$T/help2" 2>&1; r2=$?
+	if [ "$r1" = 0 ] && [ "$r2" = 0 ] && [ -s "$T/help1" ] && cmp -s "$T/help1" "$T/help2"; then
+		ok "help $c = $c --help"
+	else
+		bad "help $c differs from $c --help (exit $r1/$r2)"
+	fi
+done
+expect "help of an unknown command" 2 "unknown command 'frob'" -- "$BIN" help frob
+for c in report compare summarize merge timeline; do
+	expect "$c: unknown option" 2 "unknown option '--bogus'" -- "$BIN" "$c" --bogus x
+	if [ "$(wc -l <"$T/err")" -eq 2 ] && grep -q "^try 'jtlscope $c --help'" "$T/err"; then
+		ok "$c: unknown option is one line and the --help hint"
+	else
+		bad "$c: unknown option message: $(head -c 300 "$T/err")"
+	fi
+done
 expect "bad --format" 2 "unknown format" -- "$BIN" report --format yaml "$T/good.csv"
 expect "two formats need -o" 2 "need -o" -- "$BIN" report --format text,json "$T/good.csv"
 expect "bad --bucket" 2 "bad duration" -- "$BIN" report --bucket 5parsecs "$T/good.csv"
