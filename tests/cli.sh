@@ -309,5 +309,52 @@ PY
 	grep -q "the time split is shown only for exactly one JTL" "$T/out" && ok "join note with several JTLs" || bad "no join note"
 fi
 
+# make install / uninstall into a staging DESTDIR; the completion files know every option
+if command -v make >/dev/null 2>&1 && [ -f Makefile ] && [ -x ./jtlscope ]; then
+	st="$T/stage"
+	if make -s install DESTDIR="$st" PREFIX=/opt/js >"$T/inst" 2>&1; then
+		missing=""
+		for f in bin/jtlscope share/man/man1/jtlscope.1 share/bash-completion/completions/jtlscope \
+			share/zsh/site-functions/_jtlscope; do
+			[ -f "$st/opt/js/$f" ] || missing="$missing $f"
+		done
+		[ -z "$missing" ] && ok "make install puts binary, man page, bash and zsh completion under DESTDIR/PREFIX" ||
+			bad "make install did not install:$missing"
+		"$st/opt/js/bin/jtlscope" -V | grep -q '^jtlscope [0-9]' && ok "installed binary runs" || bad "installed binary does not run"
+		[ -x "$st/opt/js/bin/jtlscope" ] && [ ! -x "$st/opt/js/share/man/man1/jtlscope.1" ] &&
+			ok "install modes (755 binary, 644 data)" || bad "install modes wrong"
+		if command -v bash >/dev/null 2>&1; then
+			bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope' && complete -p jtlscope" >/dev/null 2>&1 &&
+				ok "bash completion loads and registers" || bad "bash completion does not load"
+			# what bash completes for 'jtlscope report --' must include every option of report --help
+			for c in report timeline batch compare summarize merge; do
+				want=$("$BIN" "$c" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
+				got=$(bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope'
+					COMP_WORDS=(jtlscope $c --); COMP_CWORD=2; _jtlscope; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null)
+				lack=""
+				for o in $want; do
+					printf '%s\n' "$got" | grep -qx -- "$o" || lack="$lack $o"
+				done
+				[ -z "$lack" ] && ok "bash completion of '$c' has every option of its --help" ||
+					bad "bash completion of '$c' lacks:$lack"
+				zlack=""
+				for o in $want; do
+					grep -q -- "$o" "$st/opt/js/share/zsh/site-functions/_jtlscope" || zlack="$zlack $o"
+				done
+				[ -z "$zlack" ] && ok "zsh completion of '$c' names every option of its --help" ||
+					bad "zsh completion lacks:$zlack"
+			done
+		fi
+		if command -v zsh >/dev/null 2>&1; then
+			zsh -n "$st/opt/js/share/zsh/site-functions/_jtlscope" && ok "zsh completion parses" || bad "zsh completion syntax"
+		fi
+		make -s uninstall DESTDIR="$st" PREFIX=/opt/js >/dev/null 2>&1
+		left=$(find "$st" -type f | wc -l)
+		[ "$left" -eq 0 ] && ok "make uninstall removes every installed file" || bad "make uninstall left $left files: $(find "$st" -type f)"
+	else
+		bad "make install failed: $(head -c 300 "$T/inst")"
+	fi
+fi
+
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
