@@ -60,6 +60,8 @@ void report_usage(FILE *f)
 	      "      --throttle-pattern RE  PCRE2 pattern on response message/body/WebSocket text\n"
 	      "      --region-map FILE      lines 'PCRE2-PATTERN REGION' mapping hosts to regions\n"
 	      "      --region-by KEY        url-host (default), hostname, thread-group or label\n"
+	      "      --apdex-satisfied MS   APDEX satisfied threshold T (default 500, as JMeter)\n"
+	      "      --apdex-tolerated MS   APDEX tolerated threshold F (default 1500, as JMeter)\n"
 	      "input:\n"
 	      "      --delimiter C          CSV delimiter: ',', tab, ';', '|' (default: detected)\n"
 	      "      --columns LIST         column names for a header-less CSV (default: inferred)\n"

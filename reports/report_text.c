@@ -69,11 +69,22 @@ static void stats_row(FILE *f, const struct analysis *a, const struct stats *s, 
 {
 	cell(f, s->name, w);
 	fprintf(f, " %9" PRIu64 " %7.2f%% %7" PRId64 " %8.1f %7" PRId64 " %7" PRId64 " %7" PRId64
-		   " %7" PRId64 " %8" PRId64 " %8.2f\n",
+		   " %7" PRId64 " %8" PRId64 " %8.2f",
 		s->count, pct(s->errors, s->count), s->elapsed.count ? s->elapsed.min : 0,
 		hist_mean(&s->elapsed), hist_quantile(&s->elapsed, 0.50), hist_quantile(&s->elapsed, 0.90),
 		hist_quantile(&s->elapsed, 0.95), hist_quantile(&s->elapsed, 0.99),
 		s->elapsed.count ? s->elapsed.max : 0, stats_throughput(a, s));
+	double v[2] = { report_kb_per_s(a, s, false), report_kb_per_s(a, s, true) };
+	for (int k = 0; k < 2; k++)
+		if (v[k] < 0)
+			fputs("      n/a", f);
+		else
+			fprintf(f, " %8.2f", v[k]);
+	double ap = stats_apdex(s);
+	if (ap < 0)
+		fputs("   n/a\n", f);
+	else
+		fprintf(f, " %5.3f\n", ap);
 }
 
 static const char *throttle_mark(const struct error_type *e)
@@ -163,10 +174,12 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 		w = 40;
 	fputs("STATISTICS (elapsed ms; throughput per second over each label's own window)\n", f);
 	cell(f, "label", w);
-	fputs("   samples  errors     min     mean     p50     p90     p95     p99      max    thr/s\n", f);
+	fputs("   samples  errors     min     mean     p50     p90     p95     p99      max    thr/s recvKB/s sentKB/s APDEX\n", f);
 	for (size_t i = 0; i < a->nlabels; i++)
 		stats_row(f, a, &a->labels[i], w);
 	stats_row(f, a, &a->overall, w);
+	fprintf(f, "APDEX: satisfied <= %" PRId64 " ms, tolerated <= %" PRId64 " ms (successful samples; JMeter's formula)\n",
+		a->cfg.apdex_satisfied_ms, a->cfg.apdex_tolerated_ms);
 	if (a->labels_folded)
 		fprintf(f, "note: more than %d distinct labels; %" PRIu64 " samples folded into '%s'\n",
 			ANALYSIS_MAX_LABELS, a->labels_folded, ANALYSIS_OTHER_LABEL);
