@@ -309,6 +309,26 @@ PY
 	grep -q "the time split is shown only for exactly one JTL" "$T/out" && ok "join note with several JTLs" || bad "no join note"
 fi
 
+# APDEX (JMeter's formula and defaults) and n/a for a KB/s column the input does not have
+expect "APDEX json" 0 "" -- "$BIN" report -q --format json "$T/good.csv"
+python3 - "$T/out" <<'PY' && ok "APDEX per label and total, sent KB/s null without sentBytes" || bad "APDEX/KB/s JSON wrong"
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["total"]
+assert t["apdex"] == {"score": 0.667, "satisfied": 2, "tolerated": 0, "frustrated": 1}, t["apdex"]
+assert t["sent_kb_per_s"] is None and t["received_kb_per_s"] > 0, t
+assert r["apdex_thresholds"] == {"satisfied_ms": 500, "tolerated_ms": 1500}
+assert [l["apdex"]["score"] for l in r["labels"]] == [0.5, 1.0], r["labels"]
+assert sorted(l["label"] for l in r["label_series"]["labels"]) == ["Login", "Search"]
+PY
+expect "APDEX thresholds" 0 "" -- "$BIN" report -q --format json --apdex-satisfied 10 --apdex-tolerated 40 "$T/good.csv"
+python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['total']['apdex']; assert a['satisfied']==0 and a['tolerated']==2, a" "$T/out" &&
+	ok "--apdex-satisfied/--apdex-tolerated move the thresholds" || bad "APDEX thresholds ignored"
+expect "APDEX T above F" 2 "is above --apdex-tolerated" -- "$BIN" report --apdex-satisfied 2000 "$T/good.csv"
+expect "bad APDEX threshold" 2 "bad threshold" -- "$BIN" report --apdex-tolerated fast "$T/good.csv"
+expect "text statistics" 0 "" -- "$BIN" report -q "$T/good.csv"
+grep -q "^TOTAL .* n/a 0.667$" "$T/out" && ok "text statistics: sent KB/s n/a, APDEX" || bad "text statistics row: $(grep '^TOTAL' "$T/out")"
+
 # make install / uninstall into a staging DESTDIR; the completion files know every option
 if command -v make >/dev/null 2>&1 && [ -f Makefile ] && [ -x ./jtlscope ]; then
 	st="$T/stage"
