@@ -40,11 +40,53 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+static size_t utf8_cols(const char *p, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)p[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* A capture label "METHOD host/path" too wide for its column keeps the method and the path
+ * and shortens the host ("GET api.ap-southeast-1.jt…/api/v1/inbox"); anything else is cut at
+ * its end by cell(). */
+static void shorten_host(struct strbuf *sb, size_t width)
+{
+	if (utf8_cols(sb->buf, sb->len) <= width)
+		return;
+	const char *sp = memchr(sb->buf, ' ', sb->len);
+	if (!sp || sp == sb->buf)
+		return;
+	size_t h0 = (size_t)(sp - sb->buf) + 1;
+	const char *sl = memchr(sb->buf + h0, '/', sb->len - h0);
+	if (!sl || memchr(sb->buf + h0, ' ', (size_t)(sl - sb->buf) - h0))
+		return;
+	size_t h1 = (size_t)(sl - sb->buf);
+	size_t fixed = utf8_cols(sb->buf, h0) + utf8_cols(sl, sb->len - h1);
+	if (fixed + 3 > width)
+		return;   /* the path alone does not fit: cut at the end */
+	size_t keep = width - fixed - 1, k = h0, cols = 0;  /* host columns kept before the "…" */
+	while (k < h1 && cols < keep) {
+		k++;
+		while (k < h1 && ((unsigned char)sb->buf[k] & 0xc0) == 0x80)
+			k++;
+		cols++;
+	}
+	struct strbuf out = STRBUF_INIT;
+	strbuf_add(&out, sb->buf, k);
+	strbuf_addstr(&out, "…");
+	strbuf_add(&out, sl, sb->len - h1);
+	strbuf_release(sb);
+	*sb = out;
+}
+
 /* Print s escaped, padded (or cut with an ellipsis) to width columns. */
 static void cell(FILE *f, const char *s, size_t width)
 {
 	struct strbuf sb = STRBUF_INIT;
 	esc_text_sb(&sb, s, strlen(s));
+	shorten_host(&sb, width);
 	size_t cols = 0, i = 0;
 	while (i < sb.len) {
 		size_t j = i + 1;

@@ -329,6 +329,12 @@ expect "bad APDEX threshold" 2 "bad threshold" -- "$BIN" report --apdex-tolerate
 expect "text statistics" 0 "" -- "$BIN" report -q "$T/good.csv"
 grep -q "^TOTAL .* n/a 0.667$" "$T/out" && ok "text statistics: sent KB/s n/a, APDEX" || bad "text statistics row: $(grep '^TOTAL' "$T/out")"
 
+if [ -f sample-data/demo/demo.pcap.gz ]; then
+	expect "capture labels in text" 0 "" -- "$BIN" report -q sample-data/demo/demo.pcap.gz
+	grep -q '^GET api\.ap-southeast-1\.[^ ]*…/api/v1/inbox ' "$T/out" &&
+		ok "a long capture label keeps its path, the host is shortened" || bad "capture label: $(grep '^GET' "$T/out" | head -1)"
+fi
+
 # make install / uninstall into a staging DESTDIR; the completion files know every option
 if command -v make >/dev/null 2>&1 && [ -f Makefile ] && [ -x ./jtlscope ]; then
 	st="$T/stage"
