@@ -146,6 +146,21 @@ static double ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
+/* A duration for people: "850 µs" below 1 ms, else "12.345 ms" (a struct, so that
+ * dur(x).s lives until the end of the full expression). */
+struct dur_text {
+	char s[40];
+};
+static struct dur_text dur(int64_t ns)
+{
+	struct dur_text d;
+	if (ns >= 0 && ns < 1000000)
+		snprintf(d.s, sizeof d.s, "%" PRId64 " µs", (ns + 500) / 1000);
+	else
+		snprintf(d.s, sizeof d.s, "%.3f ms", ms(ns));
+	return d;
+}
+
 static const char *tls_version_name(unsigned v)
 {
 	switch (v) {
@@ -223,7 +238,7 @@ static void collect_http(struct tl_conn *c, const struct capture_http *h)
 		add(c, h->resp_first_ns, "response first byte", CAP_S2C, &sb);
 		strbuf_addf(&sb, "%d, %" PRIu64 " body bytes", h->status, h->resp_body_bytes);
 		if (h->req_first_ns && h->resp_last_ns >= h->req_first_ns)
-			strbuf_addf(&sb, ", %.3f ms after the request", ms(h->resp_last_ns - h->req_first_ns));
+			strbuf_addf(&sb, ", %s after the request", dur(h->resp_last_ns - h->req_first_ns).s);
 		rate_limit(&sb, h);
 		http_flags(&sb, h->flags);
 		add(c, h->resp_last_ns, "response complete", CAP_S2C, &sb);
@@ -294,7 +309,7 @@ static void collect_tls(struct tl_conn *c, const struct capture_tls *h)
 	}
 	if (h->complete) {
 		int64_t t0 = h->client_hello_ns ? h->client_hello_ns : h->server_hello_ns;
-		strbuf_addf(&sb, "%.3f ms after the client hello", ms(h->done_ns - t0));
+		strbuf_addf(&sb, "%s after the client hello", dur(h->done_ns - t0).s);
 		add(c, h->done_ns, "tls handshake done", -1, &sb);
 	}
 	strbuf_release(&sb);
@@ -333,9 +348,9 @@ static void stats_text(struct strbuf *sb, const struct capture_event *ev)
 	strbuf_addf(sb, "  packets c>s %" PRIu64 " s>c %" PRIu64 ", payload bytes c>s %" PRIu64
 		    " s>c %" PRIu64, s->packets[0], s->packets[1], s->bytes[0], s->bytes[1]);
 	if (s->rtt_ns)
-		strbuf_addf(sb, ", SYN->SYN-ACK %.3f ms", ms(s->rtt_ns));
+		strbuf_addf(sb, ", SYN->SYN-ACK %s", dur(s->rtt_ns).s);
 	if (s->handshake_ns)
-		strbuf_addf(sb, ", handshake %.3f ms", ms(s->handshake_ns));
+		strbuf_addf(sb, ", handshake %s", dur(s->handshake_ns).s);
 	strbuf_addf(sb, "\n  retransmissions %" PRIu64 ", out of order %" PRIu64 ", holes %" PRIu64
 		    " (%" PRIu64 " bytes), bytes cut by snaplen %" PRIu64 ", zero windows %" PRIu64
 		    "\n  exchanges %" PRIu64 " (incomplete %" PRIu64 "), websocket frames %" PRIu64
@@ -511,8 +526,8 @@ static void on_event(struct tl *t, const struct capture_event *ev)
 	case CAP_EV_WS_EXCHANGE: {
 		const struct capture_ws_exchange *x = &ev->u.wsx;
 		if (x->answered)
-			strbuf_addf(&sb, "message #%" PRIu64 " answered in %.1f ms%s", x->seq,
-				    (double)(x->resp_last_ns - x->req_first_ns) / 1e6, x->by_id ? " (by id)" : "");
+			strbuf_addf(&sb, "message #%" PRIu64 " answered in %s%s", x->seq,
+				    dur(x->resp_last_ns - x->req_first_ns).s, x->by_id ? " (by id)" : "");
 		else
 			strbuf_addf(&sb, "message #%" PRIu64 " not answered", x->seq);
 		if (x->status)
@@ -527,8 +542,8 @@ static void on_event(struct tl *t, const struct capture_event *ev)
 		strbuf_addf(&sb, "encrypted exchange #%" PRIu64 ": request %u records %" PRIu64 " bytes", x->seq,
 			    x->req_records, x->req_bytes);
 		if (x->answered)
-			strbuf_addf(&sb, ", response %u records %" PRIu64 " bytes in %.1f ms", x->resp_records,
-				    x->resp_bytes, (double)(x->resp_last_ns - x->req_first_ns) / 1e6);
+			strbuf_addf(&sb, ", response %u records %" PRIu64 " bytes in %s", x->resp_records,
+				    x->resp_bytes, dur(x->resp_last_ns - x->req_first_ns).s);
 		else
 			strbuf_addstr(&sb, ", no response");
 		if (x->h2)

@@ -335,6 +335,12 @@ if [ -f sample-data/demo/demo.pcap.gz ]; then
 		ok "a long capture label keeps its path, the host is shortened" || bad "capture label: $(grep '^GET' "$T/out" | head -1)"
 fi
 
+if [ -f sample-data/demo/demo.pcap.gz ]; then
+	expect "timeline durations" 0 "" -- "$BIN" timeline sample-data/demo/demo.pcap.gz
+	grep -q ', [0-9]* µs after the request' "$T/out" && ! grep -q ', 0\.[0-9]* ms after the request' "$T/out" &&
+		ok "timeline: sub-millisecond latencies in µs, never 0.xxx ms" || bad "timeline durations not in µs below 1 ms"
+fi
+
 # make install / uninstall into a staging DESTDIR; the completion files know every option
 if command -v make >/dev/null 2>&1 && [ -f Makefile ] && [ -x ./jtlscope ]; then
 	st="$T/stage"
