@@ -123,6 +123,26 @@ man:
 clean:
 	rm -rf build build-san jtlscope jtlscope-san demo-report
 
+# Installation: `make install PREFIX=/usr/local DESTDIR=` (staged installs set DESTDIR).
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/site-functions
+INSTALL ?= install
+
+.PHONY: install uninstall
+install: jtlscope
+	$(INSTALL) -d '$(DESTDIR)$(BINDIR)' '$(DESTDIR)$(MANDIR)/man1' '$(DESTDIR)$(BASHCOMPDIR)' '$(DESTDIR)$(ZSHCOMPDIR)'
+	$(INSTALL) -m 755 jtlscope '$(DESTDIR)$(BINDIR)/jtlscope'
+	$(INSTALL) -m 644 docs/jtlscope.1 '$(DESTDIR)$(MANDIR)/man1/jtlscope.1'
+	$(INSTALL) -m 644 docs/completion/jtlscope.bash '$(DESTDIR)$(BASHCOMPDIR)/jtlscope'
+	$(INSTALL) -m 644 docs/completion/_jtlscope '$(DESTDIR)$(ZSHCOMPDIR)/_jtlscope'
+
+uninstall:
+	rm -f '$(DESTDIR)$(BINDIR)/jtlscope' '$(DESTDIR)$(MANDIR)/man1/jtlscope.1' \
+		'$(DESTDIR)$(BASHCOMPDIR)/jtlscope' '$(DESTDIR)$(ZSHCOMPDIR)/_jtlscope'
+
 help:
 	@echo "make            build ./jtlscope"
 	@echo "make demo       install packages, build, analyse sample-data/demo, write demo-report/"
@@ -131,5 +151,7 @@ help:
 	@echo "make accuracy   score the verdicts on the limiter lab corpus (SEED=S N=K: fresh runs)"
 	@echo "make SAN=1      sanitizer build (./jtlscope-san)"
 	@echo "make WERROR=1   warnings are errors (CI)"
+	@echo "make install    binary, man page, bash/zsh completion into DESTDIR PREFIX (/usr/local)"
+	@echo "make uninstall  remove what make install put there"
 
 -include fuzz/fuzz.mk

@@ -3,6 +3,7 @@
 #include "analyzer/analysis.h"
 #include "analyzer/throttle/state.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,8 @@ void analysis_config_default(struct analysis_config *c)
 {
 	memset(c, 0, sizeof *c);
 	c->bucket_ms = 1000;
+	c->apdex_satisfied_ms = ANALYSIS_APDEX_SATISFIED_MS;
+	c->apdex_tolerated_ms = ANALYSIS_APDEX_TOLERATED_MS;
 	throttle_config_default(&c->throttle);
 }
 
@@ -57,6 +60,11 @@ void analysis_stats_merge(struct stats *a, const struct stats *b)
 	a->connect_sum += b->connect_sum;
 	a->latency_n += b->latency_n;
 	a->connect_n += b->connect_n;
+	a->bytes_n += b->bytes_n;
+	a->sent_n += b->sent_n;
+	a->apdex_satisfied += b->apdex_satisfied;
+	a->apdex_tolerated += b->apdex_tolerated;
+	a->apdex_n += b->apdex_n;
 }
 
 /* elapsed = elapsed_ok + elapsed_err (kept apart while adding: one histogram update a sample). */
@@ -85,6 +93,8 @@ static void stats_add(struct stats *st, const struct sample *s, bool throttled)
 		if (s->ts_ms + el > st->last_end)
 			st->last_end = s->ts_ms + el;
 	}
+	st->bytes_n += (s->has & SH_BYTES) != 0;
+	st->sent_n += (s->has & SH_SENT_BYTES) != 0;
 	if ((s->has & SH_BYTES) && s->bytes > 0)
 		st->bytes += (uint64_t)s->bytes;
 	if ((s->has & SH_SENT_BYTES) && s->sent_bytes > 0)
@@ -99,14 +109,36 @@ static void stats_add(struct stats *st, const struct sample *s, bool throttled)
 	}
 }
 
+static void stats_apdex_add(struct stats *st, const struct sample *s, const struct analysis_config *c)
+{
+	st->apdex_n++;
+	if (s->success && s->elapsed_ms <= c->apdex_satisfied_ms)
+		st->apdex_satisfied++;
+	else if (s->success && s->elapsed_ms <= c->apdex_tolerated_ms)
+		st->apdex_tolerated++;
+}
+
+double stats_apdex(const struct stats *s)
+{
+	if (!s->count || s->apdex_n != s->count)
+		return -1;
+	return ((double)s->apdex_satisfied + (double)s->apdex_tolerated / 2.0) / (double)s->apdex_n;
+}
+
 struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t errlen)
 {
+	if (c->apdex_satisfied_ms > c->apdex_tolerated_ms) {
+		snprintf(err, errlen, "--apdex-satisfied (%" PRId64 " ms) is above --apdex-tolerated (%" PRId64 " ms)",
+			 c->apdex_satisfied_ms, c->apdex_tolerated_ms);
+		return NULL;
+	}
 	struct analysis *a = xcalloc(1, sizeof *a);
 	a->cfg = *c;
 	if (a->cfg.bucket_ms <= 0)
 		a->cfg.bucket_ms = 1000;
 	a->cfg.throttle.bucket_ms = a->cfg.bucket_ms;
 	analysis_stats_init(&a->overall, "TOTAL", 5);
+	lseries_init(&a->lseries, a->cfg.bucket_ms);
 	strmap_init(&a->label_map);
 	strmap_init(&a->code_map);
 	strmap_init(&a->group_map);
@@ -570,6 +602,10 @@ bool analysis_add(struct analysis *a, const struct sample *s)
 		a->last_label = id;
 	}
 	stats_add(&a->labels[id], s, throttled);
+	stats_apdex_add(&a->labels[id], s, &a->cfg);
+	if (s->has & SH_TS)
+		lseries_add(&a->lseries, id, a->label_map.keys[id], a->label_map.lens[id], s->ts_ms, s->elapsed_ms,
+			    s->success);
 	if (!s->success)
 		count_error(a, &a->labels[id], s, throttled);
 
@@ -779,6 +815,7 @@ void analysis_finish(struct analysis *a)
 	if (a->capture.ncodes)
 		qsort(a->capture.codes, a->capture.ncodes, sizeof *a->capture.codes, cmp_code);
 	a->last_label = SIZE_MAX;
+	lseries_finish(&a->lseries);
 	errors_finish(a);
 	if (a->throttle)
 		throttle_finish(a->throttle);
@@ -806,6 +843,7 @@ void analysis_free(struct analysis *a)
 	free(a->capture.sizes);
 	free(a->segments);
 	analysis_series_release(&a->series);
+	lseries_free(&a->lseries);
 	for (size_t i = 0; i < a->ninputs; i++) {
 		free(a->inputs[i].path);
 		free(a->inputs[i].format);
@@ -1054,6 +1092,7 @@ int analysis_merge(struct analysis *dst, const struct analysis *src, char *err, 
 						  sl->errs[k].count);
 	}
 	free(emap);
+	lseries_merge(&dst->lseries, &src->lseries);
 	dst->labels_folded += src->labels_folded;
 	for (size_t i = 0; i < src->ncodes; i++) {
 		analysis_merge_code(dst, src->codes[i].code, src->codes[i].count);

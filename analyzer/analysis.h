@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include "analyzer/hist.h"
 #include "analyzer/join.h"
+#include "analyzer/label_series.h"
 #include "analyzer/strmap.h"
 #include "analyzer/throttle/throttle.h"
 #include "parsers/sample.h"
@@ -36,7 +37,12 @@ struct analysis_config {
 	int64_t bucket_ms;                 /* series bucket width, default 1000 */
 	struct throttle_config throttle;
 	bool no_throttle;                  /* skip throttle analysis (summaries of plain stats) */
+	int64_t apdex_satisfied_ms;        /* APDEX T (JMeter's default 500) */
+	int64_t apdex_tolerated_ms;        /* APDEX F (JMeter's default 1500) */
 };
+
+#define ANALYSIS_APDEX_SATISFIED_MS 500
+#define ANALYSIS_APDEX_TOLERATED_MS 1500
 
 void analysis_config_default(struct analysis_config *c);
 
@@ -54,6 +60,12 @@ struct stats {
 	uint64_t bytes, sent_bytes;
 	double latency_sum, connect_sum;
 	uint64_t latency_n, connect_n;
+	uint64_t bytes_n, sent_n;    /* samples that had the bytes / sentBytes column */
+	/* APDEX as JMeter's ApdexSummaryConsumer: successful samples with elapsed <= T are
+	 * satisfied, <= F tolerated; every other sample (slower, or failed) is frustrated;
+	 * score = (satisfied + tolerated / 2) / apdex_n.  apdex_n != count (merged summaries,
+	 * which keep no APDEX counts): not known. */
+	uint64_t apdex_satisfied, apdex_tolerated, apdex_n;
 	/* labels only, after analysis_finish: this label's error types, most frequent first
 	 * (type = index into analysis.errors; SIZE_MAX = ANALYSIS_OTHER_ERRORS).  NULL in merged
 	 * summaries, which keep no error types. */
@@ -158,6 +170,7 @@ struct analysis {
 	int64_t max_all_threads;   /* max allThreads, -1 if the column is absent */
 	uint64_t no_timestamp;     /* samples without a timestamp (not in the series) */
 	struct series series;
+	struct lseries_set lseries; /* per-label time series (bounded: label_series.h) */
 	struct input_info *inputs;
 	size_t ninputs;
 	uint64_t skipped;          /* all inputs */
@@ -263,5 +276,7 @@ int64_t analysis_end_ms(const struct analysis *a);
 /* Throughput of a stats set per second over its own window (first start .. last end), as
  * JMeter's Aggregate Report computes it. */
 double stats_throughput(const struct analysis *a, const struct stats *s);
+/* APDEX score of s in [0, 1], or -1 when not known (no samples, or no APDEX counts). */
+double stats_apdex(const struct stats *s);
 
 #endif

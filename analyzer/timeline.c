@@ -111,6 +111,15 @@ static double ms(int64_t ns)
 	return (double)ns / 1e6;
 }
 
+const char *timeline_duration(int64_t ns, char *buf, size_t size)
+{
+	if (ns >= 0 && ns < 1000000)
+		snprintf(buf, size, "%" PRId64 " µs", (ns + 500) / 1000);
+	else
+		snprintf(buf, size, "%.3f ms", ms(ns));
+	return buf;
+}
+
 static const char *tls_version_name(unsigned v)
 {
 	switch (v) {
@@ -161,6 +170,7 @@ static void rate_limit(struct strbuf *sb, const struct capture_http *h)
 
 static void collect_http(struct timeline_conn *c, const struct capture_http *h)
 {
+	char db[40];
 	struct strbuf sb = STRBUF_INIT;
 	if (h->method.p) {
 		add_s(&sb, h->method);
@@ -188,7 +198,7 @@ static void collect_http(struct timeline_conn *c, const struct capture_http *h)
 		add_line(c, h->resp_first_ns, "response first byte", CAP_S2C, &sb);
 		strbuf_addf(&sb, "%d, %" PRIu64 " body bytes", h->status, h->resp_body_bytes);
 		if (h->req_first_ns && h->resp_last_ns >= h->req_first_ns)
-			strbuf_addf(&sb, ", %.3f ms after the request", ms(h->resp_last_ns - h->req_first_ns));
+			strbuf_addf(&sb, ", %s after the request", timeline_duration(h->resp_last_ns - h->req_first_ns, db, sizeof db));
 		rate_limit(&sb, h);
 		http_flags(&sb, h->flags);
 		add_line(c, h->resp_last_ns, "response complete", CAP_S2C, &sb);
@@ -234,6 +244,7 @@ static void collect_ws(struct timeline_conn *c, const struct capture_ws *w)
 
 static void collect_tls(struct timeline_conn *c, const struct capture_tls *h)
 {
+	char db[40];
 	struct strbuf sb = STRBUF_INIT;
 	if (h->client_hello_ns) {
 		strbuf_addstr(&sb, "sni=");
@@ -259,7 +270,7 @@ static void collect_tls(struct timeline_conn *c, const struct capture_tls *h)
 	}
 	if (h->complete) {
 		int64_t t0 = h->client_hello_ns ? h->client_hello_ns : h->server_hello_ns;
-		strbuf_addf(&sb, "%.3f ms after the client hello", ms(h->done_ns - t0));
+		strbuf_addf(&sb, "%s after the client hello", timeline_duration(h->done_ns - t0, db, sizeof db));
 		add_line(c, h->done_ns, "tls handshake done", -1, &sb);
 	}
 	strbuf_release(&sb);
@@ -279,6 +290,7 @@ void timeline_add(struct timeline *t, const struct capture_event *ev)
 		return;
 	struct timeline_conn *c = conn_get(t, ev->conn.id, true);
 	struct strbuf sb = STRBUF_INIT;
+	char db[40];
 	switch (ev->kind) {
 	case CAP_EV_CONN_OPEN:
 		break;
@@ -301,8 +313,9 @@ void timeline_add(struct timeline *t, const struct capture_event *ev)
 	case CAP_EV_WS_EXCHANGE: {
 		const struct capture_ws_exchange *x = &ev->u.wsx;
 		if (x->answered)
-			strbuf_addf(&sb, "message #%" PRIu64 " answered in %.1f ms%s", x->seq,
-				    (double)(x->resp_last_ns - x->req_first_ns) / 1e6, x->by_id ? " (by id)" : "");
+			strbuf_addf(&sb, "message #%" PRIu64 " answered in %s%s", x->seq,
+				    timeline_duration(x->resp_last_ns - x->req_first_ns, db, sizeof db),
+				    x->by_id ? " (by id)" : "");
 		else
 			strbuf_addf(&sb, "message #%" PRIu64 " not answered", x->seq);
 		if (x->status)
@@ -317,8 +330,8 @@ void timeline_add(struct timeline *t, const struct capture_event *ev)
 		strbuf_addf(&sb, "encrypted exchange #%" PRIu64 ": request %u records %" PRIu64 " bytes", x->seq,
 			    x->req_records, x->req_bytes);
 		if (x->answered)
-			strbuf_addf(&sb, ", response %u records %" PRIu64 " bytes in %.1f ms", x->resp_records,
-				    x->resp_bytes, (double)(x->resp_last_ns - x->req_first_ns) / 1e6);
+			strbuf_addf(&sb, ", response %u records %" PRIu64 " bytes in %s", x->resp_records,
+				    x->resp_bytes, timeline_duration(x->resp_last_ns - x->req_first_ns, db, sizeof db));
 		else
 			strbuf_addstr(&sb, ", no response");
 		if (x->h2)

@@ -49,6 +49,8 @@ void timeline_free(struct timeline *t);
 /* Keep connections whose name contains f, or whose number it is ("3" or "c3").  f is borrowed
  * for the timeline's life.  false when f is empty. */
 bool timeline_set_filter(struct timeline *t, const char *f);
+/* A duration for people: "850 µs" below 1 ms, else "12.345 ms"; written into buf, returned. */
+const char *timeline_duration(int64_t ns, char *buf, size_t size);
 void timeline_add(struct timeline *t, const struct capture_event *ev);
 /* Connections emitted so far. */
 uint64_t timeline_emitted(const struct timeline *t);

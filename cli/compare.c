@@ -171,7 +171,7 @@ int cmd_compare(int argc, char **argv)
 				break;
 			if (r == 0) {
 				diag_error("unknown option '%s'", argv[optind - 1]);
-				compare_usage(stderr);
+				fputs("try 'jtlscope compare --help' for the options\n", stderr);
 			}
 			goto done;
 		}

@@ -28,9 +28,9 @@ static void usage(FILE *f)
 	      "  merge SUMMARY...     combine summaries into one analysis and write its reports\n"
 	      "  whatif RUN...        replay the run through the fitted limiter under other client\n"
 	      "                       policies and loads (exit 1: limiter unknown)\n"
-	      "  help                 this text; 'jtlscope report --help' for report options\n"
+	      "  help [COMMAND]       this text, or a command's options (= jtlscope COMMAND --help)\n"
 	      "\n"
-	      "  jtlscope --version   print the version\n"
+	      "  jtlscope -V, --version   print the version\n"
 	      "\n"
 	      "Exit codes: 0 ok, 2 usage, 3 input error, 4 --strict and a malformed record,\n"
 	      "5 output error, 6 a --fail-on criterion was met.  See jtlscope(1).\n", f);
@@ -43,9 +43,15 @@ int main(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	const char *cmd = argv[1];
-	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "version") == 0) {
+	if (strcmp(cmd, "--version") == 0 || strcmp(cmd, "-V") == 0 || strcmp(cmd, "version") == 0) {
 		printf("jtlscope %s\n", JTLSCOPE_VERSION);
 		return EXIT_OK;
+	}
+	if (strcmp(cmd, "help") == 0 && argc > 2 && strcmp(argv[2], "help") != 0) {
+		/* jtlscope help CMD = jtlscope CMD --help */
+		static char help_opt[] = "--help";
+		char *hv[] = { argv[0], argv[2], help_opt, NULL };
+		return main(3, hv);
 	}
 	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0 || strcmp(cmd, "help") == 0) {
 		usage(stdout);

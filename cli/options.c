@@ -167,6 +167,16 @@ int common_opt(struct common_opts *o, int c, const char *arg)
 	case OPT_SUB: o->jtl.sub_results = true; return 1;
 	case OPT_STRICT: o->strict = true; return 1;
 	case OPT_NO503: o->cfg.throttle.code_503_with_retry_after = false; return 1;
+	case OPT_APDEX_S:
+	case OPT_APDEX_T: {
+		/* milliseconds as JMeter's apdex_*_threshold; "2s" also reads */
+		int64_t *v = c == OPT_APDEX_S ? &o->cfg.apdex_satisfied_ms : &o->cfg.apdex_tolerated_ms;
+		if (!parse_i64(arg, strlen(arg), 0, 86400000, v) && !(strpbrk(arg, "smh") && opt_duration_ms(arg, v))) {
+			diag_error("%s: bad threshold '%s' (milliseconds, e.g. 500)", c == OPT_APDEX_S ? "--apdex-satisfied" : "--apdex-tolerated", arg);
+			return -1;
+		}
+		return 1;
+	}
 	default: return 0;
 	}
 }

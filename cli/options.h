@@ -31,7 +31,7 @@ struct common_opts {
 
 enum common_opt_id {
 	OPT_BUCKET = 256, OPT_CODES, OPT_PATTERN, OPT_REGION_MAP, OPT_REGION_BY, OPT_DELIM, OPT_COLUMNS,
-	OPT_TSFMT, OPT_TZ, OPT_SUB, OPT_STRICT, OPT_NO503,
+	OPT_TSFMT, OPT_TZ, OPT_SUB, OPT_STRICT, OPT_NO503, OPT_APDEX_S, OPT_APDEX_T,
 	OPT_COMMON_END  /* a command's own long-option ids start here */
 };
 
@@ -47,7 +47,9 @@ enum common_opt_id {
 	{ "tz", required_argument, NULL, OPT_TZ },                                   \
 	{ "sub-results", no_argument, NULL, OPT_SUB },                               \
 	{ "strict", no_argument, NULL, OPT_STRICT },                                 \
-	{ "no-503-retry-after", no_argument, NULL, OPT_NO503 }
+	{ "no-503-retry-after", no_argument, NULL, OPT_NO503 },                      \
+	{ "apdex-satisfied", required_argument, NULL, OPT_APDEX_S },                 \
+	{ "apdex-tolerated", required_argument, NULL, OPT_APDEX_T }
 
 void common_opts_init(struct common_opts *o);
 /* A getopt_long result c with its argument: 1 handled, 0 not a common option, -1 bad value

@@ -62,6 +62,8 @@ void report_usage(FILE *f)
 	      "      --throttle-pattern RE  PCRE2 pattern on response message/body/WebSocket text\n"
 	      "      --region-map FILE      lines 'PCRE2-PATTERN REGION' mapping hosts to regions\n"
 	      "      --region-by KEY        url-host (default), hostname, thread-group or label\n"
+	      "      --apdex-satisfied MS   APDEX satisfied threshold T (default 500, as JMeter)\n"
+	      "      --apdex-tolerated MS   APDEX tolerated threshold F (default 1500, as JMeter)\n"
 	      "input:\n"
 	      "      --delimiter C          CSV delimiter: ',', tab, ';', '|' (default: detected)\n"
 	      "      --columns LIST         column names for a header-less CSV (default: inferred)\n"
@@ -320,7 +322,7 @@ int cmd_report(int argc, char **argv)
 				break;
 			if (r == 0) {
 				diag_error("unknown option '%s'", argv[optind - 1]);
-				report_usage(stderr);
+				fputs("try 'jtlscope report --help' for the options\n", stderr);
 			}
 			gate_free(o.gate);
 			return EXIT_USAGE;

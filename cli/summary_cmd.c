@@ -201,7 +201,7 @@ int cmd_summarize(int argc, char **argv)
 			return EXIT_USAGE;
 		default:
 			diag_error("unknown option '%s'", argv[optind - 1]);
-			summarize_usage(stderr);
+			fputs("try 'jtlscope summarize --help' for the options\n", stderr);
 			return EXIT_USAGE;
 		}
 	}
@@ -442,7 +442,7 @@ int cmd_merge(int argc, char **argv)
 			return EXIT_USAGE;
 		default:
 			diag_error("unknown option '%s'", argv[optind - 1]);
-			merge_usage(stderr);
+			fputs("try 'jtlscope merge --help' for the options\n", stderr);
 			gate_free(g);
 			return EXIT_USAGE;
 		}

@@ -70,14 +70,14 @@ int cmd_timeline(int argc, char **argv)
 				}
 			} else {
 				fprintf(stderr, "jtlscope: error: unknown option '%s'\n", a);
-				timeline_usage(stderr);
+				fputs("try 'jtlscope timeline --help' for the options\n", stderr);
 				{ timeline_free(tl); return EXIT_USAGE; }
 			}
 			continue;
 		}
 		if (a[0] == '-' && a[1]) {
 			fprintf(stderr, "jtlscope: error: unknown option '%s'\n", a);
-			timeline_usage(stderr);
+			fputs("try 'jtlscope timeline --help' for the options\n", stderr);
 			{ timeline_free(tl); return EXIT_USAGE; }
 		}
 		if (path) {

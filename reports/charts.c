@@ -846,6 +846,117 @@ static void draw_connections(struct ctx *c)
 	draw(c, &j);
 }
 
+/* labels.dat: t, then per charted label mean elapsed (NaN when none) and transactions/s;
+ * codes.dat: t, then responses/s per status class (non-HTTP, 1xx .. 5xx). */
+static int write_label_series(const char *path, const struct lseries_set *ls, size_t nl)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	double w_s = (double)ls->width_ms / 1000.0;
+	for (size_t i = 0; i < ls->n; i++) {
+		fprintf(f, "%.3f", (double)(ls->base_ms + (int64_t)i * ls->width_ms) / 1000.0);
+		for (size_t l = 0; l < nl; l++) {
+			const struct lseries_bucket *b = &ls->lab[l].b[i];
+			put_num(f, b->count ? b->sum_ms / (double)b->count : NAN);
+			put_num(f, (double)b->count / w_s);
+		}
+		fputc('\n', f);
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static int write_codes(const char *path, const struct series *s, unsigned *seen)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return -1;
+	*seen = 0;
+	size_t k = (s->n + CHARTS_MAX_POINTS - 1) / CHARTS_MAX_POINTS;
+	for (size_t i = 0; i < s->n; i += k) {
+		size_t j = i + k < s->n ? i + k : s->n;
+		uint64_t cls[6] = { 0 };
+		for (size_t x = i; x < j; x++)
+			for (int c = 0; c < 6; c++)
+				cls[c] += s->b[x].by_class[c];
+		double w_s = (double)(j - i) * (double)s->width_ms / 1000.0;
+		fprintf(f, "%.3f", (double)(s->base_ms + (int64_t)i * s->width_ms) / 1000.0);
+		for (int c = 0; c < 6; c++) {
+			put_num(f, (double)cls[c] / w_s);
+			if (cls[c])
+				*seen |= 1u << c;
+		}
+		fputc('\n', f);
+	}
+	return fclose(f) == 0 ? 0 : -1;
+}
+
+static const char *const LABEL_COLORS[LSERIES_CHART_LABELS] = {
+	"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"
+};
+
+/* JMeter dashboard parity: Response Time Over Time and Transactions Per Second per label (the
+ * busiest LSERIES_CHART_LABELS tracked labels), Response Codes Per Second (by class). */
+static void draw_dashboard(struct ctx *c)
+{
+	const struct analysis *a = c->a;
+	const struct lseries_set *ls = &a->lseries;
+	size_t nl = ls->nlab < LSERIES_CHART_LABELS ? ls->nlab : LSERIES_CHART_LABELS;
+	if (nl && ls->n) {
+		char *p = xasprintf("%s/labels.dat", c->tmp);
+		int rc = write_label_series(p, ls, nl);
+		free(p);
+		if (rc != 0) {
+			warnf(c, "chart '%s' not drawn: %s.", "label-latency", strerror(errno));
+			return;
+		}
+		if (ls->nlab > nl)
+			strbuf_addf(&c->warn, "%scharts 'label-latency' and 'label-tps' show the %zu busiest of %zu labels.",
+				    c->warn.len ? " " : "", nl, ls->nlab + ls->untracked_labels);
+		if (ls->untracked_labels)
+			strbuf_addf(&c->warn, " Only the first %d labels seen are tracked over time (%zu more not charted).",
+				    LSERIES_MAX_LABELS, ls->untracked_labels);
+		for (int kind = 0; kind < 2; kind++) {
+			struct job j = { kind ? "label-tps" : "label-latency",
+					 xstrdup(kind ? "Transactions per second by label" : "Response time over time by label (mean)"),
+					 CHART_W, CHART_H, STRBUF_INIT };
+			gp_time_axis(&j.body, a);
+			gp_onset(&j.body, overall_onset(a));
+			strbuf_addstr(&j.body, kind ? "set ylabel \"transactions per second\"\n" : "set ylabel \"mean elapsed (ms)\"\n");
+			strbuf_addstr(&j.body, "set yrange [0:*]\nset key outside right top vertical Left reverse noenhanced\nplot ");
+			for (size_t l = 0; l < nl; l++) {
+				strbuf_addf(&j.body, "%s\"labels.dat\" using ($1):%zu with lines lw 2 lc rgb \"%s\" title ",
+					    l ? ", \\\n  " : "", 2 + 2 * l + (size_t)kind, LABEL_COLORS[l]);
+				gp_str(&j.body, ls->lab[l].name);
+			}
+			strbuf_addch(&j.body, '\n');
+			draw(c, &j);
+		}
+	}
+	unsigned seen = 0;
+	char *p = xasprintf("%s/codes.dat", c->tmp);
+	int rc = write_codes(p, &a->series, &seen);
+	free(p);
+	if (rc != 0 || !seen)
+		return;
+	static const char *const cname[6] = { "not HTTP", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	static const char *const ccol[6] = { "#7f7f7f", "#17becf", "#2ca02c", "#1f77b4", "#ff7f0e", "#d62728" };
+	struct job j = { "codes", xstrdup("Response codes per second (by class)"), CHART_W, CHART_H, STRBUF_INIT };
+	gp_time_axis(&j.body, a);
+	gp_onset(&j.body, overall_onset(a));
+	strbuf_addstr(&j.body, "set ylabel \"responses per second\"\nset yrange [0:*]\nplot ");
+	const char *sep = "";
+	for (int k = 0; k < 6; k++) {
+		if (!(seen & (1u << k)))
+			continue;
+		strbuf_addf(&j.body, "%s\"codes.dat\" using ($1):%d with steps lw 2 lc rgb \"%s\" title \"%s\"", sep, 2 + k,
+			    ccol[k], cname[k]);
+		sep = ", \\\n  ";
+	}
+	strbuf_addch(&j.body, '\n');
+	draw(c, &j);
+}
+
 static void draw_all(struct ctx *c)
 {
 	struct have h;
@@ -886,6 +997,7 @@ static void draw_all(struct ctx *c)
 		job_scatter(&j, &h);
 		draw(c, &j);
 	}
+	draw_dashboard(c);
 	draw_regions(c);
 	draw_connections(c);
 }

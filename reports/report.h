@@ -60,6 +60,10 @@ void report_table_free(struct report_table *t);
 /* throttle_result(a->throttle), or NULL. */
 const struct throttle_result *report_throttle(const struct analysis *a);
 
+/* JMeter's Received / Sent KB/s of s (bytes / 1024 over the set's own window), or -1 when the
+ * input had no bytes / sentBytes column ("n/a" in the reports, null in JSON). */
+double report_kb_per_s(const struct analysis *a, const struct stats *s, bool sent);
+
 /* Format a UTC time as "YYYY-MM-DD HH:MM:SS.mmm" into buf (>= 32 bytes). */
 void report_utc(char *buf, size_t len, int64_t ms);
 /* Format a duration in ms as "1h02m", "2m05s", "12.3 s", "850 ms". */

@@ -66,11 +66,62 @@ static cJSON *stats_json(const struct analysis *a, const struct stats *s, bool w
 	cJSON_AddNumberToObject(ok, "p99_ms", (double)hist_quantile(&s->elapsed_ok, 0.99));
 	json_add_u64(o, "bytes", s->bytes);
 	json_add_u64(o, "sent_bytes", s->sent_bytes);
+	double rkb = report_kb_per_s(a, s, false), skb = report_kb_per_s(a, s, true);
+	if (rkb < 0)
+		cJSON_AddNullToObject(o, "received_kb_per_s");
+	else
+		cJSON_AddNumberToObject(o, "received_kb_per_s", json_round(rkb, 3));
+	if (skb < 0)
+		cJSON_AddNullToObject(o, "sent_kb_per_s");
+	else
+		cJSON_AddNumberToObject(o, "sent_kb_per_s", json_round(skb, 3));
+	double ap = stats_apdex(s);
+	if (ap < 0) {
+		cJSON_AddNullToObject(o, "apdex");
+	} else {
+		cJSON *ao = cJSON_AddObjectToObject(o, "apdex");
+		cJSON_AddNumberToObject(ao, "score", json_round(ap, 3));
+		json_add_u64(ao, "satisfied", s->apdex_satisfied);
+		json_add_u64(ao, "tolerated", s->apdex_tolerated);
+		json_add_u64(ao, "frustrated", s->apdex_n - s->apdex_satisfied - s->apdex_tolerated);
+	}
 	cJSON_AddNumberToObject(o, "latency_mean_ms",
 				json_round(s->latency_n ? s->latency_sum / (double)s->latency_n : 0, 1));
 	cJSON_AddNumberToObject(o, "connect_mean_ms",
 				json_round(s->connect_n ? s->connect_sum / (double)s->connect_n : 0, 1));
 	return o;
+}
+
+/* Per-label time series (analysis.lseries): one array per quantity, aligned to base/width. */
+static void label_series_json(cJSON *root, const struct analysis *a)
+{
+	const struct lseries_set *ls = &a->lseries;
+	cJSON *o = cJSON_AddObjectToObject(root, "label_series");
+	cJSON_AddNumberToObject(o, "base_ms", (double)ls->base_ms);
+	cJSON_AddNumberToObject(o, "width_ms", (double)ls->width_ms);
+	cJSON_AddNumberToObject(o, "buckets", (double)ls->n);
+	cJSON_AddNumberToObject(o, "max_labels", LSERIES_MAX_LABELS);
+	cJSON_AddNumberToObject(o, "charted_labels", LSERIES_CHART_LABELS);
+	json_add_u64(o, "untracked_samples", ls->untracked);
+	json_add_u64(o, "untracked_labels", (uint64_t)ls->untracked_labels);
+	cJSON *arr = cJSON_AddArrayToObject(o, "labels");
+	for (size_t l = 0; l < ls->nlab; l++) {
+		const struct lseries_label *L = &ls->lab[l];
+		cJSON *lo = cJSON_CreateObject();
+		json_add_str(lo, "label", L->name);
+		json_add_u64(lo, "count", L->count);
+		cJSON *c = cJSON_AddArrayToObject(lo, "count_per_bucket");
+		cJSON *e = cJSON_AddArrayToObject(lo, "errors_per_bucket");
+		cJSON *m = cJSON_AddArrayToObject(lo, "mean_ms");
+		for (size_t i = 0; i < ls->n; i++) {
+			const struct lseries_bucket *b = &L->b[i];
+			cJSON_AddItemToArray(c, cJSON_CreateNumber((double)b->count));
+			cJSON_AddItemToArray(e, cJSON_CreateNumber((double)b->errors));
+			cJSON_AddItemToArray(m, b->count ? cJSON_CreateNumber(json_round(b->sum_ms / (double)b->count, 1))
+							 : cJSON_CreateNull());
+		}
+		cJSON_AddItemToArray(arr, lo);
+	}
 }
 
 /* JMeter's Errors table and Top 5 errors by sampler (docs/report-schema.md, "errors"). */
@@ -158,6 +209,11 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		cJSON_AddItemToArray(labels, stats_json(a, &a->labels[i], true));
 
 	errors_json(root, a);
+
+	cJSON *apdex = cJSON_AddObjectToObject(root, "apdex_thresholds");
+	cJSON_AddNumberToObject(apdex, "satisfied_ms", (double)a->cfg.apdex_satisfied_ms);
+	cJSON_AddNumberToObject(apdex, "tolerated_ms", (double)a->cfg.apdex_tolerated_ms);
+	label_series_json(root, a);
 
 	cJSON *groups = cJSON_AddArrayToObject(root, "thread_groups");
 	for (size_t i = 0; i < a->ngroups; i++) {

@@ -297,10 +297,27 @@ static void table_regions(struct report_table *t, const struct analysis *a)
 	t->note = xasprintf("Samples grouped by %s.", region_by_name(r->region_by));
 }
 
+double report_kb_per_s(const struct analysis *a, const struct stats *s, bool sent)
+{
+	uint64_t n = sent ? s->sent_n : s->bytes_n, bytes = sent ? s->sent_bytes : s->bytes;
+	if (n == 0 && bytes == 0)  /* merged summaries keep bytes but not bytes_n */
+		return -1;
+	double thr = stats_throughput(a, s);
+	return s->count ? (double)bytes * thr / (double)s->count / 1024.0 : 0;
+}
+
+static void put_kb(struct report_table *t, double v)
+{
+	if (v < 0)
+		put_s(t, "n/a");
+	else
+		put_f(t, "%.2f", v);
+}
+
 static void label_row(struct report_table *t, const struct analysis *a, const struct stats *s)
 {
 	const struct hist *h = &s->elapsed;
-	double thr = stats_throughput(a, s), per = s->count ? thr / (double)s->count / 1024.0 : 0;
+	double thr = stats_throughput(a, s);
 	put_s(t, s->name);
 	put_f(t, "%" PRIu64, s->count);
 	put_f(t, "%" PRIu64, s->errors);
@@ -314,23 +331,34 @@ static void label_row(struct report_table *t, const struct analysis *a, const st
 	put_f(t, "%" PRId64, hist_quantile(h, 0.95));
 	put_f(t, "%" PRId64, hist_quantile(h, 0.99));
 	put_f(t, "%.2f", thr);
-	put_f(t, "%.2f", (double)s->bytes * per);
-	put_f(t, "%.2f", (double)s->sent_bytes * per);
+	put_kb(t, report_kb_per_s(a, s, false));
+	put_kb(t, report_kb_per_s(a, s, true));
+	double ap = stats_apdex(s);
+	if (ap < 0)
+		put_s(t, "n/a");
+	else
+		put_f(t, "%.3f", ap);
 }
 
 static void table_labels(struct report_table *t, const struct analysis *a)
 {
 	static const char *const head[] = { "Label", "Samples", "FAIL", "Error %", "Throttled", "Average ms",
 					    "Min ms", "Max ms", "Median ms", "90th pct ms", "95th pct ms",
-					    "99th pct ms", "Transactions/s", "Received KB/s", "Sent KB/s" };
-	table_init(t, "Labels", ARRAY_LEN(head), head, "lrrrrrrrrrrrrrr");
+					    "99th pct ms", "Transactions/s", "Received KB/s", "Sent KB/s", "APDEX" };
+	table_init(t, "Labels", ARRAY_LEN(head), head, "lrrrrrrrrrrrrrrr");
 	t->empty = "No samples.";
 	for (size_t i = 0; i < a->nlabels; i++)
 		label_row(t, a, &a->labels[i]);
 	label_row(t, a, &a->overall);
-	if (a->labels_folded)
-		t->note = xasprintf("More than %d distinct labels: %" PRIu64 " samples are folded into '%s'.",
-				    ANALYSIS_MAX_LABELS, a->labels_folded, ANALYSIS_OTHER_LABEL);
+	char *folded = a->labels_folded
+		? xasprintf("  More than %d distinct labels: %" PRIu64 " samples are folded into '%s'.",
+			    ANALYSIS_MAX_LABELS, a->labels_folded, ANALYSIS_OTHER_LABEL)
+		: xstrdup("");
+	t->note = xasprintf("APDEX as JMeter's: (satisfied + tolerated / 2) / samples, satisfied = successful "
+			    "within %" PRId64 " ms, tolerated = successful within %" PRId64 " ms "
+			    "(--apdex-satisfied, --apdex-tolerated); n/a = the input has no such column.%s",
+			    a->cfg.apdex_satisfied_ms, a->cfg.apdex_tolerated_ms, folded);
+	free(folded);
 }
 
 static bool is_throttle_code(const struct analysis *a, int status)

@@ -42,11 +42,53 @@ static double pct(uint64_t part, uint64_t whole)
 	return whole ? 100.0 * (double)part / (double)whole : 0.0;
 }
 
+static size_t utf8_cols(const char *p, size_t n)
+{
+	size_t c = 0;
+	for (size_t i = 0; i < n; i++)
+		c += ((unsigned char)p[i] & 0xc0) != 0x80;
+	return c;
+}
+
+/* A capture label "METHOD host/path" too wide for its column keeps the method and the path
+ * and shortens the host ("GET api.ap-southeast-1.jt…/api/v1/inbox"); anything else is cut at
+ * its end by cell(). */
+static void shorten_host(struct strbuf *sb, size_t width)
+{
+	if (utf8_cols(sb->buf, sb->len) <= width)
+		return;
+	const char *sp = memchr(sb->buf, ' ', sb->len);
+	if (!sp || sp == sb->buf)
+		return;
+	size_t h0 = (size_t)(sp - sb->buf) + 1;
+	const char *sl = memchr(sb->buf + h0, '/', sb->len - h0);
+	if (!sl || memchr(sb->buf + h0, ' ', (size_t)(sl - sb->buf) - h0))
+		return;
+	size_t h1 = (size_t)(sl - sb->buf);
+	size_t fixed = utf8_cols(sb->buf, h0) + utf8_cols(sl, sb->len - h1);
+	if (fixed + 3 > width)
+		return;   /* the path alone does not fit: cut at the end */
+	size_t keep = width - fixed - 1, k = h0, cols = 0;  /* host columns kept before the "…" */
+	while (k < h1 && cols < keep) {
+		k++;
+		while (k < h1 && ((unsigned char)sb->buf[k] & 0xc0) == 0x80)
+			k++;
+		cols++;
+	}
+	struct strbuf out = STRBUF_INIT;
+	strbuf_add(&out, sb->buf, k);
+	strbuf_addstr(&out, "…");
+	strbuf_add(&out, sl, sb->len - h1);
+	strbuf_release(sb);
+	*sb = out;
+}
+
 /* Print s escaped, padded (or cut with an ellipsis) to width columns. */
 static void cell(FILE *f, const char *s, size_t width)
 {
 	struct strbuf sb = STRBUF_INIT;
 	esc_text_sb(&sb, s, strlen(s));
+	shorten_host(&sb, width);
 	size_t cols = 0, i = 0;
 	while (i < sb.len) {
 		size_t j = i + 1;
@@ -71,11 +113,22 @@ static void stats_row(FILE *f, const struct analysis *a, const struct stats *s, 
 {
 	cell(f, s->name, w);
 	fprintf(f, " %9" PRIu64 " %7.2f%% %7" PRId64 " %8.1f %7" PRId64 " %7" PRId64 " %7" PRId64
-		   " %7" PRId64 " %8" PRId64 " %8.2f\n",
+		   " %7" PRId64 " %8" PRId64 " %8.2f",
 		s->count, pct(s->errors, s->count), s->elapsed.count ? s->elapsed.min : 0,
 		hist_mean(&s->elapsed), hist_quantile(&s->elapsed, 0.50), hist_quantile(&s->elapsed, 0.90),
 		hist_quantile(&s->elapsed, 0.95), hist_quantile(&s->elapsed, 0.99),
 		s->elapsed.count ? s->elapsed.max : 0, stats_throughput(a, s));
+	double v[2] = { report_kb_per_s(a, s, false), report_kb_per_s(a, s, true) };
+	for (int k = 0; k < 2; k++)
+		if (v[k] < 0)
+			fputs("      n/a", f);
+		else
+			fprintf(f, " %8.2f", v[k]);
+	double ap = stats_apdex(s);
+	if (ap < 0)
+		fputs("   n/a\n", f);
+	else
+		fprintf(f, " %5.3f\n", ap);
 }
 
 static const char *throttle_mark(const struct error_type *e)
@@ -168,10 +221,12 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 		w = 40;
 	fputs("STATISTICS (elapsed ms; throughput per second over each label's own window)\n", f);
 	cell(f, "label", w);
-	fputs("   samples  errors     min     mean     p50     p90     p95     p99      max    thr/s\n", f);
+	fputs("   samples  errors     min     mean     p50     p90     p95     p99      max    thr/s recvKB/s sentKB/s APDEX\n", f);
 	for (size_t i = 0; i < a->nlabels; i++)
 		stats_row(f, a, &a->labels[i], w);
 	stats_row(f, a, &a->overall, w);
+	fprintf(f, "APDEX: satisfied <= %" PRId64 " ms, tolerated <= %" PRId64 " ms (successful samples; JMeter's formula)\n",
+		a->cfg.apdex_satisfied_ms, a->cfg.apdex_tolerated_ms);
 	if (a->labels_folded)
 		fprintf(f, "note: more than %d distinct labels; %" PRIu64 " samples folded into '%s'\n",
 			ANALYSIS_MAX_LABELS, a->labels_folded, ANALYSIS_OTHER_LABEL);

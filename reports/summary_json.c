@@ -111,6 +111,11 @@ cJSON *summary_to_json(const struct analysis *a, const char *generator)
 		add_u64(o, "latency_n", s->latency_n);
 		cJSON_AddNumberToObject(o, "connect_sum", s->connect_sum);
 		add_u64(o, "connect_n", s->connect_n);
+		add_u64(o, "bytes_n", s->bytes_n);
+		add_u64(o, "sent_n", s->sent_n);
+		add_u64(o, "apdex_satisfied", s->apdex_satisfied);
+		add_u64(o, "apdex_tolerated", s->apdex_tolerated);
+		add_u64(o, "apdex_n", s->apdex_n);
 		cJSON_AddItemToObject(o, "ok", hist_json(&s->elapsed_ok));
 		cJSON_AddItemToObject(o, "err", hist_json(&s->elapsed_err));
 		/* [error row, count] (row -1: the label's catch-all) */
@@ -154,6 +159,25 @@ cJSON *summary_to_json(const struct analysis *a, const char *generator)
 		cJSON_AddItemToArray(threads, p);
 	}
 
+	/* per-label series (label_series.h): [[bucket start ms, count, errors, elapsed sum], ...] */
+	cJSON *lsj = cJSON_AddArrayToObject(root, "label_series");
+	for (size_t k = 0; k < a->lseries.nlab; k++) {
+		const struct lseries_label *L = &a->lseries.lab[k];
+		cJSON *lo = cJSON_CreateObject();
+		cJSON_AddStringToObject(lo, "name", L->name);
+		cJSON *bj = cJSON_AddArrayToObject(lo, "b");
+		for (size_t i = 0; i < a->lseries.n; i++) {
+			if (!L->b[i].count)
+				continue;
+			cJSON *t = cJSON_CreateArray();
+			cJSON_AddItemToArray(t, cJSON_CreateNumber((double)(a->lseries.base_ms + (int64_t)i * a->lseries.width_ms)));
+			cJSON_AddItemToArray(t, cJSON_CreateNumber((double)L->b[i].count));
+			cJSON_AddItemToArray(t, cJSON_CreateNumber((double)L->b[i].errors));
+			cJSON_AddItemToArray(t, cJSON_CreateNumber(L->b[i].sum_ms));
+			cJSON_AddItemToArray(bj, t);
+		}
+		cJSON_AddItemToArray(lsj, lo);
+	}
 	cJSON *se = cJSON_AddObjectToObject(root, "series");
 	cJSON_AddNumberToObject(se, "base_ms", (double)a->series.base_ms);
 	cJSON_AddNumberToObject(se, "width_ms", (double)a->series.width_ms);
@@ -589,6 +613,14 @@ static bool load_label(struct loader *l, struct analysis *a, const cJSON *o, siz
 		  get_u64(l, o, w, "latency_n", &s.latency_n) &&
 		  get_double(l, o, w, "connect_sum", &s.connect_sum) &&
 		  get_u64(l, o, w, "connect_n", &s.connect_n);
+	/* optional (summaries written before APDEX): absent = unknown, reported n/a */
+	static const char *const optk[] = { "bytes_n", "sent_n", "apdex_satisfied", "apdex_tolerated", "apdex_n" };
+	uint64_t *optv[] = { &s.bytes_n, &s.sent_n, &s.apdex_satisfied, &s.apdex_tolerated, &s.apdex_n };
+	for (size_t k = 0; ok && k < 5; k++)
+		if (cJSON_GetObjectItemCaseSensitive(o, optk[k]))
+			ok = get_u64(l, o, w, optk[k], optv[k]);
+	if (ok && (s.apdex_satisfied + s.apdex_tolerated > s.apdex_n || s.apdex_n > s.count))
+		ok = fail(l, "%s: APDEX counts exceed the samples", w);
 	if (ok) {
 		snprintf(hw, sizeof hw, "%s.ok", w);
 		const cJSON *h = member(l, o, w, "ok");
@@ -802,6 +834,27 @@ struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen)
 	size_t i = 0;
 	for (const cJSON *o = ok ? labels->child : NULL; o && ok; o = o->next, i++)
 		ok = load_label(&l, a, o, i, emap, nemap);
+	/* optional per-label series: [[ts, count, errors, sum], ...] per label */
+	const cJSON *lsj = cJSON_GetObjectItemCaseSensitive(root, "label_series");
+	for (const cJSON *o = ok && cJSON_IsArray(lsj) ? lsj->child : NULL; o && ok; o = o->next) {
+		const cJSON *nm = cJSON_GetObjectItemCaseSensitive(o, "name"), *bj = cJSON_GetObjectItemCaseSensitive(o, "b");
+		if (!cJSON_IsString(nm) || !cJSON_IsArray(bj)) {
+			ok = fail(&l, "label_series: want {name, b}");
+			break;
+		}
+		for (const cJSON *t = bj->child; t && ok; t = t->next) {
+			int64_t ts = 0;
+			uint64_t cnt = 0, er = 0;
+			const cJSON *t0 = cJSON_GetArrayItem(t, 0), *t1 = cJSON_GetArrayItem(t, 1), *t2 = cJSON_GetArrayItem(t, 2),
+				    *t3 = cJSON_GetArrayItem(t, 3);
+			if (!t0 || !t1 || !t2 || !cJSON_IsNumber(t3) || !num_i64(&l, t0, "label_series.b", &ts) ||
+			    !num_u64(&l, t1, "label_series.b", &cnt) || !num_u64(&l, t2, "label_series.b", &er)) {
+				ok = l.failed ? false : fail(&l, "label_series.b: want [ts, count, errors, sum]");
+				break;
+			}
+			lseries_add_bucket(&a->lseries, nm->valuestring, ts, cnt, er, t3->valuedouble < 0 ? 0 : t3->valuedouble);
+		}
+	}
 	free(emap);
 	size_t *gids = NULL;
 	if (ok)

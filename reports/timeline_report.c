@@ -39,12 +39,13 @@ static const char *dir_name(int dir)
 static void stats_text(struct strbuf *sb, const struct capture_event *ev)
 {
 	const struct capture_conn_stats *s = &ev->stats;
+	char db[40];
 	strbuf_addf(sb, "  packets c>s %" PRIu64 " s>c %" PRIu64 ", payload bytes c>s %" PRIu64
 		    " s>c %" PRIu64, s->packets[0], s->packets[1], s->bytes[0], s->bytes[1]);
 	if (s->rtt_ns)
-		strbuf_addf(sb, ", SYN->SYN-ACK %.3f ms", ms(s->rtt_ns));
+		strbuf_addf(sb, ", SYN->SYN-ACK %s", timeline_duration(s->rtt_ns, db, sizeof db));
 	if (s->handshake_ns)
-		strbuf_addf(sb, ", handshake %.3f ms", ms(s->handshake_ns));
+		strbuf_addf(sb, ", handshake %s", timeline_duration(s->handshake_ns, db, sizeof db));
 	strbuf_addf(sb, "\n  retransmissions %" PRIu64 ", out of order %" PRIu64 ", holes %" PRIu64
 		    " (%" PRIu64 " bytes), bytes cut by snaplen %" PRIu64 ", zero windows %" PRIu64
 		    "\n  exchanges %" PRIu64 " (incomplete %" PRIu64 "), websocket frames %" PRIu64

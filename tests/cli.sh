@@ -46,6 +46,27 @@ expect "no arguments is a usage error" 2 "usage" -- "$BIN"
 expect "unknown command" 2 "unknown command 'frobnicate'" -- "$BIN" frobnicate
 expect "report without inputs" 2 "no input files" -- "$BIN" report
 expect "unknown option" 2 "unknown option" -- "$BIN" report --bogus "$T/good.csv"
+# issue 15 point 8: -V, help CMD, one line and a hint for an unknown option
+expect "-V" 0 "" -- "$BIN" -V
+grep -q '^jtlscope [0-9]' "$T/out" && ok "-V prints the version" || bad "-V output: $(cat "$T/out")"
+for c in report timeline batch compare summarize merge; do
+	"$BIN" help "$c" >"$T/help1" 2>&1; r1=$?
+	"$BIN" "$c" --help >"$T/help2" 2>&1; r2=$?
+	if [ "$r1" = 0 ] && [ "$r2" = 0 ] && [ -s "$T/help1" ] && cmp -s "$T/help1" "$T/help2"; then
+		ok "help $c = $c --help"
+	else
+		bad "help $c differs from $c --help (exit $r1/$r2)"
+	fi
+done
+expect "help of an unknown command" 2 "unknown command 'frob'" -- "$BIN" help frob
+for c in report compare summarize merge timeline; do
+	expect "$c: unknown option" 2 "unknown option '--bogus'" -- "$BIN" "$c" --bogus x
+	if [ "$(wc -l <"$T/err")" -eq 2 ] && grep -q "^try 'jtlscope $c --help'" "$T/err"; then
+		ok "$c: unknown option is one line and the --help hint"
+	else
+		bad "$c: unknown option message: $(head -c 300 "$T/err")"
+	fi
+done
 expect "bad --format" 2 "unknown format" -- "$BIN" report --format yaml "$T/good.csv"
 expect "two formats need -o" 2 "need -o" -- "$BIN" report --format text,json "$T/good.csv"
 expect "bad --bucket" 2 "bad duration" -- "$BIN" report --bucket 5parsecs "$T/good.csv"
@@ -328,6 +349,85 @@ import json, sys
 l = json.load(sys.stdin)['throttle']['limit']
 assert l['change'] == 'cannot tell' and 'no fitted limiter model' in l['change_note'], l
 " && ok "compare: no fitted model on one side: cannot tell" || bad "compare: unknown model not 'cannot tell'"
+
+# APDEX (JMeter's formula and defaults) and n/a for a KB/s column the input does not have
+expect "APDEX json" 0 "" -- "$BIN" report -q --format json "$T/good.csv"
+python3 - "$T/out" <<'PY' && ok "APDEX per label and total, sent KB/s null without sentBytes" || bad "APDEX/KB/s JSON wrong"
+import json, sys
+r = json.load(open(sys.argv[1]))
+t = r["total"]
+assert t["apdex"] == {"score": 0.667, "satisfied": 2, "tolerated": 0, "frustrated": 1}, t["apdex"]
+assert t["sent_kb_per_s"] is None and t["received_kb_per_s"] > 0, t
+assert r["apdex_thresholds"] == {"satisfied_ms": 500, "tolerated_ms": 1500}
+assert [l["apdex"]["score"] for l in r["labels"]] == [0.5, 1.0], r["labels"]
+assert sorted(l["label"] for l in r["label_series"]["labels"]) == ["Login", "Search"]
+PY
+expect "APDEX thresholds" 0 "" -- "$BIN" report -q --format json --apdex-satisfied 10 --apdex-tolerated 40 "$T/good.csv"
+python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['total']['apdex']; assert a['satisfied']==0 and a['tolerated']==2, a" "$T/out" &&
+	ok "--apdex-satisfied/--apdex-tolerated move the thresholds" || bad "APDEX thresholds ignored"
+expect "APDEX T above F" 2 "is above --apdex-tolerated" -- "$BIN" report --apdex-satisfied 2000 "$T/good.csv"
+expect "bad APDEX threshold" 2 "bad threshold" -- "$BIN" report --apdex-tolerated fast "$T/good.csv"
+expect "text statistics" 0 "" -- "$BIN" report -q "$T/good.csv"
+grep -q "^TOTAL .* n/a 0.667$" "$T/out" && ok "text statistics: sent KB/s n/a, APDEX" || bad "text statistics row: $(grep '^TOTAL' "$T/out")"
+
+if [ -f sample-data/demo/demo.pcap.gz ]; then
+	expect "capture labels in text" 0 "" -- "$BIN" report -q sample-data/demo/demo.pcap.gz
+	grep -q '^GET api\.ap-southeast-1\.[^ ]*…/api/v1/inbox ' "$T/out" &&
+		ok "a long capture label keeps its path, the host is shortened" || bad "capture label: $(grep '^GET' "$T/out" | head -1)"
+fi
+
+if [ -f sample-data/demo/demo.pcap.gz ]; then
+	expect "timeline durations" 0 "" -- "$BIN" timeline sample-data/demo/demo.pcap.gz
+	grep -q ', [0-9]* µs after the request' "$T/out" && ! grep -q ', 0\.[0-9]* ms after the request' "$T/out" &&
+		ok "timeline: sub-millisecond latencies in µs, never 0.xxx ms" || bad "timeline durations not in µs below 1 ms"
+fi
+
+# make install / uninstall into a staging DESTDIR; the completion files know every option
+if command -v make >/dev/null 2>&1 && [ -f Makefile ] && [ -x ./jtlscope ]; then
+	st="$T/stage"
+	if make -s install DESTDIR="$st" PREFIX=/opt/js >"$T/inst" 2>&1; then
+		missing=""
+		for f in bin/jtlscope share/man/man1/jtlscope.1 share/bash-completion/completions/jtlscope \
+			share/zsh/site-functions/_jtlscope; do
+			[ -f "$st/opt/js/$f" ] || missing="$missing $f"
+		done
+		[ -z "$missing" ] && ok "make install puts binary, man page, bash and zsh completion under DESTDIR/PREFIX" ||
+			bad "make install did not install:$missing"
+		"$st/opt/js/bin/jtlscope" -V | grep -q '^jtlscope [0-9]' && ok "installed binary runs" || bad "installed binary does not run"
+		[ -x "$st/opt/js/bin/jtlscope" ] && [ ! -x "$st/opt/js/share/man/man1/jtlscope.1" ] &&
+			ok "install modes (755 binary, 644 data)" || bad "install modes wrong"
+		if command -v bash >/dev/null 2>&1; then
+			bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope' && complete -p jtlscope" >/dev/null 2>&1 &&
+				ok "bash completion loads and registers" || bad "bash completion does not load"
+			# what bash completes for 'jtlscope report --' must include every option of report --help
+			for c in report timeline batch compare summarize merge; do
+				want=$("$BIN" "$c" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
+				got=$(bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope'
+					COMP_WORDS=(jtlscope $c --); COMP_CWORD=2; _jtlscope; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null)
+				lack=""
+				for o in $want; do
+					printf '%s\n' "$got" | grep -qx -- "$o" || lack="$lack $o"
+				done
+				[ -z "$lack" ] && ok "bash completion of '$c' has every option of its --help" ||
+					bad "bash completion of '$c' lacks:$lack"
+				zlack=""
+				for o in $want; do
+					grep -q -- "$o" "$st/opt/js/share/zsh/site-functions/_jtlscope" || zlack="$zlack $o"
+				done
+				[ -z "$zlack" ] && ok "zsh completion of '$c' names every option of its --help" ||
+					bad "zsh completion lacks:$zlack"
+			done
+		fi
+		if command -v zsh >/dev/null 2>&1; then
+			zsh -n "$st/opt/js/share/zsh/site-functions/_jtlscope" && ok "zsh completion parses" || bad "zsh completion syntax"
+		fi
+		make -s uninstall DESTDIR="$st" PREFIX=/opt/js >/dev/null 2>&1
+		left=$(find "$st" -type f | wc -l)
+		[ "$left" -eq 0 ] && ok "make uninstall removes every installed file" || bad "make uninstall left $left files: $(find "$st" -type f)"
+	else
+		bad "make install failed: $(head -c 300 "$T/inst")"
+	fi
+fi
 
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
