@@ -166,7 +166,8 @@ static char *limit_text(const struct throttle_limit *l)
 				    l->concurrency_hi);
 		break;
 	default:
-		strbuf_addf(&sb, "accepted %.2f req/s%s while throttled", l->plateau_per_s, per);
+		strbuf_addf(&sb, "accepted %.2f req/s%s while throttled", l->plateau_per_s,
+			    l->keys_fitted ? per : *per ? " in all" : "");
 		break;
 	}
 	if (l->declared_limit > 0)

@@ -186,7 +186,9 @@ static void limit_sentence(struct strbuf *sb, const struct throttle_group *g)
 		if (L->plateau_per_s > 0) {
 			strbuf_addstr(sb, " Accepted requests ran at ");
 			add_rate(sb, L->plateau_per_s);
-			strbuf_addf(sb, "/s%s while throttled.", per);
+			/* the plateau is per key only when it was measured on per-key series */
+			strbuf_addf(sb, "/s%s while throttled.",
+				    L->keys_fitted ? per : *per ? " in all" : "");
 		}
 		return;
 	}
