@@ -103,6 +103,12 @@ struct tkc {
 	uint16_t sent, thr;         /* saturating */
 };
 
+/* Bucket merges (dst += src), shared by the axis halving (throttle.c) and the merge of two
+ * analyses (state_merge.c).  tkc counts saturate at UINT16_MAX. */
+void tfine_add(void *dst, const void *src);
+void tkc_add(void *dst, const void *src);
+void tlat_add_counts(struct tlat *d, const struct tlat *s);
+
 /* ---- Retry-After: per key pending answers, per group totals ----------------------------- */
 #define RETRY_PENDING 8
 #define RETRY_TOLERANCE_MS 20

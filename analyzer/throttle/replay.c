@@ -93,7 +93,7 @@ static uint16_t value_id_h(struct replay *r, enum replay_key k, const char *p, s
 	return (uint16_t)(id + 1);
 }
 
-static uint16_t value_id(struct replay *r, enum replay_key k, const char *p, size_t n)
+uint16_t replay_value_id(struct replay *r, enum replay_key k, const char *p, size_t n)
 {
 	return value_id_h(r, k, p, n, 0);
 }
@@ -168,7 +168,7 @@ static void header_keys(struct replay *r, struct strref h, uint16_t *out)
 									   (size_t)(eol - colon - 1) });
 				while (v.n && (v.p[v.n - 1] == '\r'))
 					v.n--;
-				out[RK_HDR0 + (unsigned)slot] = value_id(r, (enum replay_key)(RK_HDR0 + (unsigned)slot),
+				out[RK_HDR0 + (unsigned)slot] = replay_value_id(r, (enum replay_key)(RK_HDR0 + (unsigned)slot),
 									 v.p ? v.p : "", v.n);
 			}
 		}
@@ -193,7 +193,7 @@ void replay_add(struct replay *r, const struct sample *s, uint32_t group, bool r
 	struct strref th = s->thread.p && s->thread.n ? s->thread : (struct strref){ "", 0 };
 	struct strref tg = region_thread_group(th);
 	if (tg.n)
-		e.key[RK_TGROUP] = value_id(r, RK_TGROUP, tg.p, tg.n);
+		e.key[RK_TGROUP] = replay_value_id(r, RK_TGROUP, tg.p, tg.n);
 	struct strbuf *b = &r->tmp;
 	strbuf_reset(b);
 	add_uint(b, (unsigned)s->source);
@@ -201,11 +201,11 @@ void replay_add(struct replay *r, const struct sample *s, uint32_t group, bool r
 		strbuf_addch(b, ' ');
 		strbuf_add(b, s->hostname.p, s->hostname.n);
 	}
-	e.key[RK_HOST] = value_id(r, RK_HOST, b->buf, b->len);
+	e.key[RK_HOST] = replay_value_id(r, RK_HOST, b->buf, b->len);
 	if (s->conn_id) {
 		strbuf_reset(b);
 		strbuf_addf(b, "connection %llu", (unsigned long long)s->conn_id);
-		e.key[RK_CONN] = value_id(r, RK_CONN, b->buf, b->len);
+		e.key[RK_CONN] = replay_value_id(r, RK_CONN, b->buf, b->len);
 	}
 	strbuf_reset(b);
 	if (th.n) {

@@ -75,6 +75,9 @@ struct win {
 /* replay.c */
 /* Slot of a request header name (as written) among the followed ones, -1 none (interned). */
 int replay_header_slot(struct replay *r, struct strref name);
+/* Id (1-based; 0: past REPLAY_VALUES) of value p of key kind k, interned; names longer than
+ * REPLAY_NAME_MAX are cut there. */
+uint16_t replay_value_id(struct replay *r, enum replay_key k, const char *p, size_t n);
 /* Once all requests are in: one array in start order (sorted in place, once). */
 void replay_prepare(struct replay *r);
 int replay_cmp_rev(const void *a, const void *b);

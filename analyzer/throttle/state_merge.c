@@ -11,29 +11,12 @@
 #include "analyzer/throttle/replay_int.h"
 
 
-static void add_fine(void *dst, const void *src)
-{
-	struct tfine *d = dst;
-	const struct tfine *s = src;
-	d->sent += s->sent;
-	d->thr += s->thr;
-	d->ok += s->ok;
-	d->end_all += s->end_all;
-	d->end_acc += s->end_acc;
-	d->svc_acc_s += s->svc_acc_s;
-}
-
 /* src keeps its histogram (the halving variant in throttle.c moves it). */
 static void add_lat(void *dst, const void *src)
 {
 	struct tlat *d = dst;
 	const struct tlat *s = src;
-	d->all += s->all;
-	d->thr += s->thr;
-	d->el_all_ms += s->el_all_ms;
-	d->el_thr_ms += s->el_thr_ms;
-	if (s->max_all_threads > d->max_all_threads)
-		d->max_all_threads = s->max_all_threads;
+	tlat_add_counts(d, s);
 	if (s->ok) {
 		if (!d->ok)
 			d->ok = xcalloc(1, sizeof *d->ok);
@@ -47,19 +30,6 @@ static void move_lat(void *dst, const void *src)
 	add_lat(dst, src);
 	free(s->ok);
 	s->ok = NULL;
-}
-
-static uint16_t sat16(uint32_t v)
-{
-	return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
-}
-
-static void add_kc(void *dst, const void *src)
-{
-	struct tkc *d = dst;
-	const struct tkc *s = src;
-	d->sent = sat16((uint32_t)d->sent + s->sent);
-	d->thr = sat16((uint32_t)d->thr + s->thr);
 }
 
 static void add_grid(struct tarr *d, const struct tarr *s, void (*add)(void *, const void *))
@@ -77,13 +47,13 @@ static void coarsen(struct throttle *t, int which)
 {
 	if (which == AX_FINE) {
 		taxis_double(&t->fine);
-		tarr_halve(&t->all.fine, add_fine);
+		tarr_halve(&t->all.fine, tfine_add);
 		for (size_t i = 0; i < t->ngroups; i++)
-			tarr_halve(&t->groups[i].fine, add_fine);
+			tarr_halve(&t->groups[i].fine, tfine_add);
 	} else if (which == AX_COARSE) {
 		taxis_double(&t->coarse);
 		for (size_t i = 0; i < t->nkeys; i++)
-			tarr_halve(&t->keys[i].c, add_kc);
+			tarr_halve(&t->keys[i].c, tkc_add);
 	} else {
 		taxis_double(&t->lat);
 		tarr_halve(&t->all.lat, move_lat);
@@ -172,7 +142,7 @@ static void merge_group(struct tgroup *d, struct tgroup *s)
 		d->first_ms = s->first_ms;
 	if (s->last_ms > d->last_ms)
 		d->last_ms = s->last_ms;
-	add_grid(&d->fine, &s->fine, add_fine);
+	add_grid(&d->fine, &s->fine, tfine_add);
 	add_grid(&d->lat, &s->lat, add_lat);
 	thist_merge(&d->gaps, &s->gaps);
 	thist_merge(&d->connect, &s->connect);
@@ -248,22 +218,6 @@ static void replay_push(struct replay *r, const struct rev *e)
 	r->sorted = false;
 }
 
-static uint16_t value_slot(struct replay *r, size_t k, const char *p, size_t n)
-{
-	if (r->overflow[k])
-		return 0;
-	size_t id = strmap_find(&r->vals[k], p, n);
-	if (id == SIZE_MAX) {
-		if (r->vals[k].n >= REPLAY_VALUES) {
-			r->overflow[k] = true;
-			return 0;
-		}
-		int added;
-		id = strmap_intern(&r->vals[k], p, n, &added);
-	}
-	return (uint16_t)(id + 1);
-}
-
 static void merge_replay(struct replay *d, struct replay *s, const uint32_t *gmap, uint32_t base,
 			 uint32_t maxsrc)
 {
@@ -314,7 +268,7 @@ static void merge_replay(struct replay *d, struct replay *s, const uint32_t *gma
 				strbuf_add(&b, p, n);
 			}
 			size_t bn = b.len > REPLAY_NAME_MAX ? REPLAY_NAME_MAX : b.len;
-			vmap[k][i + 1] = value_slot(d, k, b.buf ? b.buf : "", bn);
+			vmap[k][i + 1] = replay_value_id(d, (enum replay_key)k, b.buf ? b.buf : "", bn);
 		}
 		if (s->overflow[k])
 			d->overflow[k] = true;
@@ -337,7 +291,7 @@ static void merge_replay(struct replay *d, struct replay *s, const uint32_t *gma
 			continue;
 		size_t dk = RK_HDR0 + (size_t)slot_to[sl];
 		for (size_t i = 0; i < s->vals[k].n; i++)
-			vmap[k][i + 1] = value_slot(d, dk, strmap_key(&s->vals[k], i),
+			vmap[k][i + 1] = replay_value_id(d, (enum replay_key)dk, strmap_key(&s->vals[k], i),
 						    strmap_len(&s->vals[k], i));
 		if (s->overflow[k])
 			d->overflow[dk] = true;
@@ -494,7 +448,7 @@ static int merge_impl(struct throttle *d, struct throttle *s, uint32_t base, uin
 			dk->first_ts = sk->first_ts;
 		if (sk->last_ts > dk->last_ts)
 			dk->last_ts = sk->last_ts;
-		add_grid(&dk->c, &sk->c, add_kc);
+		add_grid(&dk->c, &sk->c, tkc_add);
 		for (unsigned j = 0; j < sk->npend; j++) {
 			if (dk->npend == RETRY_PENDING) {
 				/* judged as the ring would have: the oldest leaves */

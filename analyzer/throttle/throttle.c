@@ -459,7 +459,7 @@ static struct tkey *key_of(struct throttle *t, const struct sample *s, uint32_t 
 
 /* ---- axis maintenance ------------------------------------------------------------------- */
 
-static void merge_fine(void *dst, const void *src)
+void tfine_add(void *dst, const void *src)
 {
 	struct tfine *d = dst;
 	const struct tfine *s = src;
@@ -471,16 +471,22 @@ static void merge_fine(void *dst, const void *src)
 	d->svc_acc_s += s->svc_acc_s;
 }
 
-static void merge_lat(void *dst, const void *src)
+void tlat_add_counts(struct tlat *d, const struct tlat *s)
 {
-	struct tlat *d = dst;
-	const struct tlat *s = src;
 	d->all += s->all;
 	d->thr += s->thr;
 	d->el_all_ms += s->el_all_ms;
 	d->el_thr_ms += s->el_thr_ms;
 	if (s->max_all_threads > d->max_all_threads)
 		d->max_all_threads = s->max_all_threads;
+}
+
+/* src's histogram moves into dst (the halving of an axis) */
+static void merge_lat(void *dst, const void *src)
+{
+	struct tlat *d = dst;
+	const struct tlat *s = src;
+	tlat_add_counts(d, s);
 	if (s->ok) {
 		if (d->ok) {
 			thist_merge(d->ok, s->ok);
@@ -496,7 +502,7 @@ static uint16_t sat16(uint32_t v)
 	return v > UINT16_MAX ? UINT16_MAX : (uint16_t)v;
 }
 
-static void merge_kc(void *dst, const void *src)
+void tkc_add(void *dst, const void *src)
 {
 	struct tkc *d = dst;
 	const struct tkc *s = src;
@@ -516,15 +522,15 @@ static void fit_axes(struct throttle *t, int64_t a_ms, int64_t b_ms)
 		return;
 	for (int k = taxis_doublings(&t->fine, a_ms, b_ms); k > 0; k--) {
 		taxis_double(&t->fine);
-		tarr_halve(&t->all.fine, merge_fine);
+		tarr_halve(&t->all.fine, tfine_add);
 		for (size_t i = 0; i < t->ngroups; i++)
-			tarr_halve(&t->groups[i].fine, merge_fine);
+			tarr_halve(&t->groups[i].fine, tfine_add);
 	}
 	taxis_include(&t->fine, a_ms, b_ms);
 	for (int k = taxis_doublings(&t->coarse, a_ms, a_ms); k > 0; k--) {
 		taxis_double(&t->coarse);
 		for (size_t i = 0; i < t->nkeys; i++)
-			tarr_halve(&t->keys[i].c, merge_kc);
+			tarr_halve(&t->keys[i].c, tkc_add);
 	}
 	taxis_include(&t->coarse, a_ms, a_ms);
 	for (int k = taxis_doublings(&t->lat, a_ms, a_ms); k > 0; k--) {
