@@ -118,6 +118,18 @@ check "--tz Asia/Singapore: md onset with the zone" has "$w/s.md" "| Throttle on
 check "--tz Asia/Singapore: md timeline table names the zone" has "$w/s.md" "| Second, +08 (Asia/Singapore) |"
 "$bin" report -q --tz Asia/Singapore --format html --charts none "$xml" >"$w/s.html"
 check "--tz Asia/Singapore: html header" has "$w/s.html" "2026-11-28 09:16:46.602 → 2026-11-28 09:17:57.639 +08 (Asia/Singapore) (1m11s)"
+if command -v gnuplot >/dev/null 2>&1; then
+	# every chart's data on the same zone-shifted time axis: the drawing is the UTC one, only
+	# the tick labels (09:17:00 instead of 01:17:00) and the axis title change
+	mkdir -p "$w/sc"
+	"$bin" report -q --tz Asia/Singapore --format md --charts svg -o "$w/sc" "$xml" >/dev/null 2>&1
+	for c in throughput codes label-latency label-tps threads; do
+		check "--tz Asia/Singapore: chart $c drawn as in UTC, ticks in Singapore time" sh -c "
+			grep -q '>09:17:00<' '$w/sc/charts/$c.svg' && ! grep -q '>01:17:00<' '$w/sc/charts/$c.svg' &&
+			grep -v '<text\|</text\|tspan' '$w/sc/charts/$c.svg' >'$w/sc/$c.s' &&
+			grep -v '<text\|</text\|tspan' '$w/md/charts/$c.svg' >'$w/sc/$c.u' && cmp -s '$w/sc/$c.s' '$w/sc/$c.u'"
+	done
+fi
 "$bin" report -q --tz +05:30 --format text "$xml" >"$w/o.txt"
 check "--tz +05:30: a fixed offset" has "$w/o.txt" "2026-11-28 06:46:46.602 -> 2026-11-28 06:47:57.639 +05:30 (1m11s)"
 TZ=America/New_York "$bin" report -q --format text "$xml" >"$w/env.txt"
