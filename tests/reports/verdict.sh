@@ -149,6 +149,17 @@ if [ -f /usr/share/zoneinfo/Europe/Berlin ]; then
 else
 	ok "# SKIP no tzdata: DST not checked"
 fi
+# the other commands that show wall-clock times honour --tz the same way
+"$bin" compare --tz Asia/Singapore "$csv" "$xml" >"$w/cmp.txt" 2>/dev/null
+check "compare --tz Asia/Singapore: each run's window in Singapore time, zone named" sh -c "test \$(grep -cxF '             2026-11-28 09:16:46.602 -> 2026-11-28 09:17:57.639 +08 (Asia/Singapore)' '$w/cmp.txt') -eq 2"
+"$bin" compare -f md --tz Asia/Singapore "$csv" "$xml" >"$w/cmp.md" 2>/dev/null
+check "compare -f md --tz: the window column" has "$w/cmp.md" "| baseline | $csv | 2026-11-28 09:16:46.602 → 2026-11-28 09:17:57.639 +08 (Asia/Singapore) |"
+"$bin" compare "$csv" "$xml" >"$w/cmpu.txt" 2>/dev/null
+check "compare without --tz: UTC" has "$w/cmpu.txt" "             2026-11-28 01:16:46.602 -> 2026-11-28 01:17:57.639 UTC"
+"$bin" compare -f json --tz Asia/Singapore "$csv" "$xml" >"$w/cmp.json" 2>/dev/null
+check "compare json: time_zone named, first_ts_ms in epoch ms" python3 -c "
+import json,sys; d=json.load(open('$w/cmp.json')); a=json.load(open('$w/x.json'))
+sys.exit(not (d['time_zone']=='Asia/Singapore' and d['baseline']['first_ts_ms'] > 1.7e12))"
 "$bin" report -q --tz Mars/Olympus "$xml" >"$w/bad.txt" 2>"$w/bad.err"
 check "--tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bad.err'"
 
