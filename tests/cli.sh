@@ -49,7 +49,7 @@ expect "unknown option" 2 "unknown option" -- "$BIN" report --bogus "$T/good.csv
 # issue 15 point 8: -V, help CMD, one line and a hint for an unknown option
 expect "-V" 0 "" -- "$BIN" -V
 grep -q '^jtlscope [0-9]' "$T/out" && ok "-V prints the version" || bad "-V output: $(cat "$T/out")"
-for c in report timeline batch compare summarize merge; do
+for c in report timeline batch compare summarize merge whatif; do
 	"$BIN" help "$c" >"$T/help1" 2>&1; r1=$?
 	"$BIN" "$c" --help >"$T/help2" 2>&1; r2=$?
 	if [ "$r1" = 0 ] && [ "$r2" = 0 ] && [ -s "$T/help1" ] && cmp -s "$T/help1" "$T/help2"; then
@@ -59,7 +59,7 @@ for c in report timeline batch compare summarize merge; do
 	fi
 done
 expect "help of an unknown command" 2 "unknown command 'frob'" -- "$BIN" help frob
-for c in report compare summarize merge timeline; do
+for c in report compare summarize merge timeline whatif; do
 	expect "$c: unknown option" 2 "unknown option '--bogus'" -- "$BIN" "$c" --bogus x
 	if [ "$(wc -l <"$T/err")" -eq 2 ] && grep -q "^try 'jtlscope $c --help'" "$T/err"; then
 		ok "$c: unknown option is one line and the --help hint"
@@ -240,7 +240,7 @@ cmp -s "$T/r1" "$T/r2" && ok "output is deterministic" || bad "two runs differ"
 
 # every long option in each command's --help is documented in the man page
 if [ -f docs/jtlscope.1 ]; then
-	for cmd in report batch compare summarize merge timeline; do
+	for cmd in report batch compare summarize merge timeline whatif; do
 		"$BIN" "$cmd" --help >"$T/help" 2>/dev/null || continue
 		missing=""
 		for o in $(grep -o -e '--[a-z0-9-]*' "$T/help" | sort -u); do
@@ -380,6 +380,27 @@ if [ -f sample-data/demo/demo.pcap.gz ]; then
 	expect "timeline durations" 0 "" -- "$BIN" timeline sample-data/demo/demo.pcap.gz
 	grep -q ', [0-9]* µs after the request' "$T/out" && ! grep -q ', 0\.[0-9]* ms after the request' "$T/out" &&
 		ok "timeline: sub-millisecond latencies in µs, never 0.xxx ms" || bad "timeline durations not in µs below 1 ms"
+	grep -q '^  *22674\.912  2026-11-28T01:17:09\.349954Z  c>s SYN' "$T/out" && ! grep -q '^times:' "$T/out" &&
+		ok "timeline: UTC by default" || bad "timeline default times: $(grep -m1 SYN "$T/out")"
+	if [ -f /usr/share/zoneinfo/Asia/Singapore ]; then
+		expect "timeline --tz Asia/Singapore" 0 "" -- "$BIN" timeline --tz Asia/Singapore sample-data/demo/demo.pcap.gz
+		grep -q '^  *22674\.912  2026-11-28T09:17:09\.349954+08:00  c>s SYN' "$T/out" && ! grep -q 'Z  c>s' "$T/out" &&
+			grep -q '^times: Asia/Singapore (--tz)' "$T/out" &&
+			ok "timeline --tz: every wall-clock time in Singapore time with its offset, the zone named" ||
+			bad "timeline --tz text: $(grep -m1 SYN "$T/out")"
+		"$BIN" timeline --format json --tz Asia/Singapore sample-data/demo/demo.pcap.gz 2>/dev/null | python3 -c "
+import json,sys; d=json.load(sys.stdin); e=d['connections'][0]['events'][0]
+sys.exit(not (d['time_zone']=='Asia/Singapore' and e['utc'].endswith('Z') and e['local'].endswith('+08:00')
+  and e['utc'][11:13]=='01' and e['local'][11:13]=='09'))" &&
+			ok "timeline --format json --tz: utc kept, local added, time_zone named" || bad "timeline json --tz"
+		"$BIN" timeline --format csv --tz Asia/Singapore sample-data/demo/demo.pcap.gz 2>/dev/null | head -2 >"$T/tl.csv"
+		head -1 "$T/tl.csv" | grep -qx 'connection_id,connection,t_ms,utc,event,dir,detail,local (Asia/Singapore)' &&
+			sed -n 2p "$T/tl.csv" | grep -q 'Z,SYN,c>s,,2026-11-28T09:17:09.349954+08:00$' &&
+			ok "timeline --format csv --tz: a local column named with the zone" || bad "timeline csv --tz: $(cat "$T/tl.csv")"
+	fi
+	expect "timeline --tz with an unknown zone" 2 "neither an offset" -- "$BIN" timeline --tz Mars/Olympus sample-data/demo/demo.pcap.gz
+	"$BIN" timeline --format csv sample-data/demo/demo.pcap.gz 2>/dev/null | head -1 | grep -qx 'connection_id,connection,t_ms,utc,event,dir,detail' &&
+		ok "timeline csv header unchanged without --tz" || bad "timeline csv header changed"
 fi
 
 # make install / uninstall into a staging DESTDIR; the completion files know every option
@@ -400,7 +421,19 @@ if command -v make >/dev/null 2>&1 && [ -f Makefile ] && [ -x ./jtlscope ]; then
 			bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope' && complete -p jtlscope" >/dev/null 2>&1 &&
 				ok "bash completion loads and registers" || bad "bash completion does not load"
 			# what bash completes for 'jtlscope report --' must include every option of report --help
-			for c in report timeline batch compare summarize merge; do
+			cmds=$(bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope'
+				COMP_WORDS=(jtlscope ''); COMP_CWORD=1; _jtlscope; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null)
+			hcmds=$(bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope'
+				COMP_WORDS=(jtlscope help ''); COMP_CWORD=2; _jtlscope; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null)
+			clack=""
+			for c in $("$BIN" --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -vx jtlscope); do
+				printf '%s\n' "$cmds" | grep -qx -- "$c" || clack="$clack $c"
+				[ "$c" = help ] || printf '%s\n' "$hcmds" | grep -qx -- "$c" || clack="$clack help:$c"
+				grep -q "$c" "$st/opt/js/share/zsh/site-functions/_jtlscope" || clack="$clack zsh:$c"
+			done
+			[ -z "$clack" ] && ok "completion offers every command of --help (and after 'help')" ||
+				bad "completion lacks commands:$clack"
+			for c in report timeline batch compare summarize merge whatif; do
 				want=$("$BIN" "$c" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
 				got=$(bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope'
 					COMP_WORDS=(jtlscope $c --); COMP_CWORD=2; _jtlscope; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null)

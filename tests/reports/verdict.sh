@@ -160,6 +160,16 @@ check "compare without --tz: UTC" has "$w/cmpu.txt" "             2026-11-28 01:
 check "compare json: time_zone named, first_ts_ms in epoch ms" python3 -c "
 import json,sys; d=json.load(open('$w/cmp.json')); a=json.load(open('$w/x.json'))
 sys.exit(not (d['time_zone']=='Asia/Singapore' and d['baseline']['first_ts_ms'] > 1.7e12))"
+"$bin" summarize -q -o "$w/part.json" "$xml" 2>/dev/null
+"$bin" merge --tz Asia/Singapore "$w/part.json" >"$w/mg.txt" 2>/dev/null
+check "merge --tz Asia/Singapore: header and verdict in Singapore time" sh -c "grep -qF '2026-11-28 09:16:46.602 -> 2026-11-28 09:17:57.639 +08 (Asia/Singapore) (1m11s)' '$w/mg.txt' && grep -qF 'Throttling began at 09:17:19 +08' '$w/mg.txt'"
+"$bin" merge -f json --tz Asia/Singapore "$w/part.json" >"$w/mg.json" 2>/dev/null
+check "merge -f json --tz: time_zone named" python3 -c "
+import json,sys; sys.exit(json.load(open('$w/mg.json'))['time_zone'] != 'Asia/Singapore')"
+"$bin" merge "$w/part.json" >"$w/mgu.txt" 2>/dev/null
+check "merge without --tz: UTC" has "$w/mgu.txt" "2026-11-28 01:16:46.602 -> 2026-11-28 01:17:57.639 UTC (1m11s)"
+"$bin" merge --tz Mars/Olympus "$w/part.json" >/dev/null 2>"$w/mgbad.err"
+check "merge --tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/mgbad.err'"
 "$bin" report -q --tz Mars/Olympus "$xml" >"$w/bad.txt" 2>"$w/bad.err"
 check "--tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bad.err'"
 
