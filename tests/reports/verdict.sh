@@ -170,6 +170,19 @@ import json,sys; sys.exit(json.load(open('$w/mg.json'))['time_zone'] != 'Asia/Si
 check "merge without --tz: UTC" has "$w/mgu.txt" "2026-11-28 01:16:46.602 -> 2026-11-28 01:17:57.639 UTC (1m11s)"
 "$bin" merge --tz Mars/Olympus "$w/part.json" >/dev/null 2>"$w/mgbad.err"
 check "merge --tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/mgbad.err'"
+mkdir -p "$w/arch"
+cp "$xml" "$w/arch/"
+"$bin" batch -q -j1 -f json --tz Asia/Singapore "$w/arch" -o "$w/bo" >/dev/null 2>&1
+check "batch --tz Asia/Singapore: index start column in Singapore time, the zone in its head" sh -c "
+	grep -q '^| run | status | start (Asia/Singapore) |' '$w/bo/index.md' && grep -q '| ok | 2026-11-28 09:16:46.602 |' '$w/bo/index.md' &&
+	grep -q ',ok,2026-11-28 09:16:46.602,' '$w/bo/index.csv' && grep -q '>start (Asia/Singapore)<' '$w/bo/index.html'"
+check "batch --tz: each run's report gets the zone, index.json keeps UTC" python3 -c "
+import json,glob,sys; i=json.load(open('$w/bo/index.json')); r=json.load(open(glob.glob('$w/bo/runs/*/report.json')[0]))
+sys.exit(not (r['time_zone']=='Asia/Singapore' and i['runs'][0]['start']=='2026-11-28 01:16:46.602'))"
+"$bin" batch -q -j1 -f json "$w/arch" -o "$w/bu" >/dev/null 2>&1
+check "batch without --tz: start (UTC)" sh -c "grep -q '^run,status,start (UTC),' '$w/bu/index.csv' && grep -q ',ok,2026-11-28 01:16:46.602,' '$w/bu/index.csv'"
+"$bin" batch -q --tz Mars/Olympus "$w/arch" -o "$w/bbad" >/dev/null 2>"$w/bbad.err"
+check "batch --tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bbad.err'"
 "$bin" report -q --tz Mars/Olympus "$xml" >"$w/bad.txt" 2>"$w/bad.err"
 check "--tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bad.err'"
 
