@@ -376,6 +376,27 @@ if [ -f sample-data/demo/demo.pcap.gz ]; then
 		ok "a long capture label keeps its path, the host is shortened" || bad "capture label: $(grep '^GET' "$T/out" | head -1)"
 fi
 
+# connections (a capture run's "threads", one per connection) listed in natural order: c2 before c10
+if [ -f sample-data/demo/demo.pcap.gz ]; then
+	expect "capture thread groups" 0 "" -- "$BIN" report -q sample-data/demo/demo.pcap.gz
+	sed -n '/^THREAD GROUPS/,/^$/s/^ *[0-9]*  \(c[0-9]*\) .*/\1/p' "$T/out" >"$T/conns"
+	if [ "$(wc -l <"$T/conns")" -ge 11 ] && [ "$(sed -n '1p;2p;9p;10p' "$T/conns" | tr '\n' ' ')" = "c1 c2 c9 c10 " ] &&
+		sed 's/^c//' "$T/conns" | sort -n -c; then
+		ok "text THREAD GROUPS of a capture: connections in natural order (c2 before c10)"
+	else
+		bad "capture connections not in natural order: $(head -12 "$T/conns" | tr '\n' ' ')"
+	fi
+	"$BIN" report -q --format json sample-data/demo/demo.pcap.gz 2>/dev/null | python3 -c "
+import json,sys; g=[t['name'].split()[0] for t in json.load(sys.stdin)['thread_groups']]
+n=[int(x[1:]) for x in g]; sys.exit(not (len(n) >= 11 and n == sorted(n) and g.index('c2') < g.index('c10')))" &&
+		ok "json thread_groups of a capture: natural order" || bad "json thread_groups not in natural order"
+fi
+printf 'timeStamp,elapsed,label,success,threadName\n1700000000000,5,a,true,TG 10 1-1\n1700000000100,5,a,true,TG 2 1-1\n1700000000200,5,a,true,TG 1 1-1\n1700000000300,5,a,true,TG 02b 1-1\n1700000000400,5,a,true,TG 2b 1-1\n' >"$T/tg.csv"
+"$BIN" report -q --format json "$T/tg.csv" 2>/dev/null | python3 -c "
+import json,sys; g=[t['name'] for t in json.load(sys.stdin)['thread_groups']]
+sys.exit(g != ['TG 1', 'TG 2', 'TG 02b', 'TG 2b', 'TG 10'])" &&
+	ok "thread groups: numbers compare by value, leading zeros first on a tie" || bad "thread group order: $("$BIN" report -q --format json "$T/tg.csv" | grep -A1 thread_groups)"
+
 if [ -f sample-data/demo/demo.pcap.gz ]; then
 	expect "timeline durations" 0 "" -- "$BIN" timeline sample-data/demo/demo.pcap.gz
 	grep -q ', [0-9]* µs after the request' "$T/out" && ! grep -q ', 0\.[0-9]* ms after the request' "$T/out" &&
