@@ -181,6 +181,25 @@ import json,glob,sys; i=json.load(open('$w/bo/index.json')); r=json.load(open(gl
 sys.exit(not (r['time_zone']=='Asia/Singapore' and i['runs'][0]['start']=='2026-11-28 01:16:46.602'))"
 "$bin" batch -q -j1 -f json "$w/arch" -o "$w/bu" >/dev/null 2>&1
 check "batch without --tz: start (UTC)" sh -c "grep -q '^run,status,start (UTC),' '$w/bu/index.csv' && grep -q ',ok,2026-11-28 01:16:46.602,' '$w/bu/index.csv'"
+if command -v gnuplot >/dev/null 2>&1; then
+	# the index's trend chart: start times on the axis in the zone (a second run 3 h later)
+	mkdir -p "$w/arch2"
+	cp "$xml" "$w/arch2/"
+	python3 -c "
+import gzip,csv,io
+r=list(csv.reader(io.StringIO(gzip.open('$csv','rt',newline='').read())))
+w=io.StringIO(); c=csv.writer(w, lineterminator='\n'); c.writerow(r[0])
+for row in r[1:]:
+    row[0]=str(int(row[0])+3*3600*1000); c.writerow(row)
+gzip.open('$w/arch2/later.csv.gz','wt',newline='').write(w.getvalue())"
+	"$bin" batch -q -j1 -f json --tz Asia/Singapore "$w/arch2" -o "$w/b2s" >/dev/null 2>&1
+	"$bin" batch -q -j1 -f json "$w/arch2" -o "$w/b2u" >/dev/null 2>&1
+	check "batch --tz: trend chart ticks in Singapore time (09:00-12:30, UTC 01:00-04:30), zone in the title" sh -c "
+		grep -q '>09:00<' '$w/b2s/index-trends.svg' && grep -q '>12:00<' '$w/b2s/index-trends.svg' &&
+		! grep -q '>02:00<' '$w/b2s/index-trends.svg' && grep -q 'Runs over time (start, Asia/Singapore)' '$w/b2s/index-trends.svg' &&
+		grep -q '>02:00<' '$w/b2u/index-trends.svg' && ! grep -q '>10:00<' '$w/b2u/index-trends.svg' &&
+		grep -q 'Runs over time (start, UTC)' '$w/b2u/index-trends.svg' && grep -q '>2026-11-28<' '$w/b2u/index-trends.svg'"
+fi
 "$bin" batch -q --tz Mars/Olympus "$w/arch" -o "$w/bbad" >/dev/null 2>"$w/bbad.err"
 check "batch --tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bbad.err'"
 "$bin" report -q --tz Mars/Olympus "$xml" >"$w/bad.txt" 2>"$w/bad.err"
