@@ -759,6 +759,46 @@ static int cmp_code(const void *x, const void *y)
 	return strcmp(((const struct code_count *)x)->code, ((const struct code_count *)y)->code);
 }
 
+/* Natural order: runs of digits compare by value, so connection "c2" comes before "c10" and
+ * "Thread Group 9" before "Thread Group 10"; equal under that, plain strcmp (a total order). */
+static int natcmp(const char *x, const char *y)
+{
+	const char *p = x, *q = y;
+	while (*p && *q) {
+		if (*p >= '0' && *p <= '9' && *q >= '0' && *q <= '9') {
+			while (*p == '0')
+				p++;
+			while (*q == '0')
+				q++;
+			size_t i = 0, j = 0;
+			while (p[i] >= '0' && p[i] <= '9')
+				i++;
+			while (q[j] >= '0' && q[j] <= '9')
+				j++;
+			if (i != j)
+				return i < j ? -1 : 1;
+			int c = strncmp(p, q, i);
+			if (c)
+				return c;
+			p += i;
+			q += j;
+			continue;
+		}
+		if (*p != *q)
+			return (unsigned char)*p < (unsigned char)*q ? -1 : 1;
+		p++;
+		q++;
+	}
+	if (*p || *q)
+		return *p ? 1 : -1;
+	return strcmp(x, y);
+}
+
+static int cmp_group(const void *x, const void *y)
+{
+	return natcmp(((const struct code_count *)x)->code, ((const struct code_count *)y)->code);
+}
+
 void analysis_finish(struct analysis *a)
 {
 	if (a->finished)
@@ -811,7 +851,7 @@ void analysis_finish(struct analysis *a)
 	if (a->ncodes)
 		qsort(a->codes, a->ncodes, sizeof *a->codes, cmp_code);
 	if (a->ngroups)
-		qsort(a->groups, a->ngroups, sizeof *a->groups, cmp_code);
+		qsort(a->groups, a->ngroups, sizeof *a->groups, cmp_group);
 	if (a->capture.ncodes)
 		qsort(a->capture.codes, a->capture.ncodes, sizeof *a->capture.codes, cmp_code);
 	a->last_label = SIZE_MAX;

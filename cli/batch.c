@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "cli/gate.h"
+#include "cli/options.h"
 #include "cli/report_cmd.h"
 #include "cli/report_opts.h"
 #include "cli/summary_cmd.h"
@@ -27,6 +28,7 @@
 #include "reports/index_chart.h"
 #include "reports/json_util.h"
 #include "reports/report.h"
+#include "reports/report_time.h"
 #include "reports/spawn.h"
 
 #ifndef JTLSCOPE_VERSION
@@ -680,6 +682,12 @@ static void row_cells(const cJSON *row, char *c[C_NCOLS])
 	c[C_PATH] = xstrdup(gate_str(row, "path"));
 	c[C_STATUS] = xstrdup(gate_str(row, "status"));
 	c[C_START] = xstrdup((s = gate_str(row, "start")) ? s : "");
+	if (*c[C_START] && !report_tz_is_utc()) { /* --tz: the start in that zone (index.json keeps UTC) */
+		char t[64];
+		report_time(t, sizeof t, (int64_t)gate_num(row, "start_ms"), RT_DATE | RT_MS);
+		free(c[C_START]);
+		c[C_START] = xstrdup(t);
+	}
 	c[C_DUR] = cell_num(row, "duration_s", 1);
 	c[C_SAMPLES] = cell_num(row, "samples", 0);
 	c[C_ERR] = cell_num(row, "error_pct", 2);
@@ -961,7 +969,8 @@ void batch_usage(FILE *f)
 	      "  -q, --quiet                no progress lines\n"
 	      "  -h, --help                 this text\n"
 	      "Any other option is passed to every 'jtlscope report' run (e.g. --bucket 5s,\n"
-	      "--throttle-codes 429,503, --region-map FILE, --charts svg; charts are off unless given).\n"
+	      "--throttle-codes 429,503, --region-map FILE, --charts svg; charts are off unless given);\n"
+	      "--tz ZONE also sets the zone of the index's start column (index.json keeps UTC).\n"
 	      "\n"
 	      "Exit codes: 0 every run analysed, 2 usage, 3 some run failed (see the index), 5 output\n"
 	      "error, 6 a --fail-on criterion was met by some run.\n", f);
@@ -1076,6 +1085,20 @@ int cmd_batch(int argc, char **argv)
 			if (a[1] == '-' && !strchr(a, '=') && report_opt_takes_value(a + 2, strlen(a + 2))) {
 				NEED_VALUE();
 				b.pass[b.npass++] = argv[++i];
+			}
+			if (strcmp(a, "--tz") == 0 || strncmp(a, "--tz=", 5) == 0) {
+				/* also the zone of the index's start column (each run's report gets --tz) */
+				const char *v = a[4] ? a + 5 : b.pass[b.npass - 1];
+				static char head[REPORT_TZ_NAME_MAX + 16];
+				int tzm = 0;
+				if (!opt_tz_offset(v, &tzm) && !opt_tz_name(v, &tzm)) {
+					diag_error("--tz: '%s' is neither an offset (UTC, +08:00, -0530) nor a zone name in "
+						   "/usr/share/zoneinfo (Asia/Singapore)", v);
+					goto out;
+				}
+				report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
+				snprintf(head, sizeof head, "start (%s)", report_tz_name());
+				col_head[C_START] = head;
 			}
 		}
 	}

@@ -21,6 +21,7 @@
 #include "reports/compare_report.h"
 #include "reports/report.h"
 #include "reports/report_read.h"
+#include "reports/report_time.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -187,6 +188,9 @@ int cmd_compare(int argc, char **argv)
 		goto done;
 	}
 	o.c.jtl.keep_bodies = o.c.cfg.throttle.pattern != NULL;
+	/* --tz: the zone the runs' windows are shown in, as in 'jtlscope report' */
+	int tzm = o.c.jtl.tz_offset_min;
+	report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
 	struct run_metrics bm, cm;
 	run_metrics_init(&bm);
 	run_metrics_init(&cm);

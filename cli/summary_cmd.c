@@ -26,6 +26,7 @@
 #include "reports/escape.h"
 #include "reports/json_util.h"
 #include "reports/report.h"
+#include "reports/report_time.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -255,6 +256,8 @@ void merge_usage(FILE *f)
 	      "      --summary FILE         also write the merged summary (to merge further)\n"
 	      "      --charts KIND          svg (default), png or none: gnuplot charts for md/html\n"
 	      "      --stamp                put the wall-clock time in the report\n"
+	      "      --tz ZONE              the zone the reports show times in: UTC (default), +08:00,\n"
+	      "                             -0530, or a zone name such as Asia/Singapore\n"
 	      "      --fail-on EXPR         exit 6 when EXPR holds (repeatable; see jtlscope(1))\n"
 	      "      --junit FILE           write the --fail-on results as JUnit XML\n"
 	      "  -q, --quiet                no 'wrote' lines\n"
@@ -402,14 +405,24 @@ int cmd_merge(int argc, char **argv)
 		{ "junit", required_argument, NULL, O_JUNIT },
 		{ "charts", required_argument, NULL, O_CHARTS },
 		{ "summary", required_argument, NULL, O_SUMMARY },
+		{ "tz", required_argument, NULL, OPT_TZ },
 		{ NULL, 0, NULL, 0 },
 	};
 	optind = 1;
 	opterr = 0;
-	int c;
+	int c, tzm = 0;
 	while ((c = getopt_long(argc, argv, ":o:f:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'o': outdir = optarg; break;
+		case OPT_TZ:
+			/* the summaries keep epoch ms: --tz only sets the zone the reports show times in */
+			if (!opt_tz_offset(optarg, &tzm) && !opt_tz_name(optarg, &tzm)) {
+				diag_error("--tz: '%s' is neither an offset (UTC, +08:00, -0530) nor a zone name in "
+					   "/usr/share/zoneinfo (Asia/Singapore)", optarg);
+				gate_free(g);
+				return EXIT_USAGE;
+			}
+			break;
 		case 'f':
 			if (!merge_formats(optarg, &formats)) {
 				diag_error("--format: unknown format in '%s' (want text, json, md, html, csv)", optarg);
@@ -493,6 +506,7 @@ int cmd_merge(int argc, char **argv)
 	}
 	analysis_finish(a);
 	g_merge.parts = n;
+	report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
 
 	char stampbuf[64];
 	struct report_meta m = { .version = JTLSCOPE_VERSION };

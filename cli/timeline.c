@@ -7,29 +7,36 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analyzer/timeline.h"
 #include "common/diag.h"
 #include "common/exit_codes.h"
+#include "cli/options.h"
 #include "common/util.h"
 #include "parsers/capture/capture.h"
 #include "parsers/input.h"
+#include "reports/report_time.h"
 #include "reports/timeline_report.h"
 
 void timeline_usage(FILE *f)
 {
 	fputs("usage: jtlscope timeline CAPTURE [--format text|json|csv] [--connection FILTER]\n"
-	      "                                [--tls-keylog FILE]\n"
+	      "                                [--tls-keylog FILE] [--tz ZONE]\n"
 	      "\n"
 	      "Per-connection timelines of a packet capture (pcap, pcapng, gzipped): SYN, SYN-ACK,\n"
 	      "established, requests and responses, WebSocket frames, TLS handshake and records,\n"
 	      "retransmissions, holes, zero windows, FIN/RST; times relative to the first packet\n"
-	      "(ms) and in UTC.\n"
+	      "(ms) and wall-clock (UTC, or the --tz zone).  Each connection is written when it\n"
+	      "closes (or at the end of the capture), so the order is that of closing, not of name.\n"
 	      "\n"
 	      "  --format F         text (default), json or csv\n"
 	      "  --connection F     only connections whose name contains F, or number F (3, c3)\n"
 	      "  --tls-keylog FILE  NSS key log (SSLKEYLOGFILE): decrypt TLS, show the HTTP inside\n"
+	      "  --tz ZONE          wall-clock times in ZONE: UTC (default), +08:00, -0530, or a\n"
+	      "                     zone name such as Asia/Singapore (JSON and CSV keep UTC and add\n"
+	      "                     the local time)\n"
 	      "\n"
 	      "Exit codes: 0 ok, 2 usage, 3 input error.\n", f);
 }
@@ -47,7 +54,7 @@ int cmd_timeline(int argc, char **argv)
 			{ timeline_free(tl); return EXIT_OK; }
 		}
 		if (!strncmp(a, "--format", 8) || !strncmp(a, "--connection", 12) ||
-		    !strncmp(a, "--tls-keylog", 12)) {
+		    !strncmp(a, "--tls-keylog", 12) || !strncmp(a, "--tz", 4)) {
 			const char *eq = strchr(a, '=');
 			size_t klen = eq ? (size_t)(eq - a) : strlen(a);
 			if (eq)
@@ -61,6 +68,15 @@ int cmd_timeline(int argc, char **argv)
 			}
 			if (klen == 8 && !strncmp(a, "--format", 8)) {
 				fmt = val;
+			} else if (klen == 4 && !strncmp(a, "--tz", 4)) {
+				int tzm = 0;
+				if (!opt_tz_offset(val, &tzm) && !opt_tz_name(val, &tzm)) {
+					fprintf(stderr, "jtlscope: error: --tz: '%s' is neither an offset (UTC, "
+						"+08:00, -0530) nor a zone name in /usr/share/zoneinfo "
+						"(Asia/Singapore)\n", val);
+					{ timeline_free(tl); return EXIT_USAGE; }
+				}
+				report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
 			} else if (klen == 12 && !strncmp(a, "--tls-keylog", 12)) {
 				keylog_path = val;
 			} else if (klen == 12 && !strncmp(a, "--connection", 12)) {

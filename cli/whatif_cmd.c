@@ -304,7 +304,7 @@ int cmd_whatif(int argc, char **argv)
 				break;
 			if (r == 0) {
 				diag_error("unknown option '%s'", argv[optind - 1]);
-				whatif_usage(stderr);
+				fputs("try 'jtlscope whatif --help' for the options\n", stderr);
 			}
 			return EXIT_USAGE;
 		}

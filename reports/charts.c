@@ -855,7 +855,7 @@ static int write_label_series(const char *path, const struct lseries_set *ls, si
 		return -1;
 	double w_s = (double)ls->width_ms / 1000.0;
 	for (size_t i = 0; i < ls->n; i++) {
-		fprintf(f, "%.3f", (double)(ls->base_ms + (int64_t)i * ls->width_ms) / 1000.0);
+		fprintf(f, "%.3f", report_local_s(ls->base_ms + (int64_t)i * ls->width_ms));
 		for (size_t l = 0; l < nl; l++) {
 			const struct lseries_bucket *b = &ls->lab[l].b[i];
 			put_num(f, b->count ? b->sum_ms / (double)b->count : NAN);
@@ -880,7 +880,7 @@ static int write_codes(const char *path, const struct series *s, unsigned *seen)
 			for (int c = 0; c < 6; c++)
 				cls[c] += s->b[x].by_class[c];
 		double w_s = (double)(j - i) * (double)s->width_ms / 1000.0;
-		fprintf(f, "%.3f", (double)(s->base_ms + (int64_t)i * s->width_ms) / 1000.0);
+		fprintf(f, "%.3f", report_local_s(s->base_ms + (int64_t)i * s->width_ms));
 		for (int c = 0; c < 6; c++) {
 			put_num(f, (double)cls[c] / w_s);
 			if (cls[c])

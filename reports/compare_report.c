@@ -12,6 +12,7 @@
 #include "reports/escape.h"
 #include "reports/json_util.h"
 #include "reports/report_read.h"
+#include "reports/report_time.h"
 
 static void add_num(cJSON *o, const char *k, double v, int decimals)
 {
@@ -208,6 +209,8 @@ cJSON *compare_report_tree(const struct run_metrics *base, const struct run_metr
 {
 	cJSON *root = cJSON_CreateObject();
 	cJSON_AddStringToObject(root, "schema", COMPARE_SCHEMA);
+	/* the zone the text and Markdown show the runs' windows in (--tz); times here are epoch ms */
+	json_add_str(root, "time_zone", report_tz_name());
 	cJSON_AddItemToObject(root, "baseline", side_info(base, base_name));
 	cJSON_AddItemToObject(root, "candidate", side_info(cand, cand_name));
 	cJSON *labels = cJSON_AddArrayToObject(root, "labels");
@@ -281,12 +284,30 @@ static const char *delta_note(const cJSON *d)
 	return s ? s : "";
 }
 
+/* A side's test window "A -> B ZONE" in the report zone (--tz) into buf, or false when the side
+ * has no samples (no window). */
+static bool side_window(char *buf, size_t len, const cJSON *cmp, const char *side, const char *arrow)
+{
+	const cJSON *o = cJSON_GetObjectItemCaseSensitive(cmp, side);
+	double t0 = report_read_num(o, "first_ts_ms"), d = report_read_num(o, "duration_s");
+	if (isnan(t0) || isnan(d) || d < 0 || fabs(t0) > 1e15 || d > 1e12)
+		return false;
+	int64_t a = (int64_t)t0;
+	report_time_range(buf, len, a, a + (int64_t)llround(d * 1000.0), arrow);
+	return true;
+}
+
 int compare_report_text(FILE *f, const cJSON *cmp)
 {
+	char win[160];
 	fputs("jtlscope compare\n  baseline:  ", f);
 	esc_text_s(f, report_read_str(cmp, "baseline.path"));
+	if (side_window(win, sizeof win, cmp, "baseline", "->"))
+		fprintf(f, "\n             %s", win);
 	fputs("\n  candidate: ", f);
 	esc_text_s(f, report_read_str(cmp, "candidate.path"));
+	if (side_window(win, sizeof win, cmp, "candidate", "->"))
+		fprintf(f, "\n             %s", win);
 	fputs("\n\n", f);
 	const cJSON *l;
 	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(cmp, "labels")) {
@@ -343,10 +364,13 @@ static void md_cell(FILE *f, const char *s)
 
 int compare_report_md(FILE *f, const cJSON *cmp)
 {
-	fputs("# jtlscope compare\n\n| | path |\n|---|---|\n| baseline | ", f);
+	char win[160];
+	fputs("# jtlscope compare\n\n| | path | test window |\n|---|---|---|\n| baseline | ", f);
 	md_cell(f, report_read_str(cmp, "baseline.path"));
+	fprintf(f, " | %s", side_window(win, sizeof win, cmp, "baseline", "→") ? win : "n/a");
 	fputs(" |\n| candidate | ", f);
 	md_cell(f, report_read_str(cmp, "candidate.path"));
+	fprintf(f, " | %s", side_window(win, sizeof win, cmp, "candidate", "→") ? win : "n/a");
 	fputs(" |\n\n## Labels\n\n| label | metric | baseline | candidate | delta | note |\n"
 	      "|---|---|--:|--:|--:|---|\n", f);
 	const cJSON *l;

@@ -10,6 +10,7 @@
 
 #include "common/util.h"
 #include "reports/charts.h"
+#include "reports/report_time.h"
 #include "reports/spawn.h"
 
 #define INDEX_CHART_MAX_SVG (8u << 20)   /* bytes of the SVG read back */
@@ -18,9 +19,10 @@ static const char SCRIPT[] =
 	"set terminal svg size 960,760 dynamic font 'sans,10'\n"
 	"set output 'trend.svg'\n"
 	"set datafile missing 'NaN'\n"
-	"set xdata time\nset timefmt '%s'\nset format x '%Y-%m-%d\\n%H:%M'\n"
-	"set grid\nset key top left\nset lmargin 10\n"
-	"set multiplot layout 4,1 title 'Runs over time'\n"
+	"set xdata time\nset timefmt '%s'\nset format x \"%Y-%m-%d\\n%H:%M\"\n"
+	"set grid\nset key top left\nset lmargin 10\n";
+/* then the title naming the zone (--tz) of the start times on the axis, then: */
+static const char SCRIPT_PLOTS[] =
 	"set ylabel 'onset s'\n"
 	"plot 'trend.dat' using 1:2 with linespoints pt 7 title 'onset (s from run start)'\n"
 	"set ylabel 'admitted /s'\n"
@@ -91,7 +93,7 @@ char *index_trend_chart(const struct index_trend_point *p, size_t n, const char 
 	FILE *f = fopen(dat, "w");
 	if (f) {
 		for (size_t i = 0; i < k; i++) {
-			fprintf(f, "%.3f", v[i].start_ms / 1000);
+			fprintf(f, "%.3f", report_local_s((int64_t)v[i].start_ms));
 			num(f, v[i].onset_s);
 			num(f, v[i].rate_per_s);
 			num(f, v[i].throttled_pct);
@@ -100,7 +102,9 @@ char *index_trend_chart(const struct index_trend_point *p, size_t n, const char 
 		}
 	}
 	FILE *g = fopen(gp, "w");
-	bool wrote = f && g && fputs(SCRIPT, g) >= 0;
+	bool wrote = f && g && fputs(SCRIPT, g) >= 0 &&
+		     fprintf(g, "set multiplot layout 4,1 title 'Runs over time (start, %s)'\n", report_tz_name()) >= 0 &&
+		     fputs(SCRIPT_PLOTS, g) >= 0;
 	wrote = (f && fclose(f) == 0) && wrote;
 	wrote = (g && fclose(g) == 0) && wrote;
 	if (!wrote) {

@@ -11,13 +11,16 @@
 
 #include "common/util.h"
 #include "reports/escape.h"
+#include "reports/report_time.h"
 
 static double ms(int64_t ns)
 {
 	return (double)ns / 1e6;
 }
 
-static void utc(char *out, size_t n, int64_t ns)
+/* ISO 8601 with µs: "...Z" in UTC; with zone_time, in the report zone (--tz) with its offset at
+ * that instant ("2026-11-28T09:16:46.602123+08:00"; "Z" when the zone is UTC). */
+static void iso_time(char *out, size_t n, int64_t ns, bool zone_time)
 {
 	time_t s = (time_t)(ns / 1000000000);
 	long us = (long)((ns % 1000000000) / 1000);
@@ -25,10 +28,22 @@ static void utc(char *out, size_t n, int64_t ns)
 		us += 1000000;
 		s--;
 	}
+	long off = zone_time && !report_tz_is_utc() ? report_tz_offset_s((int64_t)s * 1000) : 0;
+	time_t ls = s + (time_t)off;
 	struct tm tm;
-	gmtime_r(&s, &tm);
+	gmtime_r(&ls, &tm);
 	size_t k = strftime(out, n, "%Y-%m-%dT%H:%M:%S", &tm);
-	snprintf(out + k, n - k, ".%06ldZ", us);
+	if (zone_time && !report_tz_is_utc()) {
+		long a = off < 0 ? -off : off;
+		snprintf(out + k, n - k, ".%06ld%c%02ld:%02ld", us, off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+	} else {
+		snprintf(out + k, n - k, ".%06ldZ", us);
+	}
+}
+
+static void utc(char *out, size_t n, int64_t ns)
+{
+	iso_time(out, n, ns, false);
 }
 
 static const char *dir_name(int dir)
@@ -72,7 +87,7 @@ static void print_text(struct timeline_writer *t, const struct timeline_conn *c,
 	for (size_t i = 0; i < c->n; i++) {
 		const struct timeline_line *l = &c->lines[i];
 		char when[64];
-		utc(when, sizeof when, l->t);
+		iso_time(when, sizeof when, l->t, true);
 		strbuf_addf(&sb, "  %12.3f  %s  %-3s %-20s ", ms(l->t - t0), when, dir_name(l->dir),
 			    l->event);
 		esc_text_sb(&sb, l->detail, l->detail_n);
@@ -102,6 +117,8 @@ static void json_open(struct timeline_writer *t)
 	cJSON *o = cJSON_CreateObject();
 	json_str(o, "capture", t->path, strlen(t->path));
 	cJSON_AddStringToObject(o, "linktype", capture_linktype_name(t->cap));
+	/* the zone of the events' "local" times (--tz); "utc" is always UTC */
+	cJSON_AddStringToObject(o, "time_zone", report_tz_name());
 	char *s = cJSON_PrintUnformatted(o);
 	/* reopen the object: print all but the closing brace */
 	fprintf(t->out, "%.*s,\"connections\":[\n", (int)(strlen(s) - 1), s);
@@ -149,6 +166,10 @@ static void print_json(struct timeline_writer *t, const struct timeline_conn *c,
 		cJSON *e = cJSON_CreateObject();
 		cJSON_AddNumberToObject(e, "t_ms", (double)((l->t - t0) / 1000) / 1000.0);
 		cJSON_AddStringToObject(e, "utc", when);
+		if (!report_tz_is_utc()) {
+			iso_time(when, sizeof when, l->t, true);
+			cJSON_AddStringToObject(e, "local", when);
+		}
 		cJSON_AddStringToObject(e, "event", l->event);
 		cJSON_AddStringToObject(e, "dir", dir_name(l->dir));
 		json_str(e, "detail", l->detail, l->detail_n);
@@ -187,7 +208,11 @@ static void print_csv(struct timeline_writer *t, const struct timeline_conn *c, 
 		strbuf_addf(&sb, "%s,%s,", rel, when);
 		csv_cell(&sb, l->event, strlen(l->event), false);
 		csv_cell(&sb, dir_name(l->dir), strlen(dir_name(l->dir)), false);
-		csv_cell(&sb, l->detail, l->detail_n, true);
+		csv_cell(&sb, l->detail, l->detail_n, report_tz_is_utc());
+		if (!report_tz_is_utc()) {
+			iso_time(when, sizeof when, l->t, true);
+			strbuf_addf(&sb, "%s\n", when);
+		}
 	}
 	fwrite(sb.buf ? sb.buf : "", 1, sb.len, t->out);
 	strbuf_release(&sb);
@@ -230,6 +255,8 @@ static void summary_text(struct timeline_writer *t)
 				capture_limit_name((enum capture_limit)l), k->limit[l]);
 	if (k->truncated_file)
 		fprintf(f, "note: the capture file ends inside a packet record\n");
+	if (!report_tz_is_utc() && t->printed)
+		fprintf(f, "times: %s (--tz), with the offset after each\n", report_tz_name());
 }
 
 static void summary_json(struct timeline_writer *t)
@@ -281,8 +308,10 @@ static void summary_json(struct timeline_writer *t)
 
 void timeline_write_begin(struct timeline_writer *t)
 {
+	/* with --tz a last column: the time in that zone (the header names it) */
 	if (t->fmt == TIMELINE_CSV)
-		fputs("connection_id,connection,t_ms,utc,event,dir,detail\n", t->out);
+		fprintf(t->out, "connection_id,connection,t_ms,utc,event,dir,detail%s%s%s\n",
+			report_tz_is_utc() ? "" : ",local (", report_tz_is_utc() ? "" : report_tz_name(), report_tz_is_utc() ? "" : ")");
 }
 
 void timeline_write_conn(void *ctx, const struct timeline_conn *c, const struct capture_event *ev)

@@ -49,7 +49,7 @@ expect "unknown option" 2 "unknown option" -- "$BIN" report --bogus "$T/good.csv
 # issue 15 point 8: -V, help CMD, one line and a hint for an unknown option
 expect "-V" 0 "" -- "$BIN" -V
 grep -q '^jtlscope [0-9]' "$T/out" && ok "-V prints the version" || bad "-V output: $(cat "$T/out")"
-for c in report timeline batch compare summarize merge; do
+for c in report timeline batch compare summarize merge whatif; do
 	"$BIN" help "$c" >"$T/help1" 2>&1; r1=$?
 	"$BIN" "$c" --help >"$T/help2" 2>&1; r2=$?
 	if [ "$r1" = 0 ] && [ "$r2" = 0 ] && [ -s "$T/help1" ] && cmp -s "$T/help1" "$T/help2"; then
@@ -59,7 +59,7 @@ for c in report timeline batch compare summarize merge; do
 	fi
 done
 expect "help of an unknown command" 2 "unknown command 'frob'" -- "$BIN" help frob
-for c in report compare summarize merge timeline; do
+for c in report compare summarize merge timeline whatif; do
 	expect "$c: unknown option" 2 "unknown option '--bogus'" -- "$BIN" "$c" --bogus x
 	if [ "$(wc -l <"$T/err")" -eq 2 ] && grep -q "^try 'jtlscope $c --help'" "$T/err"; then
 		ok "$c: unknown option is one line and the --help hint"
@@ -240,7 +240,7 @@ cmp -s "$T/r1" "$T/r2" && ok "output is deterministic" || bad "two runs differ"
 
 # every long option in each command's --help is documented in the man page
 if [ -f docs/jtlscope.1 ]; then
-	for cmd in report batch compare summarize merge timeline; do
+	for cmd in report batch compare summarize merge timeline whatif; do
 		"$BIN" "$cmd" --help >"$T/help" 2>/dev/null || continue
 		missing=""
 		for o in $(grep -o -e '--[a-z0-9-]*' "$T/help" | sort -u); do
@@ -376,10 +376,52 @@ if [ -f sample-data/demo/demo.pcap.gz ]; then
 		ok "a long capture label keeps its path, the host is shortened" || bad "capture label: $(grep '^GET' "$T/out" | head -1)"
 fi
 
+# connections (a capture run's "threads", one per connection) listed in natural order: c2 before c10
+if [ -f sample-data/demo/demo.pcap.gz ]; then
+	expect "capture thread groups" 0 "" -- "$BIN" report -q sample-data/demo/demo.pcap.gz
+	sed -n '/^THREAD GROUPS/,/^$/s/^ *[0-9]*  \(c[0-9]*\) .*/\1/p' "$T/out" >"$T/conns"
+	if [ "$(wc -l <"$T/conns")" -ge 11 ] && [ "$(sed -n '1p;2p;9p;10p' "$T/conns" | tr '\n' ' ')" = "c1 c2 c9 c10 " ] &&
+		sed 's/^c//' "$T/conns" | sort -n -c; then
+		ok "text THREAD GROUPS of a capture: connections in natural order (c2 before c10)"
+	else
+		bad "capture connections not in natural order: $(head -12 "$T/conns" | tr '\n' ' ')"
+	fi
+	"$BIN" report -q --format json sample-data/demo/demo.pcap.gz 2>/dev/null | python3 -c "
+import json,sys; g=[t['name'].split()[0] for t in json.load(sys.stdin)['thread_groups']]
+n=[int(x[1:]) for x in g]; sys.exit(not (len(n) >= 11 and n == sorted(n) and g.index('c2') < g.index('c10')))" &&
+		ok "json thread_groups of a capture: natural order" || bad "json thread_groups not in natural order"
+fi
+printf 'timeStamp,elapsed,label,success,threadName\n1700000000000,5,a,true,TG 10 1-1\n1700000000100,5,a,true,TG 2 1-1\n1700000000200,5,a,true,TG 1 1-1\n1700000000300,5,a,true,TG 02b 1-1\n1700000000400,5,a,true,TG 2b 1-1\n' >"$T/tg.csv"
+"$BIN" report -q --format json "$T/tg.csv" 2>/dev/null | python3 -c "
+import json,sys; g=[t['name'] for t in json.load(sys.stdin)['thread_groups']]
+sys.exit(g != ['TG 1', 'TG 2', 'TG 02b', 'TG 2b', 'TG 10'])" &&
+	ok "thread groups: numbers compare by value, leading zeros first on a tie" || bad "thread group order: $("$BIN" report -q --format json "$T/tg.csv" | grep -A1 thread_groups)"
+
 if [ -f sample-data/demo/demo.pcap.gz ]; then
 	expect "timeline durations" 0 "" -- "$BIN" timeline sample-data/demo/demo.pcap.gz
 	grep -q ', [0-9]* µs after the request' "$T/out" && ! grep -q ', 0\.[0-9]* ms after the request' "$T/out" &&
 		ok "timeline: sub-millisecond latencies in µs, never 0.xxx ms" || bad "timeline durations not in µs below 1 ms"
+	grep -q '^  *22674\.912  2026-11-28T01:17:09\.349954Z  c>s SYN' "$T/out" && ! grep -q '^times:' "$T/out" &&
+		ok "timeline: UTC by default" || bad "timeline default times: $(grep -m1 SYN "$T/out")"
+	if [ -f /usr/share/zoneinfo/Asia/Singapore ]; then
+		expect "timeline --tz Asia/Singapore" 0 "" -- "$BIN" timeline --tz Asia/Singapore sample-data/demo/demo.pcap.gz
+		grep -q '^  *22674\.912  2026-11-28T09:17:09\.349954+08:00  c>s SYN' "$T/out" && ! grep -q 'Z  c>s' "$T/out" &&
+			grep -q '^times: Asia/Singapore (--tz)' "$T/out" &&
+			ok "timeline --tz: every wall-clock time in Singapore time with its offset, the zone named" ||
+			bad "timeline --tz text: $(grep -m1 SYN "$T/out")"
+		"$BIN" timeline --format json --tz Asia/Singapore sample-data/demo/demo.pcap.gz 2>/dev/null | python3 -c "
+import json,sys; d=json.load(sys.stdin); e=d['connections'][0]['events'][0]
+sys.exit(not (d['time_zone']=='Asia/Singapore' and e['utc'].endswith('Z') and e['local'].endswith('+08:00')
+  and e['utc'][11:13]=='01' and e['local'][11:13]=='09'))" &&
+			ok "timeline --format json --tz: utc kept, local added, time_zone named" || bad "timeline json --tz"
+		"$BIN" timeline --format csv --tz Asia/Singapore sample-data/demo/demo.pcap.gz 2>/dev/null | head -2 >"$T/tl.csv"
+		head -1 "$T/tl.csv" | grep -qx 'connection_id,connection,t_ms,utc,event,dir,detail,local (Asia/Singapore)' &&
+			sed -n 2p "$T/tl.csv" | grep -q 'Z,SYN,c>s,,2026-11-28T09:17:09.349954+08:00$' &&
+			ok "timeline --format csv --tz: a local column named with the zone" || bad "timeline csv --tz: $(cat "$T/tl.csv")"
+	fi
+	expect "timeline --tz with an unknown zone" 2 "neither an offset" -- "$BIN" timeline --tz Mars/Olympus sample-data/demo/demo.pcap.gz
+	"$BIN" timeline --format csv sample-data/demo/demo.pcap.gz 2>/dev/null | head -1 | grep -qx 'connection_id,connection,t_ms,utc,event,dir,detail' &&
+		ok "timeline csv header unchanged without --tz" || bad "timeline csv header changed"
 fi
 
 # make install / uninstall into a staging DESTDIR; the completion files know every option
@@ -400,7 +442,19 @@ if command -v make >/dev/null 2>&1 && [ -f Makefile ] && [ -x ./jtlscope ]; then
 			bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope' && complete -p jtlscope" >/dev/null 2>&1 &&
 				ok "bash completion loads and registers" || bad "bash completion does not load"
 			# what bash completes for 'jtlscope report --' must include every option of report --help
-			for c in report timeline batch compare summarize merge; do
+			cmds=$(bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope'
+				COMP_WORDS=(jtlscope ''); COMP_CWORD=1; _jtlscope; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null)
+			hcmds=$(bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope'
+				COMP_WORDS=(jtlscope help ''); COMP_CWORD=2; _jtlscope; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null)
+			clack=""
+			for c in $("$BIN" --help | sed -n 's/^  \([a-z][a-z]*\) .*/\1/p' | grep -vx jtlscope); do
+				printf '%s\n' "$cmds" | grep -qx -- "$c" || clack="$clack $c"
+				[ "$c" = help ] || printf '%s\n' "$hcmds" | grep -qx -- "$c" || clack="$clack help:$c"
+				grep -q "$c" "$st/opt/js/share/zsh/site-functions/_jtlscope" || clack="$clack zsh:$c"
+			done
+			[ -z "$clack" ] && ok "completion offers every command of --help (and after 'help')" ||
+				bad "completion lacks commands:$clack"
+			for c in report timeline batch compare summarize merge whatif; do
 				want=$("$BIN" "$c" --help | grep -o -- '--[a-z][a-z0-9-]*' | sort -u)
 				got=$(bash -c ". '$st/opt/js/share/bash-completion/completions/jtlscope'
 					COMP_WORDS=(jtlscope $c --); COMP_CWORD=2; _jtlscope; printf '%s\n' \"\${COMPREPLY[@]}\"" 2>/dev/null)

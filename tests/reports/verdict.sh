@@ -118,6 +118,18 @@ check "--tz Asia/Singapore: md onset with the zone" has "$w/s.md" "| Throttle on
 check "--tz Asia/Singapore: md timeline table names the zone" has "$w/s.md" "| Second, +08 (Asia/Singapore) |"
 "$bin" report -q --tz Asia/Singapore --format html --charts none "$xml" >"$w/s.html"
 check "--tz Asia/Singapore: html header" has "$w/s.html" "2026-11-28 09:16:46.602 → 2026-11-28 09:17:57.639 +08 (Asia/Singapore) (1m11s)"
+if command -v gnuplot >/dev/null 2>&1; then
+	# every chart's data on the same zone-shifted time axis: the drawing is the UTC one, only
+	# the tick labels (09:17:00 instead of 01:17:00) and the axis title change
+	mkdir -p "$w/sc"
+	"$bin" report -q --tz Asia/Singapore --format md --charts svg -o "$w/sc" "$xml" >/dev/null 2>&1
+	for c in throughput codes label-latency label-tps threads; do
+		check "--tz Asia/Singapore: chart $c drawn as in UTC, ticks in Singapore time" sh -c "
+			grep -q '>09:17:00<' '$w/sc/charts/$c.svg' && ! grep -q '>01:17:00<' '$w/sc/charts/$c.svg' &&
+			grep -v '<text\|</text\|tspan' '$w/sc/charts/$c.svg' >'$w/sc/$c.s' &&
+			grep -v '<text\|</text\|tspan' '$w/md/charts/$c.svg' >'$w/sc/$c.u' && cmp -s '$w/sc/$c.s' '$w/sc/$c.u'"
+	done
+fi
 "$bin" report -q --tz +05:30 --format text "$xml" >"$w/o.txt"
 check "--tz +05:30: a fixed offset" has "$w/o.txt" "2026-11-28 06:46:46.602 -> 2026-11-28 06:47:57.639 +05:30 (1m11s)"
 TZ=America/New_York "$bin" report -q --format text "$xml" >"$w/env.txt"
@@ -137,6 +149,59 @@ if [ -f /usr/share/zoneinfo/Europe/Berlin ]; then
 else
 	ok "# SKIP no tzdata: DST not checked"
 fi
+# the other commands that show wall-clock times honour --tz the same way
+"$bin" compare --tz Asia/Singapore "$csv" "$xml" >"$w/cmp.txt" 2>/dev/null
+check "compare --tz Asia/Singapore: each run's window in Singapore time, zone named" sh -c "test \$(grep -cxF '             2026-11-28 09:16:46.602 -> 2026-11-28 09:17:57.639 +08 (Asia/Singapore)' '$w/cmp.txt') -eq 2"
+"$bin" compare -f md --tz Asia/Singapore "$csv" "$xml" >"$w/cmp.md" 2>/dev/null
+check "compare -f md --tz: the window column" has "$w/cmp.md" "| baseline | $csv | 2026-11-28 09:16:46.602 → 2026-11-28 09:17:57.639 +08 (Asia/Singapore) |"
+"$bin" compare "$csv" "$xml" >"$w/cmpu.txt" 2>/dev/null
+check "compare without --tz: UTC" has "$w/cmpu.txt" "             2026-11-28 01:16:46.602 -> 2026-11-28 01:17:57.639 UTC"
+"$bin" compare -f json --tz Asia/Singapore "$csv" "$xml" >"$w/cmp.json" 2>/dev/null
+check "compare json: time_zone named, first_ts_ms in epoch ms" python3 -c "
+import json,sys; d=json.load(open('$w/cmp.json')); a=json.load(open('$w/x.json'))
+sys.exit(not (d['time_zone']=='Asia/Singapore' and d['baseline']['first_ts_ms'] > 1.7e12))"
+"$bin" summarize -q -o "$w/part.json" "$xml" 2>/dev/null
+"$bin" merge --tz Asia/Singapore "$w/part.json" >"$w/mg.txt" 2>/dev/null
+check "merge --tz Asia/Singapore: header and verdict in Singapore time" sh -c "grep -qF '2026-11-28 09:16:46.602 -> 2026-11-28 09:17:57.639 +08 (Asia/Singapore) (1m11s)' '$w/mg.txt' && grep -qF 'Throttling began at 09:17:19 +08' '$w/mg.txt'"
+"$bin" merge -f json --tz Asia/Singapore "$w/part.json" >"$w/mg.json" 2>/dev/null
+check "merge -f json --tz: time_zone named" python3 -c "
+import json,sys; sys.exit(json.load(open('$w/mg.json'))['time_zone'] != 'Asia/Singapore')"
+"$bin" merge "$w/part.json" >"$w/mgu.txt" 2>/dev/null
+check "merge without --tz: UTC" has "$w/mgu.txt" "2026-11-28 01:16:46.602 -> 2026-11-28 01:17:57.639 UTC (1m11s)"
+"$bin" merge --tz Mars/Olympus "$w/part.json" >/dev/null 2>"$w/mgbad.err"
+check "merge --tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/mgbad.err'"
+mkdir -p "$w/arch"
+cp "$xml" "$w/arch/"
+"$bin" batch -q -j1 -f json --tz Asia/Singapore "$w/arch" -o "$w/bo" >/dev/null 2>&1
+check "batch --tz Asia/Singapore: index start column in Singapore time, the zone in its head" sh -c "
+	grep -q '^| run | status | start (Asia/Singapore) |' '$w/bo/index.md' && grep -q '| ok | 2026-11-28 09:16:46.602 |' '$w/bo/index.md' &&
+	grep -q ',ok,2026-11-28 09:16:46.602,' '$w/bo/index.csv' && grep -q '>start (Asia/Singapore)<' '$w/bo/index.html'"
+check "batch --tz: each run's report gets the zone, index.json keeps UTC" python3 -c "
+import json,glob,sys; i=json.load(open('$w/bo/index.json')); r=json.load(open(glob.glob('$w/bo/runs/*/report.json')[0]))
+sys.exit(not (r['time_zone']=='Asia/Singapore' and i['runs'][0]['start']=='2026-11-28 01:16:46.602'))"
+"$bin" batch -q -j1 -f json "$w/arch" -o "$w/bu" >/dev/null 2>&1
+check "batch without --tz: start (UTC)" sh -c "grep -q '^run,status,start (UTC),' '$w/bu/index.csv' && grep -q ',ok,2026-11-28 01:16:46.602,' '$w/bu/index.csv'"
+if command -v gnuplot >/dev/null 2>&1; then
+	# the index's trend chart: start times on the axis in the zone (a second run 3 h later)
+	mkdir -p "$w/arch2"
+	cp "$xml" "$w/arch2/"
+	python3 -c "
+import gzip,csv,io
+r=list(csv.reader(io.StringIO(gzip.open('$csv','rt',newline='').read())))
+w=io.StringIO(); c=csv.writer(w, lineterminator='\n'); c.writerow(r[0])
+for row in r[1:]:
+    row[0]=str(int(row[0])+3*3600*1000); c.writerow(row)
+gzip.open('$w/arch2/later.csv.gz','wt',newline='').write(w.getvalue())"
+	"$bin" batch -q -j1 -f json --tz Asia/Singapore "$w/arch2" -o "$w/b2s" >/dev/null 2>&1
+	"$bin" batch -q -j1 -f json "$w/arch2" -o "$w/b2u" >/dev/null 2>&1
+	check "batch --tz: trend chart ticks in Singapore time (09:00-12:30, UTC 01:00-04:30), zone in the title" sh -c "
+		grep -q '>09:00<' '$w/b2s/index-trends.svg' && grep -q '>12:00<' '$w/b2s/index-trends.svg' &&
+		! grep -q '>02:00<' '$w/b2s/index-trends.svg' && grep -q 'Runs over time (start, Asia/Singapore)' '$w/b2s/index-trends.svg' &&
+		grep -q '>02:00<' '$w/b2u/index-trends.svg' && ! grep -q '>10:00<' '$w/b2u/index-trends.svg' &&
+		grep -q 'Runs over time (start, UTC)' '$w/b2u/index-trends.svg' && grep -q '>2026-11-28<' '$w/b2u/index-trends.svg'"
+fi
+"$bin" batch -q --tz Mars/Olympus "$w/arch" -o "$w/bbad" >/dev/null 2>"$w/bbad.err"
+check "batch --tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bbad.err'"
 "$bin" report -q --tz Mars/Olympus "$xml" >"$w/bad.txt" 2>"$w/bad.err"
 check "--tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bad.err'"
 
