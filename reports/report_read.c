@@ -103,6 +103,7 @@ static void read_group(struct rm_group *g, enum rm_list list, const cJSON *o)
 		g->region = dup_or_null(report_read_str(o, "region"));
 	}
 	g->detected = detected_of(o);
+	g->scope = dup_or_null(report_read_str(o, "scope"));
 	g->onset_offset_s = report_read_num(o, "onset.offset_s");
 	g->onset_ts_ms = report_read_num(o, "onset.ts_ms");
 	g->onset_threads = report_read_num(o, "onset.threads");
