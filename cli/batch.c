@@ -37,15 +37,6 @@
 #define SELF_EXE "/proc/self/exe"
 #define ERRLINE_MAX 300        /* bytes of a worker's first error line kept */
 
-/* --- small helpers -------------------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* --- runs ----------------------------------------------------------------------------------- */
 
 struct finfo {
@@ -419,7 +410,7 @@ static void progress(const struct batch *b, size_t done, const struct run *r)
 static void finish_run(struct batch *b, struct run *r, int status, double t0)
 {
 	r->exit = spawn_exit_code(status);
-	r->secs = now_s() - t0;
+	r->secs = util_now_s() - t0;
 	free(r->error);
 	r->error = NULL;
 	char *ep = xasprintf("%s/runs/%s/stderr.txt", b->out, r->name);
@@ -477,7 +468,7 @@ static void run_all(struct batch *b, cJSON *cache)
 				free(op);
 			}
 			char *ep = xasprintf("%s/stderr.txt", rundir);
-			double t0 = now_s();
+			double t0 = util_now_s();
 			pid_t pid = spawn_start(v, &(struct spawn_opts){ .exe = SELF_EXE, .log = ep });
 			free(ep);
 			free(v);
@@ -762,7 +753,7 @@ int cmd_batch(int argc, char **argv)
 			b.nr, b.disc.nf - b.nr - b.disc.nunpaired, b.disc.nunpaired, b.jobs);
 
 	cJSON *cache = b.force ? NULL : cache_load(&b);
-	double t0 = now_s();
+	double t0 = util_now_s();
 	run_all(&b, cache);
 	cJSON_Delete(cache);
 
@@ -824,7 +815,7 @@ int cmd_batch(int argc, char **argv)
 	}
 	if (!b.quiet)
 		fprintf(stderr, "jtlscope batch: %zu runs, %zu failed, %.1f s; index in %s/index.html\n",
-			b.nr, failed, now_s() - t0, b.out);
+			b.nr, failed, util_now_s() - t0, b.out);
 	rc = wr ? EXIT_OUTPUT : gated ? EXIT_GATE : failed ? EXIT_INPUT : EXIT_OK;
 out:
 	free(inputs);

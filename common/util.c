@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static _Noreturn void util_oom(size_t n)
 {
@@ -296,4 +297,11 @@ void strbuf_reset(struct strbuf *sb)
 const char *strbuf_cstr(struct strbuf *sb)
 {
 	return sb->buf ? sb->buf : "";
+}
+
+double util_now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
