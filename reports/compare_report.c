@@ -395,8 +395,5 @@ int compare_report_md(FILE *f, const cJSON *cmp)
 
 int compare_report_json(FILE *f, const cJSON *cmp)
 {
-	char *s = cJSON_Print(cmp);
-	int w = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-	cJSON_free(s);
-	return w;
+	return json_print(f, cmp);
 }

@@ -82,9 +82,7 @@ int index_write_json(FILE *f, const struct index *ix)
 	for (size_t i = 0; i < ix->nrows; i++)
 		cJSON_AddItemToArray(runs, row_json(&ix->rows[i]));
 	add_list(root, "unpaired_captures", ix->unpaired, ix->nunpaired);
-	char *s = cJSON_Print(root);
+	int rc = json_print(f, root);
 	cJSON_Delete(root);
-	int rc = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-	cJSON_free(s);
 	return rc;
 }
