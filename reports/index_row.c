@@ -80,20 +80,20 @@ void index_row_metrics(struct index_row *row, const struct run_metrics *m)
 	row->scope = utf8_dup(g->scope);
 }
 
+static void strings_free(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 void index_row_release(struct index_row *row)
 {
-	free(row->path);
-	free(row->report);
-	free(row->error);
-	for (size_t i = 0; i < row->ncaps; i++)
-		free(row->caps[i]);
-	free(row->caps);
-	free(row->start);
-	free(row->limiter_model);
-	free(row->scope);
-	for (size_t i = 0; i < row->nregions; i++)
-		free(row->regions[i]);
-	free(row->regions);
+	char *own[] = { row->path, row->report, row->error, row->start, row->limiter_model, row->scope };
+	for (size_t i = 0; i < ARRAY_LEN(own); i++)
+		free(own[i]);
+	strings_free(row->caps, row->ncaps);
+	strings_free(row->regions, row->nregions);
 	memset(row, 0, sizeof *row);
 }
 
