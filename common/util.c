@@ -299,6 +299,17 @@ const char *strbuf_cstr(struct strbuf *sb)
 	return sb->buf ? sb->buf : "";
 }
 
+int util_hex_digit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
 double util_now_s(void)
 {
 	struct timespec ts;
