@@ -144,7 +144,9 @@ static void evict_oldest(struct join *j)
 	j->count--;
 }
 
-static void push_exchange(struct join *j, const struct capture_http *h, uint64_t conn)
+/* The sequence number of a new pending entry at the end of the window; when the window is at
+ * JOIN_MAX_PENDING, the oldest entry is evicted to make room. */
+static uint64_t push_slot(struct join *j)
 {
 	if (j->count == j->cap_pend) {
 		if (j->cap_pend < JOIN_MAX_PENDING)
@@ -153,6 +155,12 @@ static void push_exchange(struct join *j, const struct capture_http *h, uint64_t
 			evict_oldest(j);
 	}
 	uint64_t seq = j->head + j->count++;
+	return seq;
+}
+
+static void push_exchange(struct join *j, const struct capture_http *h, uint64_t conn)
+{
+	uint64_t seq = push_slot(j);
 	struct join_pend *e = at_seq(j, seq);
 	struct strref host = h->host.p ? h->host : (struct strref){ "", 0 };
 	struct strref path = h->target.p ? h->target : (struct strref){ "/", 1 };
@@ -198,13 +206,7 @@ static uint64_t tls_key(unsigned port)
 static void push_tls(struct join *j, const struct capture_event *ev)
 {
 	const struct capture_tls_exchange *x = &ev->u.tlsx;
-	if (j->count == j->cap_pend) {
-		if (j->cap_pend < JOIN_MAX_PENDING)
-			grow(j);
-		else
-			evict_oldest(j);
-	}
-	uint64_t seq = j->head + j->count++;
+	uint64_t seq = push_slot(j);
 	struct join_pend *e = at_seq(j, seq);
 	*e = (struct join_pend){
 		.key = tls_key(ev->conn.server_port),

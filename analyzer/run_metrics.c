@@ -30,6 +30,7 @@ static void group_release(struct rm_group *g)
 {
 	free(g->name);
 	free(g->region);
+	free(g->scope);
 	free(g->limit.model);
 }
 

@@ -61,6 +61,7 @@ struct rm_group {
 	char *name;              /* owned: lookup name ("name", else "region"); NULL for overall */
 	char *region;            /* owned: the region, for RM_REGIONS entries that carry one */
 	int detected;            /* sustained throttling: 1 yes, 0 no, -1 unknown */
+	char *scope;             /* owned: "shared", "per-thread", ... as the report names it; or NULL */
 	double onset_offset_s, onset_ts_ms, onset_threads;
 	struct rm_limit limit;
 };

@@ -25,8 +25,9 @@
 #include "parsers/input.h"
 #include "parsers/archive/discover.h"
 #include "reports/escape.h"
-#include "reports/index_chart.h"
-#include "reports/json_util.h"
+#include "reports/index.h"
+#include "reports/junit.h"
+#include "reports/report_read.h"
 #include "reports/report.h"
 #include "reports/report_time.h"
 #include "reports/spawn.h"
@@ -37,15 +38,6 @@
 
 #define SELF_EXE "/proc/self/exe"
 #define ERRLINE_MAX 300        /* bytes of a worker's first error line kept */
-
-/* --- small helpers -------------------------------------------------------------------------- */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 /* --- runs ----------------------------------------------------------------------------------- */
 
@@ -67,8 +59,6 @@ struct run {
 	char *error;           /* first error line, or NULL */
 	bool cached;
 	double secs;
-	cJSON *report;         /* OUT/runs/<name>/report.json, NULL if absent */
-	int gate_met;
 };
 
 struct batch {
@@ -186,11 +176,11 @@ static bool cache_fresh(struct batch *b, struct run *r, const cJSON *e)
 	const cJSON *x;
 	cJSON_ArrayForEach(x, ins) {
 		struct finfo *fi = &r->fi[i];
-		const char *path = gate_str(x, "path");
+		const char *path = report_read_str(x, "path");
 		uint64_t hash;
-		double size = gate_num(x, "size"), ms = gate_num(x, "mtime_s"), mn = gate_num(x, "mtime_ns");
-		double hat = gate_num(x, "hashed_at");
-		if (!path || strcmp(path, run_input(r, i)) != 0 || !parse_hex64(gate_str(x, "hash"), &hash) ||
+		double size = report_read_num(x, "size"), ms = report_read_num(x, "mtime_s"), mn = report_read_num(x, "mtime_ns");
+		double hat = report_read_num(x, "hashed_at");
+		if (!path || strcmp(path, run_input(r, i)) != 0 || !parse_hex64(report_read_str(x, "hash"), &hash) ||
 		    isnan(size) || isnan(ms) || isnan(mn) || isnan(hat) || !file_stat(path, fi) ||
 		    (double)fi->size != size)
 			return false;
@@ -218,9 +208,9 @@ static bool cache_fresh(struct batch *b, struct run *r, const cJSON *e)
 	if (!have)
 		return false;
 	r->exit = code;
-	const char *er = gate_str(e, "error");
+	const char *er = report_read_str(e, "error");
 	r->error = er ? xstrdup(er) : NULL;
-	double secs = gate_num(e, "seconds");
+	double secs = report_read_num(e, "seconds");
 	r->secs = isnan(secs) ? 0 : secs;
 	r->cached = true;
 	return true;
@@ -240,8 +230,8 @@ static cJSON *cache_load(struct batch *b)
 	if (c) {
 		uint64_t key;
 		if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(c, "schema")) ||
-		    strcmp(gate_str(c, "schema"), BATCH_CACHE_SCHEMA) != 0 ||
-		    !parse_hex64(gate_str(c, "options_key"), &key) || key != b->options_key) {
+		    strcmp(report_read_str(c, "schema"), BATCH_CACHE_SCHEMA) != 0 ||
+		    !parse_hex64(report_read_str(c, "options_key"), &key) || key != b->options_key) {
 			cJSON_Delete(c);   /* other options or version: every run again */
 			c = NULL;
 		}
@@ -422,7 +412,7 @@ static void progress(const struct batch *b, size_t done, const struct run *r)
 static void finish_run(struct batch *b, struct run *r, int status, double t0)
 {
 	r->exit = spawn_exit_code(status);
-	r->secs = now_s() - t0;
+	r->secs = util_now_s() - t0;
 	free(r->error);
 	r->error = NULL;
 	char *ep = xasprintf("%s/runs/%s/stderr.txt", b->out, r->name);
@@ -480,7 +470,7 @@ static void run_all(struct batch *b, cJSON *cache)
 				free(op);
 			}
 			char *ep = xasprintf("%s/stderr.txt", rundir);
-			double t0 = now_s();
+			double t0 = util_now_s();
 			pid_t pid = spawn_start(v, &(struct spawn_opts){ .exe = SELF_EXE, .log = ep });
 			free(ep);
 			free(v);
@@ -523,421 +513,17 @@ static void run_all(struct batch *b, cJSON *cache)
 
 /* --- the index ------------------------------------------------------------------------------ */
 
-static void add_num_or_null(cJSON *o, const char *k, double v, int decimals)
-{
-	if (isnan(v) || isinf(v)) {
-		cJSON_AddNullToObject(o, k);
-		return;
-	}
-	double p = pow(10, decimals);
-	cJSON_AddNumberToObject(o, k, round(v * p) / p);
-}
-
-static cJSON *index_row(const struct batch *b, const struct run *r)
-{
-	cJSON *o = cJSON_CreateObject();
-	json_add_str(o, "path", r->path);
-	char *rel = xasprintf("runs/%s/", r->name);
-	cJSON_AddStringToObject(o, "report", rel);
-	free(rel);
-	cJSON_AddStringToObject(o, "status", r->exit == 0 ? "ok" : "failed");
-	cJSON_AddNumberToObject(o, "exit", r->exit);
-	if (r->error)
-		json_add_str(o, "error", r->error);
-	else
-		cJSON_AddNullToObject(o, "error");
-	cJSON *caps = cJSON_AddArrayToObject(o, "captures");
-	for (size_t i = 0; i < r->ncaps; i++)
-		cJSON_AddItemToArray(caps, json_str(r->caps[i]));
-	const cJSON *j = r->report;
-	double start = gate_num(j, "samples.first_ts_ms"), end = gate_num(j, "samples.end_ms");
-	double total = gate_num(j, "samples.total");
-	if (j && total > 0 && !isnan(start)) {
-		char t[40];
-		report_utc(t, sizeof t, (int64_t)start);
-		cJSON_AddStringToObject(o, "start", t);
-	} else {
-		cJSON_AddNullToObject(o, "start");
-	}
-	add_num_or_null(o, "start_ms", total > 0 ? start : NAN, 0);
-	add_num_or_null(o, "duration_s", total > 0 ? (end - start) / 1000 : NAN, 3);
-	add_num_or_null(o, "samples", total, 0);
-	add_num_or_null(o, "error_pct", total > 0 ? gate_num(j, "total.error_pct") : NAN, 3);
-	double thr = gate_num(j, "samples.throttled");
-	add_num_or_null(o, "throttled_pct", total > 0 ? 100 * thr / total : NAN, 3);
-	add_num_or_null(o, "p95_ms", total > 0 ? gate_num(j, "total.p95_ms") : NAN, 0);
-	const cJSON *g = gate_report_group(j, NULL);
-	bool det = g && gate_group_detected(g) == 1;
-	cJSON_AddBoolToObject(o, "throttle_analysis", g != NULL);
-	add_num_or_null(o, "onset_offset_s", det ? gate_num(g, "onset.offset_s") : NAN, 1);
-	add_num_or_null(o, "onset_threads", det ? gate_num(g, "onset.threads") : NAN, 0);
-	const cJSON *lg = gate_report_limiter(j);
-	const char *model = det ? gate_str(lg, "limit.model") : NULL;
-	if (model)
-		cJSON_AddStringToObject(o, "limiter_model", model);
-	else
-		cJSON_AddNullToObject(o, "limiter_model");
-	add_num_or_null(o, "limiter_rate_per_s", det ? gate_num(lg, "limit.rate_per_s") : NAN, 2);
-	add_num_or_null(o, "limiter_rate_low", det ? gate_num(lg, "limit.rate_per_s_low") : NAN, 2);
-	add_num_or_null(o, "limiter_rate_high", det ? gate_num(lg, "limit.rate_per_s_high") : NAN, 2);
-	const char *scope = det ? gate_str(g, "scope") : NULL;
-	if (scope)
-		json_add_str(o, "scope", scope);
-	else
-		cJSON_AddNullToObject(o, "scope");
-	cJSON_AddBoolToObject(o, "limit_changed", false);   /* set by mark_limit_changes */
-	cJSON *regs = cJSON_AddArrayToObject(o, "regions_throttled");
-	const cJSON *rl = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(j, "throttle"), "regions"), *x;
-	cJSON_ArrayForEach(x, rl)
-		if (gate_group_detected(x) == 1 && gate_str(x, "region"))
-			cJSON_AddItemToArray(regs, json_str(gate_str(x, "region")));
-	if (b->gate)
-		cJSON_AddStringToObject(o, "gate", !j ? "n/a" : r->gate_met ? "fail" : "pass");
-	return o;
-}
-
-struct trend_point {
-	double start, lo, hi;
-	cJSON *row;
-};
-
-static int cmp_trend(const void *x, const void *y)
-{
-	const struct trend_point *a = x, *b = y;
-	return a->start < b->start ? -1 : a->start > b->start;
-}
-
-/* Trends: in start-time order, a run whose admitted-rate interval does not overlap the one of
- * the previous run with an interval gets limit_changed (the limit moved between them). */
-static void mark_limit_changes(cJSON *rows)
-{
-	size_t n = (size_t)cJSON_GetArraySize(rows), k = 0;
-	struct trend_point *v = xcalloc(n ? n : 1, sizeof *v);
-	cJSON *row;
-	cJSON_ArrayForEach(row, rows) {
-		double st = gate_num(row, "start_ms"), lo = gate_num(row, "limiter_rate_low");
-		double hi = gate_num(row, "limiter_rate_high");
-		if (!isnan(st) && !isnan(lo) && !isnan(hi) && lo <= hi)
-			v[k++] = (struct trend_point){ st, lo, hi, row };
-	}
-	if (k > 1)
-		qsort(v, k, sizeof *v, cmp_trend);   /* ties: any order is stable enough for a flag */
-	for (size_t i = 1; i < k; i++)
-		if (v[i].lo > v[i - 1].hi || v[i].hi < v[i - 1].lo)
-			cJSON_ReplaceItemInObjectCaseSensitive(v[i].row, "limit_changed", cJSON_CreateBool(1));
-	free(v);
-}
-
-/* The trend chart over the runs' typed points (reports/index_chart.c). */
-static void trend_chart(struct batch *b, const cJSON *rows)
-{
-	size_t n = (size_t)cJSON_GetArraySize(rows), k = 0;
-	struct index_trend_point *v = xcalloc(n ? n : 1, sizeof *v);
-	const cJSON *row;
-	cJSON_ArrayForEach(row, rows) {
-		const cJSON *ch = cJSON_GetObjectItemCaseSensitive(row, "limit_changed");
-		v[k++] = (struct index_trend_point){
-			.start_ms = gate_num(row, "start_ms"), .onset_s = gate_num(row, "onset_offset_s"),
-			.rate_per_s = gate_num(row, "limiter_rate_per_s"),
-			.throttled_pct = gate_num(row, "throttled_pct"), .p95_ms = gate_num(row, "p95_ms"),
-			.limit_changed = cJSON_IsTrue(ch),
-		};
-	}
-	b->trend_svg = index_trend_chart(v, k, b->out, b->trend_why, sizeof b->trend_why);
-	free(v);
-}
-
-/* Index cells of one row as plain text (escaped per format by the writers). */
-enum { C_PATH, C_STATUS, C_START, C_DUR, C_SAMPLES, C_ERR, C_THR, C_ONSET, C_OTHREADS, C_MODEL,
-       C_RATE, C_CHANGED, C_SCOPE, C_P95, C_REGIONS, C_CAPS, C_GATE, C_ERROR, C_NCOLS };
-static const char *col_head[C_NCOLS] = {
-	"run", "status", "start (UTC)", "duration s", "samples", "error %", "throttled %", "onset s",
-	"threads at onset", "limiter", "admitted /s [interval]", "limit changed", "scope", "p95 ms", "regions throttled", "captures", "gate",
-	"error",
-};
-
-static char *cell_num(const cJSON *row, const char *k, int decimals)
-{
-	double v = gate_num(row, k);
-	return isnan(v) ? xstrdup("") : xasprintf("%.*f", decimals, v);
-}
-
-static char *cell_list(const cJSON *row, const char *k)
-{
-	struct strbuf sb = STRBUF_INIT;
-	const cJSON *x;
-	int i = 0;
-	cJSON_ArrayForEach(x, cJSON_GetObjectItemCaseSensitive(row, k)) {
-		if (i++)
-			strbuf_addstr(&sb, " ");
-		strbuf_addstr(&sb, cJSON_IsString(x) ? x->valuestring : "");
-	}
-	char *s = strbuf_detach(&sb);
-	return s ? s : xstrdup("");
-}
-
-static void row_cells(const cJSON *row, char *c[C_NCOLS])
-{
-	const char *s;
-	c[C_PATH] = xstrdup(gate_str(row, "path"));
-	c[C_STATUS] = xstrdup(gate_str(row, "status"));
-	c[C_START] = xstrdup((s = gate_str(row, "start")) ? s : "");
-	if (*c[C_START] && !report_tz_is_utc()) { /* --tz: the start in that zone (index.json keeps UTC) */
-		char t[64];
-		report_time(t, sizeof t, (int64_t)gate_num(row, "start_ms"), RT_DATE | RT_MS);
-		free(c[C_START]);
-		c[C_START] = xstrdup(t);
-	}
-	c[C_DUR] = cell_num(row, "duration_s", 1);
-	c[C_SAMPLES] = cell_num(row, "samples", 0);
-	c[C_ERR] = cell_num(row, "error_pct", 2);
-	c[C_THR] = cell_num(row, "throttled_pct", 2);
-	c[C_ONSET] = cell_num(row, "onset_offset_s", 1);
-	c[C_OTHREADS] = cell_num(row, "onset_threads", 0);
-	c[C_MODEL] = xstrdup((s = gate_str(row, "limiter_model")) ? s : "");
-	double rt = gate_num(row, "limiter_rate_per_s"), lo = gate_num(row, "limiter_rate_low");
-	double hi = gate_num(row, "limiter_rate_high");
-	c[C_RATE] = isnan(rt) ? xstrdup("")
-		    : isnan(lo) || isnan(hi) ? xasprintf("%.2f", rt) : xasprintf("%.2f [%.2f, %.2f]", rt, lo, hi);
-	const cJSON *ch = cJSON_GetObjectItemCaseSensitive(row, "limit_changed");
-	c[C_CHANGED] = xstrdup(cJSON_IsTrue(ch) ? "limit changed" : "");
-	c[C_SCOPE] = xstrdup((s = gate_str(row, "scope")) ? s : "");
-	c[C_P95] = cell_num(row, "p95_ms", 0);
-	c[C_REGIONS] = cell_list(row, "regions_throttled");
-	c[C_CAPS] = cell_list(row, "captures");
-	c[C_GATE] = xstrdup((s = gate_str(row, "gate")) ? s : "");
-	const cJSON *ex = cJSON_GetObjectItemCaseSensitive(row, "exit");
-	c[C_ERROR] = (s = gate_str(row, "error")) ? xasprintf("exit %d: %s", (int)ex->valuedouble, s) : xstrdup("");
-}
-
-static void cells_free(char *c[C_NCOLS])
-{
-	for (size_t i = 0; i < C_NCOLS; i++)
-		free(c[i]);
-}
-
-static bool col_shown(const struct batch *b, size_t col)
-{
-	return col != C_GATE || b->gate;
-}
-
-static int write_csv(const struct batch *b, FILE *f, const cJSON *rows)
-{
-	struct strbuf sb = STRBUF_INIT;
-	int k = 0;
-	for (size_t i = 0; i < C_NCOLS; i++) {
-		if (!col_shown(b, i))
-			continue;
-		if (k++)
-			strbuf_addch(&sb, ',');
-		esc_csv_cell(&sb, col_head[i], strlen(col_head[i]));
-	}
-	strbuf_addstr(&sb, "\r\n");
-	const cJSON *row;
-	cJSON_ArrayForEach(row, rows) {
-		char *c[C_NCOLS];
-		row_cells(row, c);
-		k = 0;
-		for (size_t i = 0; i < C_NCOLS; i++) {
-			if (!col_shown(b, i))
-				continue;
-			if (k++)
-				strbuf_addch(&sb, ',');
-			esc_csv_cell(&sb, c[i], strlen(c[i]));
-		}
-		strbuf_addstr(&sb, "\r\n");
-		cells_free(c);
-	}
-	fwrite(sb.buf ? sb.buf : "", 1, sb.len, f);
-	strbuf_release(&sb);
-	return ferror(f) ? -1 : 0;
-}
-
-static void summary_counts(const cJSON *rows, size_t *ok, size_t *failed, size_t *throttled)
-{
-	*ok = *failed = *throttled = 0;
-	const cJSON *row;
-	cJSON_ArrayForEach(row, rows) {
-		if (strcmp(gate_str(row, "status"), "ok") == 0)
-			(*ok)++;
-		else
-			(*failed)++;
-		if (!isnan(gate_num(row, "onset_offset_s")))
-			(*throttled)++;
-	}
-}
-
-static int write_md(const struct batch *b, FILE *f, const cJSON *rows)
-{
-	size_t ok, failed, thr;
-	summary_counts(rows, &ok, &failed, &thr);
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "# jtlscope batch\n\n%zu runs: %zu analysed, %zu failed, %zu with sustained "
-		    "throttling.\n\n", ok + failed, ok, failed, thr);
-	if (b->trend_svg)
-		strbuf_addf(&sb, "![Runs over time: onset, admitted rate (limit changes circled), "
-			    "throttled %%, p95](%s)\n\n", INDEX_CHART_FILE);
-	else if (b->nr > 1)
-		strbuf_addf(&sb, "_%s._\n\n", b->trend_why);
-	strbuf_addstr(&sb, "|");
-	for (size_t i = 0; i < C_NCOLS; i++)
-		if (col_shown(b, i))
-			strbuf_addf(&sb, " %s |", col_head[i]);
-	strbuf_addstr(&sb, "\n|");
-	for (size_t i = 0; i < C_NCOLS; i++)
-		if (col_shown(b, i))
-			strbuf_addstr(&sb, i >= C_DUR && i <= C_P95 && i != C_MODEL && i != C_CHANGED && i != C_SCOPE ? "--:|" : "---|");
-	strbuf_addch(&sb, '\n');
-	const cJSON *row;
-	cJSON_ArrayForEach(row, rows) {
-		char *c[C_NCOLS];
-		row_cells(row, c);
-		strbuf_addstr(&sb, "|");
-		for (size_t i = 0; i < C_NCOLS; i++) {
-			if (!col_shown(b, i))
-				continue;
-			strbuf_addch(&sb, ' ');
-			if (i == C_PATH) {
-				/* link to the run's own report; the folder name is [A-Za-z0-9._-] only */
-				strbuf_addch(&sb, '[');
-				esc_md_cell(&sb, c[i], strlen(c[i]));
-				strbuf_addf(&sb, "](%sreport.md)", gate_str(row, "report"));
-			} else {
-				esc_md_cell(&sb, c[i], strlen(c[i]));
-			}
-			strbuf_addstr(&sb, " |");
-		}
-		strbuf_addch(&sb, '\n');
-		cells_free(c);
-	}
-	if (b->disc.nunpaired) {
-		strbuf_addstr(&sb, "\nCaptures not paired with a run (no JTL of the same name, several in "
-				   "their folder):\n\n");
-		for (size_t i = 0; i < b->disc.nunpaired; i++) {
-			strbuf_addstr(&sb, "- ");
-			esc_md_cell(&sb, b->disc.unpaired[i], strlen(b->disc.unpaired[i]));
-			strbuf_addch(&sb, '\n');
-		}
-	}
-	fwrite(sb.buf, 1, sb.len, f);
-	strbuf_release(&sb);
-	return ferror(f) ? -1 : 0;
-}
-
-static const char HTML_CSS[] =
-	"body{font:14px/1.4 system-ui,sans-serif;margin:1.5em;color:#222}"
-	"table{border-collapse:collapse;font-size:13px}"
-	"th,td{border:1px solid #ccc;padding:3px 6px;text-align:left;vertical-align:top}"
-	"th{background:#f2f2f2;position:sticky;top:0}"
-	"td.n{text-align:right;font-variant-numeric:tabular-nums}"
-	"tr.failed td{background:#fdecea}tr.thr td.s{background:#fff4e0}"
-	"a{color:#0645ad}\n";
-
-static int write_html(const struct batch *b, FILE *f, const cJSON *rows)
-{
-	size_t ok, failed, thr;
-	summary_counts(rows, &ok, &failed, &thr);
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		    "<title>jtlscope batch</title>\n<style>%s</style>\n</head>\n<body>\n"
-		    "<h1>jtlscope batch</h1>\n<p>%zu runs: %zu analysed, %zu failed, %zu with sustained "
-		    "throttling.</p>\n", HTML_CSS, ok + failed, ok, failed, thr);
-	if (b->trend_svg) {
-		const char *svg = strstr(b->trend_svg, "<svg");
-		strbuf_addstr(&sb, "<figure>");
-		strbuf_addstr(&sb, svg ? svg : "");
-		strbuf_addstr(&sb, "<figcaption>Runs over time: onset, admitted rate (limit changes "
-				   "circled), throttled %, p95.</figcaption></figure>\n");
-	} else if (b->nr > 1) {
-		strbuf_addstr(&sb, "<p><em>");
-		esc_html(&sb, b->trend_why, strlen(b->trend_why));
-		strbuf_addstr(&sb, ".</em></p>\n");
-	}
-	strbuf_addstr(&sb, "<table>\n<thead><tr>");
-	for (size_t i = 0; i < C_NCOLS; i++)
-		if (col_shown(b, i)) {
-			strbuf_addstr(&sb, "<th>");
-			esc_html(&sb, col_head[i], strlen(col_head[i]));
-			strbuf_addstr(&sb, "</th>");
-		}
-	strbuf_addstr(&sb, "</tr></thead>\n<tbody>\n");
-	const cJSON *row;
-	cJSON_ArrayForEach(row, rows) {
-		char *c[C_NCOLS];
-		row_cells(row, c);
-		bool bad = strcmp(c[C_STATUS], "ok") != 0;
-		strbuf_addf(&sb, "<tr class=\"%s\">", bad ? "failed" : c[C_ONSET][0] ? "thr" : "ok");
-		for (size_t i = 0; i < C_NCOLS; i++) {
-			if (!col_shown(b, i))
-				continue;
-			bool num = i >= C_DUR && i <= C_P95 && i != C_MODEL && i != C_CHANGED && i != C_SCOPE;
-			strbuf_addstr(&sb, num ? "<td class=\"n\">" : i == C_STATUS ? "<td class=\"s\">" : "<td>");
-			if (i == C_PATH) {
-				const char *rel = gate_str(row, "report");
-				strbuf_addstr(&sb, "<a href=\"");
-				esc_html(&sb, rel, strlen(rel));
-				strbuf_addstr(&sb, "report.html\">");
-				esc_html(&sb, c[i], strlen(c[i]));
-				strbuf_addstr(&sb, "</a>");
-			} else {
-				esc_html(&sb, c[i], strlen(c[i]));
-			}
-			strbuf_addstr(&sb, "</td>");
-		}
-		strbuf_addstr(&sb, "</tr>\n");
-		cells_free(c);
-	}
-	strbuf_addstr(&sb, "</tbody>\n</table>\n");
-	if (b->disc.nunpaired) {
-		strbuf_addstr(&sb, "<p>Captures not paired with a run:</p>\n<ul>\n");
-		for (size_t i = 0; i < b->disc.nunpaired; i++) {
-			strbuf_addstr(&sb, "<li>");
-			esc_html(&sb, b->disc.unpaired[i], strlen(b->disc.unpaired[i]));
-			strbuf_addstr(&sb, "</li>\n");
-		}
-		strbuf_addstr(&sb, "</ul>\n");
-	}
-	strbuf_addf(&sb, "<p><small>jtlscope %s</small></p>\n</body>\n</html>\n", JTLSCOPE_VERSION);
-	fwrite(sb.buf, 1, sb.len, f);
-	strbuf_release(&sb);
-	return ferror(f) ? -1 : 0;
-}
-
-static int write_index_file(const struct batch *b, const char *name, const cJSON *rows,
-			    int (*fn)(const struct batch *, FILE *, const cJSON *))
+static int write_index_file(const struct batch *b, const char *name, const struct index *ix,
+			    int (*fn)(FILE *, const struct index *))
 {
 	char *p = xasprintf("%s/%s", b->out, name);
 	FILE *f = fopen(p, "w");
 	int rc = 0;
-	if (!f || fn(b, f, rows) != 0 || fclose(f) != 0) {
+	if (!f || fn(f, ix) != 0 || fclose(f) != 0) {
 		diag_error("cannot write '%s': %s", p, strerror(errno));
 		rc = -1;
 	}
 	free(p);
-	return rc;
-}
-
-static int write_json_index(const struct batch *b, FILE *f, const cJSON *rows)
-{
-	cJSON *root = cJSON_CreateObject();
-	cJSON_AddStringToObject(root, "schema", BATCH_INDEX_SCHEMA);
-	cJSON_AddStringToObject(root, "generator", JTLSCOPE_VERSION);
-	size_t ok, failed, thr;
-	summary_counts(rows, &ok, &failed, &thr);
-	cJSON *t = cJSON_AddObjectToObject(root, "totals");
-	cJSON_AddNumberToObject(t, "runs", (double)(ok + failed));
-	cJSON_AddNumberToObject(t, "ok", (double)ok);
-	cJSON_AddNumberToObject(t, "failed", (double)failed);
-	cJSON_AddNumberToObject(t, "throttled", (double)thr);
-	cJSON_AddItemToObject(root, "runs", cJSON_Duplicate(rows, true));
-	cJSON *up = cJSON_AddArrayToObject(root, "unpaired_captures");
-	for (size_t i = 0; i < b->disc.nunpaired; i++)
-		cJSON_AddItemToArray(up, json_str(b->disc.unpaired[i]));
-	char *s = cJSON_Print(root);
-	cJSON_Delete(root);
-	int rc = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-	cJSON_free(s);
 	return rc;
 }
 
@@ -987,7 +573,6 @@ static void batch_free(struct batch *b)
 		free(r->caps);
 		free(r->fi);
 		free(r->error);
-		cJSON_Delete(r->report);
 	}
 	free(b->r);
 	archive_discovery_release(&b->disc);
@@ -1089,7 +674,6 @@ int cmd_batch(int argc, char **argv)
 			if (strcmp(a, "--tz") == 0 || strncmp(a, "--tz=", 5) == 0) {
 				/* also the zone of the index's start column (each run's report gets --tz) */
 				const char *v = a[4] ? a + 5 : b.pass[b.npass - 1];
-				static char head[REPORT_TZ_NAME_MAX + 16];
 				int tzm = 0;
 				if (!opt_tz_offset(v, &tzm) && !opt_tz_name(v, &tzm)) {
 					diag_error("--tz: '%s' is neither an offset (UTC, +08:00, -0530) nor a zone name in "
@@ -1097,8 +681,6 @@ int cmd_batch(int argc, char **argv)
 					goto out;
 				}
 				report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
-				snprintf(head, sizeof head, "start (%s)", report_tz_name());
-				col_head[C_START] = head;
 			}
 		}
 	}
@@ -1185,19 +767,21 @@ int cmd_batch(int argc, char **argv)
 			b.nr, b.disc.nf - b.nr - b.disc.nunpaired, b.disc.nunpaired, b.jobs);
 
 	cJSON *cache = b.force ? NULL : cache_load(&b);
-	double t0 = now_s();
+	double t0 = util_now_s();
 	run_all(&b, cache);
 	cJSON_Delete(cache);
 
-	/* rows, gate */
-	cJSON *rows = cJSON_CreateArray();
+	/* rows, gate: each report.json becomes its typed metrics and is dropped at once, so the
+	 * batch holds one report at a time and a row per run */
+	struct index_row *rows = xcalloc(b.nr, sizeof *rows);
 	size_t failed = 0, gated = 0;
 	for (size_t i = 0; i < b.nr; i++) {
 		struct run *r = &b.r[i];
 		char *rj = xasprintf("%s/runs/%s/report.json", b.out, r->name);
+		cJSON *tree = NULL;
 		if (access(rj, R_OK) == 0) {
-			r->report = sumcmd_load_json(rj, err, sizeof err);
-			if (!r->report && r->exit == 0) {
+			tree = sumcmd_load_json(rj, err, sizeof err);
+			if (!tree && r->exit == 0) {
 				r->exit = EXIT_INPUT;
 				r->error = xstrdup(err);
 			}
@@ -1205,32 +789,47 @@ int cmd_batch(int argc, char **argv)
 		free(rj);
 		if (r->exit != 0)
 			failed++;
-		if (b.gate && r->report) {
-			r->gate_met = gate_eval_suite(b.gate, r->path, r->report, b.quiet ? NULL : stderr);
-			gated += r->gate_met > 0;
+		char *rel = xasprintf("runs/%s/", r->name);
+		index_row_init(&rows[i], r->path, rel, r->exit, r->error, r->caps, r->ncaps);
+		free(rel);
+		if (b.gate)
+			rows[i].gate = "n/a";
+		if (!tree)
+			continue;
+		struct run_metrics m;
+		report_read_metrics(&m, tree);
+		cJSON_Delete(tree);
+		index_row_metrics(&rows[i], &m);
+		if (b.gate) {
+			int met = gate_eval_metrics(b.gate, r->path, &m);
+			if (!b.quiet)
+				junit_print_lines(stderr, b.gate, gate_nsuites(b.gate) - 1);
+			gated += met > 0;
+			rows[i].gate = met ? "fail" : "pass";
 		}
-		cJSON_AddItemToArray(rows, index_row(&b, r));
-		/* the row holds what the index needs: the report itself is not kept (memory grows
-		 * with the run count, a row each, not with the runs' sizes) */
-		cJSON_Delete(r->report);
-		r->report = NULL;
+		run_metrics_release(&m);
 	}
-	mark_limit_changes(rows);
-	trend_chart(&b, rows);
+	index_mark_limit_changes(rows, b.nr);
+	b.trend_svg = index_rows_chart(rows, b.nr, b.out, b.trend_why, sizeof b.trend_why);
+	struct index ix = { .rows = rows, .nrows = b.nr, .gate = b.gate != NULL,
+			    .trend_svg = b.trend_svg, .trend_why = b.trend_why,
+			    .unpaired = b.disc.unpaired, .nunpaired = b.disc.nunpaired };
 	int wr = 0;
-	wr |= write_index_file(&b, "index.json", rows, write_json_index);
-	wr |= write_index_file(&b, "index.csv", rows, write_csv);
-	wr |= write_index_file(&b, "index.md", rows, write_md);
-	wr |= write_index_file(&b, "index.html", rows, write_html);
+	wr |= write_index_file(&b, "index.json", &ix, index_write_json);
+	wr |= write_index_file(&b, "index.csv", &ix, index_write_csv);
+	wr |= write_index_file(&b, "index.md", &ix, index_write_md);
+	wr |= write_index_file(&b, "index.html", &ix, index_write_html);
 	wr |= cache_save(&b);
-	cJSON_Delete(rows);
+	for (size_t i = 0; i < b.nr; i++)
+		index_row_release(&rows[i]);
+	free(rows);
 	if (b.junit && gate_write_junit(b.gate, b.junit, err, sizeof err) != 0) {
 		diag_error("%s", err);
 		wr = -1;
 	}
 	if (!b.quiet)
 		fprintf(stderr, "jtlscope batch: %zu runs, %zu failed, %.1f s; index in %s/index.html\n",
-			b.nr, failed, now_s() - t0, b.out);
+			b.nr, failed, util_now_s() - t0, b.out);
 	rc = wr ? EXIT_OUTPUT : gated ? EXIT_GATE : failed ? EXIT_INPUT : EXIT_OK;
 out:
 	free(inputs);

@@ -8,7 +8,8 @@
  * OUT/runs/<safe-name>/; its report.json feeds one index row.
  * A failed or corrupt run gets a row with its exit code and first error line and never stops
  * the batch.  Unchanged runs (size, mtime, content hash; OUT/.jtlscope-cache.json) are not
- * analysed again.  Index: OUT/index.{md,html,csv,json}.  See docs/archives.md.
+ * analysed again.  Index: OUT/index.{md,html,csv,json}, written by reports/index.h from each
+ * run's struct run_metrics.  See docs/archives.md.
  */
 #ifndef JTLSCOPE_CLI_BATCH_H
 #define JTLSCOPE_CLI_BATCH_H
@@ -19,7 +20,6 @@
 #define BATCH_MAX_RUNS 1000000
 #define BATCH_RACY_S 2                 /* files modified this close to their hashing are re-hashed */
 #define BATCH_CACHE ".jtlscope-cache.json"
-#define BATCH_INDEX_SCHEMA "jtlscope-batch-index/1"
 #define BATCH_CACHE_SCHEMA "jtlscope-batch-cache/1"
 
 int cmd_batch(int argc, char **argv);

@@ -22,21 +22,12 @@
 int gate_finish(struct gate *g, const char *suite, const struct run_metrics *m, const char *junit,
 		bool quiet);
 
-/* --- on a report tree, for the commands that still hold one (batch, merge) ----------------- */
+/* --- on a report tree, for merge (which still holds one) ----------------------------------- */
 
-/* gate_eval_metrics on the tree's metrics, one line per criterion to out (none when NULL). */
-int gate_eval_suite(struct gate *g, const char *suite, const cJSON *report, FILE *out);
+/* gate_eval_metrics on the tree's metrics as one unnamed suite, one line per criterion to out
+ * (none when NULL). */
 int gate_eval(struct gate *g, const cJSON *report, FILE *out);
 /* junit_write (reports/junit.h). */
 int gate_write_junit(const struct gate *g, const char *path, char *err, size_t errlen);
-
-/* Dotted-path reads of a report tree (report_read_num / report_read_str) and the throttle
- * group look-ups on the tree, for cli/batch.c until its index reads struct run_metrics
- * (run_metrics_group, run_metrics_limiter do the same on the typed record). */
-double gate_num(const cJSON *o, const char *path);
-const char *gate_str(const cJSON *o, const char *path);
-const cJSON *gate_report_group(const cJSON *report, const char *name);
-const cJSON *gate_report_limiter(const cJSON *report);
-int gate_group_detected(const cJSON *group);
 
 #endif

@@ -5,7 +5,6 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/pipeline.h"
@@ -15,13 +14,6 @@
 #include "parsers/input.h"
 
 #define PROGRESS_MIN_BYTES (16u << 20)  /* inputs smaller than this show no progress line */
-
-static double now_s(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct progress {
 	bool on;
@@ -34,7 +26,7 @@ static void progress_tick(struct progress *p, const struct input *in, bool final
 {
 	if (!p->on)
 		return;
-	double t = now_s();
+	double t = util_now_s();
 	if (!final && t - p->last < 0.5)
 		return;
 	p->last = t;
@@ -58,7 +50,7 @@ static enum jtl_status pump(struct analysis *a, pipeline_next_fn next, void *src
 			    const struct read_opts *o)
 {
 	struct progress pg = { .on = !o->quiet && isatty(2) && input_raw_size(in) >= PROGRESS_MIN_BYTES };
-	pg.start = pg.last = now_s();
+	pg.start = pg.last = util_now_s();
 	struct pipeline *pl = pipeline_start(next, src, o->strict);
 	struct sample_batch *b;
 	while ((b = pipeline_next(pl))) {

@@ -376,14 +376,9 @@ static struct merge_ctx g_merge;
 static int merged_json(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
 	cJSON *root = merged_tree(a, m, g_merge.parts);
-	char *s = cJSON_Print(root);
+	int rc = json_print(f, root);
 	cJSON_Delete(root);
-	if (!s)
-		return -1;
-	fputs(s, f);
-	fputc('\n', f);
-	cJSON_free(s);
-	return ferror(f) ? -1 : 0;
+	return rc;
 }
 
 int cmd_merge(int argc, char **argv)

@@ -52,6 +52,12 @@ bool parse_double(const char *p, size_t n, double min, double max, double *out);
 /* Fast 64-bit hash of a byte range (for hash tables). */
 uint64_t hash_bytes(const void *p, size_t n);
 
+/* The value of a hexadecimal digit (0-9, a-f, A-F), or -1. */
+int util_hex_digit(char c);
+
+/* Seconds on the monotonic clock, for elapsed times (never wall-clock time). */
+double util_now_s(void);
+
 /* Growable byte buffer; ownership visible in names (git's strbuf).  buf is NULL after
  * STRBUF_INIT, strbuf_init, strbuf_release and strbuf_detach, until the first add; from then
  * on it is NUL-terminated at buf[len] (strbuf_reset keeps the storage, emptied).  Read it as a

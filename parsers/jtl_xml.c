@@ -746,17 +746,6 @@ static bool xml_char_ok(uint32_t v)
 	       (v >= 0xE000 && v <= 0xFFFD) || (v >= 0x10000 && v <= 0x10FFFF);
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Rewrite character references to characters XML 1.0 forbids into a blank of the same length
  * (see the top of the file).  A reference cut by the end of a non-final chunk is moved to
  * x->carry and the new length returned. */
@@ -779,7 +768,7 @@ static size_t repair_refs(struct jtl_xml *x, char *buf, size_t n, bool final)
 		size_t ds = j;
 		uint32_t v = 0;
 		while (j < n && j - k < XML_REF_CARRY) {
-			int dv = hex ? hexval(buf[j]) : (buf[j] >= '0' && buf[j] <= '9' ? buf[j] - '0' : -1);
+			int dv = hex ? util_hex_digit(buf[j]) : (buf[j] >= '0' && buf[j] <= '9' ? buf[j] - '0' : -1);
 			if (dv < 0)
 				break;
 			if (v <= 0x10FFFF)

@@ -297,6 +297,20 @@ static bool side_window(char *buf, size_t len, const cJSON *cmp, const char *sid
 	return true;
 }
 
+/* The strings of the array a through esc, comma-separated, or "none". */
+static void list_out(FILE *f, const cJSON *a, void (*esc)(FILE *, const char *))
+{
+	if (cJSON_GetArraySize(a) == 0)
+		fputs("none", f);
+	int i = 0;
+	const cJSON *x;
+	cJSON_ArrayForEach(x, a) {
+		if (i++)
+			fputs(", ", f);
+		esc(f, x->valuestring);
+	}
+}
+
 int compare_report_text(FILE *f, const cJSON *cmp)
 {
 	char win[160];
@@ -339,16 +353,8 @@ int compare_report_text(FILE *f, const cJSON *cmp)
 	static const char *lists[] = { "regions_newly_throttled", "regions_no_longer_throttled" };
 	static const char *titles[] = { "regions newly throttled", "regions no longer throttled" };
 	for (size_t k = 0; k < 2; k++) {
-		const cJSON *a = cJSON_GetObjectItemCaseSensitive(t, lists[k]), *x;
 		fprintf(f, "  %s: ", titles[k]);
-		if (cJSON_GetArraySize(a) == 0)
-			fputs("none", f);
-		int i = 0;
-		cJSON_ArrayForEach(x, a) {
-			if (i++)
-				fputs(", ", f);
-			esc_text_s(f, x->valuestring);
-		}
+		list_out(f, cJSON_GetObjectItemCaseSensitive(t, lists[k]), esc_text_s);
 		fputc('\n', f);
 	}
 	return ferror(f) ? -1 : 0;
@@ -404,23 +410,12 @@ int compare_report_md(FILE *f, const cJSON *cmp)
 	fputs("\n- limit change: ", f);
 	md_cell(f, report_read_str(t, "limit.change_note"));
 	fputs("\n- regions newly throttled: ", f);
-	const cJSON *a = cJSON_GetObjectItemCaseSensitive(t, "regions_newly_throttled"), *x;
-	if (cJSON_GetArraySize(a) == 0)
-		fputs("none", f);
-	int i = 0;
-	cJSON_ArrayForEach(x, a) {
-		if (i++)
-			fputs(", ", f);
-		md_cell(f, x->valuestring);
-	}
+	list_out(f, cJSON_GetObjectItemCaseSensitive(t, "regions_newly_throttled"), md_cell);
 	fputs("\n", f);
 	return ferror(f) ? -1 : 0;
 }
 
 int compare_report_json(FILE *f, const cJSON *cmp)
 {
-	char *s = cJSON_Print(cmp);
-	int w = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-	cJSON_free(s);
-	return w;
+	return json_print(f, cmp);
 }

@@ -121,6 +121,21 @@ char *esc_utf8_dup(const char *s, size_t n)
 	return strbuf_detach(&sb);
 }
 
+/* The character at s[i] for HTML and Markdown text: a control character, DEL or a byte of
+ * invalid UTF-8 as U+FFFD, a valid UTF-8 sequence whole.  Returns the bytes consumed. */
+static size_t add_text_char(struct strbuf *sb, const char *s, size_t i, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned char c = p[i];
+	size_t l = c >= 0x80 ? utf8_len(p + i, n - i) : 1;
+	if (c < 0x20 || c == 0x7f || l == 0) {
+		strbuf_addstr(sb, "\xef\xbf\xbd");
+		return 1;
+	}
+	strbuf_add(sb, s + i, l);
+	return l;
+}
+
 void esc_html(struct strbuf *sb, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -138,21 +153,8 @@ void esc_html(struct strbuf *sb, const char *s, size_t n)
 		if (c == '\n' || c == '\t') {
 			strbuf_addch(sb, (char)c);
 			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			strbuf_addstr(sb, "\xef\xbf\xbd");
-			i++;
-		} else if (c >= 0x80) {
-			size_t l = utf8_len(p + i, n - i);
-			if (l) {
-				strbuf_add(sb, s + i, l);
-				i += l;
-			} else {
-				strbuf_addstr(sb, "\xef\xbf\xbd");
-				i++;
-			}
 		} else {
-			strbuf_addch(sb, (char)c);
-			i++;
+			i += add_text_char(sb, s, i, n);
 		}
 	}
 }
@@ -182,21 +184,8 @@ void esc_md_cell(struct strbuf *sb, const char *s, size_t n)
 			strbuf_addch(sb, '\\');
 			strbuf_addch(sb, (char)c);
 			i++;
-		} else if (c < 0x20 || c == 0x7f) {
-			strbuf_addstr(sb, "\xef\xbf\xbd");
-			i++;
-		} else if (c >= 0x80) {
-			size_t l = utf8_len(p + i, n - i);
-			if (l) {
-				strbuf_add(sb, s + i, l);
-				i += l;
-			} else {
-				strbuf_addstr(sb, "\xef\xbf\xbd");
-				i++;
-			}
 		} else {
-			strbuf_addch(sb, (char)c);
-			i++;
+			i += add_text_char(sb, s, i, n);
 		}
 	}
 }

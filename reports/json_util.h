@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "analyzer/analysis.h"
 #include "reports/report.h"
 
@@ -12,6 +13,8 @@ double json_round(double v, int decimals);
 cJSON *json_add_str(cJSON *obj, const char *key, const char *s);
 cJSON *json_str(const char *s);
 void json_add_u64(cJSON *obj, const char *key, uint64_t v);
+/* root pretty-printed to f with a newline: 0, or -1 (out of memory, or f reports an error). */
+int json_print(FILE *f, const cJSON *root);
 /* The whole report as a tree (caller deletes). */
 cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m);
 

@@ -337,15 +337,21 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 	return root;
 }
 
-int report_json(FILE *f, const struct analysis *a, const struct report_meta *m)
+int json_print(FILE *f, const cJSON *root)
 {
-	cJSON *root = report_json_tree(a, m);
 	char *s = cJSON_Print(root);
-	cJSON_Delete(root);
 	if (!s)
 		return -1;
 	fputs(s, f);
 	fputc('\n', f);
 	cJSON_free(s);
 	return ferror(f) ? -1 : 0;
+}
+
+int report_json(FILE *f, const struct analysis *a, const struct report_meta *m)
+{
+	cJSON *root = report_json_tree(a, m);
+	int rc = json_print(f, root);
+	cJSON_Delete(root);
+	return rc;
 }

@@ -44,36 +44,43 @@ static char *dup_or_null(const char *s)
 	return s ? xstrdup(s) : NULL;
 }
 
+/* A number of the tree and the double it fills (offset into the record). */
+struct num_key {
+	const char *key;
+	size_t off;
+};
+#define K(type, k, f) { k, offsetof(type, f) }
+
+static void read_nums(void *dst, const struct num_key *keys, size_t n, const cJSON *o)
+{
+	for (size_t i = 0; i < n; i++)
+		*(double *)(void *)((char *)dst + keys[i].off) = report_read_num(o, keys[i].key);
+}
+
 static void read_stats(struct rm_stats *s, const cJSON *o)
 {
-	static const struct {
-		const char *key;
-		size_t off;
-	} keys[] = {
-#define K(k, f) { k, offsetof(struct rm_stats, f) }
-		K("count", count), K("errors", errors), K("error_pct", error_pct), K("throttled", throttled),
-		K("p50_ms", p50_ms), K("p90_ms", p90_ms), K("p95_ms", p95_ms), K("p99_ms", p99_ms),
-		K("mean_ms", mean_ms), K("min_ms", min_ms), K("max_ms", max_ms),
-		K("throughput_per_s", throughput_per_s), K("success_only.p50_ms", ok_p50_ms),
-		K("success_only.p95_ms", ok_p95_ms), K("success_only.p99_ms", ok_p99_ms),
-		K("success_only.mean_ms", ok_mean_ms),
-#undef K
+#define S(k, f) K(struct rm_stats, k, f)
+	static const struct num_key keys[] = {
+		S("count", count), S("errors", errors), S("error_pct", error_pct), S("throttled", throttled),
+		S("p50_ms", p50_ms), S("p90_ms", p90_ms), S("p95_ms", p95_ms), S("p99_ms", p99_ms),
+		S("mean_ms", mean_ms), S("min_ms", min_ms), S("max_ms", max_ms),
+		S("throughput_per_s", throughput_per_s), S("success_only.p50_ms", ok_p50_ms),
+		S("success_only.p95_ms", ok_p95_ms), S("success_only.p99_ms", ok_p99_ms),
+		S("success_only.mean_ms", ok_mean_ms),
 	};
-	for (size_t i = 0; i < ARRAY_LEN(keys); i++)
-		*(double *)(void *)((char *)s + keys[i].off) = report_read_num(o, keys[i].key);
+#undef S
+	read_nums(s, keys, ARRAY_LEN(keys), o);
 }
 
 static void read_bucket(struct rm_bucket *b, const cJSON *o)
 {
-	b->ts_ms = report_read_num(o, "ts_ms");
-	b->count = report_read_num(o, "count");
-	b->errors = report_read_num(o, "errors");
-	b->throttled = report_read_num(o, "throttled");
-	b->p50_ms = report_read_num(o, "p50_ms");
-	b->p95_ms = report_read_num(o, "p95_ms");
-	b->p99_ms = report_read_num(o, "p99_ms");
-	b->ok_p50_ms = report_read_num(o, "ok_p50_ms");
-	b->ok_p95_ms = report_read_num(o, "ok_p95_ms");
+#define B(k) K(struct rm_bucket, #k, k)
+	static const struct num_key keys[] = {
+		B(ts_ms), B(count), B(errors), B(throttled), B(p50_ms), B(p95_ms), B(p99_ms),
+		B(ok_p50_ms), B(ok_p95_ms),
+	};
+#undef B
+	read_nums(b, keys, ARRAY_LEN(keys), o);
 	const cJSON *bc = cJSON_GetObjectItemCaseSensitive(o, "by_class");
 	for (int c = 0; c < RM_MAX_CLASS; c++) {
 		char key[16];
@@ -103,6 +110,7 @@ static void read_group(struct rm_group *g, enum rm_list list, const cJSON *o)
 		g->region = dup_or_null(report_read_str(o, "region"));
 	}
 	g->detected = detected_of(o);
+	g->scope = dup_or_null(report_read_str(o, "scope"));
 	g->onset_offset_s = report_read_num(o, "onset.offset_s");
 	g->onset_ts_ms = report_read_num(o, "onset.ts_ms");
 	g->onset_threads = report_read_num(o, "onset.threads");
@@ -122,12 +130,13 @@ static void read_group(struct rm_group *g, enum rm_list list, const cJSON *o)
 void report_read_metrics(struct run_metrics *m, const cJSON *r)
 {
 	run_metrics_init(m);
-	m->samples_total = report_read_num(r, "samples.total");
-	m->samples_skipped = report_read_num(r, "samples.skipped");
-	m->samples_errors = report_read_num(r, "samples.errors");
-	m->samples_throttled = report_read_num(r, "samples.throttled");
-	m->first_ts_ms = report_read_num(r, "samples.first_ts_ms");
-	m->end_ms = report_read_num(r, "samples.end_ms");
+#define M(k, f) K(struct run_metrics, "samples." k, f)
+	static const struct num_key keys[] = {
+		M("total", samples_total), M("skipped", samples_skipped), M("errors", samples_errors),
+		M("throttled", samples_throttled), M("first_ts_ms", first_ts_ms), M("end_ms", end_ms),
+	};
+#undef M
+	read_nums(m, keys, ARRAY_LEN(keys), r);
 
 	const cJSON *total = cJSON_GetObjectItemCaseSensitive(r, "total");
 	m->has_total = total != NULL;

@@ -49,24 +49,13 @@ struct capture_keylog {
 	struct capture_keylog_stats st;
 };
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Hex (p, n) into out (max bytes); the byte count, or 0 on odd length or a bad digit. */
 static size_t unhex(const char *p, size_t n, uint8_t *out, size_t max)
 {
 	if (n == 0 || n % 2 || n / 2 > max)
 		return 0;
 	for (size_t i = 0; i < n / 2; i++) {
-		int hi = hexval(p[2 * i]), lo = hexval(p[2 * i + 1]);
+		int hi = util_hex_digit(p[2 * i]), lo = util_hex_digit(p[2 * i + 1]);
 		if (hi < 0 || lo < 0)
 			return 0;
 		out[i] = (uint8_t)(hi << 4 | lo);
