@@ -1,6 +1,7 @@
 /* analysis.c - overall, per-label, per-code and per-thread-group statistics and the time
  * series (see analysis.h).  Throttle analysis lives in throttle*.c and is fed from here. */
 #include "analyzer/analysis.h"
+#include "analyzer/region.h"
 #include "analyzer/throttle/state.h"
 
 #include <inttypes.h>
@@ -185,23 +186,6 @@ static size_t count_in(struct strmap *m, struct code_count **arr, size_t *n, siz
 	}
 	(*arr)[id].count++;
 	return id;
-}
-
-/* Thread group of a JMeter thread name: "Thread Group 1-7" -> "Thread Group". */
-static struct strref thread_group(struct strref t)
-{
-	size_t n = t.n;
-	size_t i = n;
-	while (i > 0 && t.p[i - 1] >= '0' && t.p[i - 1] <= '9')
-		i--;
-	if (i == n || i == 0 || t.p[i - 1] != '-')
-		return t;
-	size_t j = i - 1;
-	while (j > 0 && t.p[j - 1] >= '0' && t.p[j - 1] <= '9')
-		j--;
-	if (j == i - 1 || j == 0 || t.p[j - 1] != ' ')
-		return t;
-	return (struct strref){ t.p, j - 1 };
 }
 
 /* --- series ----------------------------------------------------------------------------- */
@@ -627,7 +611,7 @@ bool analysis_add(struct analysis *a, const struct sample *s)
 		size_t tid = thread_slot_h(a, s->thread.p, s->thread.n,
 					   sample_field_hash(s->thread, s->thread_hash), &added);
 		if (added) {
-			struct strref g = thread_group(s->thread);
+			struct strref g = region_thread_group(s->thread);
 			a->thread_group[tid] = count_in(&a->group_map, &a->groups, &a->ngroups, &a->groups_cap,
 							ANALYSIS_MAX_GROUPS, g.p, g.n);
 		} else {

@@ -245,6 +245,10 @@ static void test_keys(void **state)
 	assert_int_equal(g.n, 6);
 	g = region_thread_group((struct strref){ "a 1-", 4 });
 	assert_int_equal(g.n, 4);
+	/* a name that is only " N-M" keeps its whole name (the one rule for analysis, replay,
+	 * whatif and regions; a copy once gave the empty group here) */
+	g = region_thread_group((struct strref){ " 1-2", 4 });
+	assert_int_equal(g.n, 4);
 
 	enum region_by by;
 	assert_true(region_by_parse("thread-group", &by));

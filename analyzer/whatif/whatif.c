@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/region.h"
 #include "analyzer/strmap.h"
 #include "common/util.h"
 
@@ -122,20 +123,11 @@ void whatif_trace_free(struct whatif_trace *t)
 	free(t);
 }
 
-/* JMeter names threads "GROUP N-M": the group is the name without the trailing " N-M". */
+/* JMeter names threads "GROUP N-M": the group is the name without the trailing " N-M"
+ * (region_thread_group, the one rule). */
 static size_t group_len(const char *p, size_t n)
 {
-	size_t i = n;
-	while (i > 0 && p[i - 1] >= '0' && p[i - 1] <= '9')
-		i--;
-	if (i == n || i == 0 || p[i - 1] != '-')
-		return n;
-	size_t j = i - 1;
-	while (j > 0 && p[j - 1] >= '0' && p[j - 1] <= '9')
-		j--;
-	if (j == i - 1 || j == 0 || p[j - 1] != ' ')
-		return n;
-	return j - 1;
+	return region_thread_group((struct strref){ p, n }).n;
 }
 
 void whatif_trace_add(struct whatif_trace *t, const struct sample *s, bool throttled)
