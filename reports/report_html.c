@@ -129,19 +129,14 @@ static void h_verdict(FILE *f, const struct analysis *a)
 static void h_timeline(FILE *f, const struct analysis *a)
 {
 	struct throttle_timeline tl;
-	throttle_timeline_build(&tl, report_throttle(a));
-	if (!tl.spark) {
-		throttle_timeline_free(&tl);
+	if (!throttle_timeline_build(&tl, report_throttle(a)))
 		return;
-	}
-	char w[32], t0[64], t1[64];
-	report_duration(w, sizeof w, tl.width_ms);
-	report_time(t0, sizeof t0, tl.t0_ms, 0);
-	report_time(t1, sizeof t1, tl.t0_ms + (int64_t)tl.ncols * tl.width_ms, RT_ZONE);
+	char t1[64];
+	report_time(t1, sizeof t1, tl.end_ms, RT_ZONE);
 	fputs("<section id=\"timeline\">\n<h2>Throttled over time</h2>\n<p class=\"spark\"><code>", f);
 	h_esc(f, tl.spark);
 	fputs("</code> ", f);
-	h_esc(f, t0);
+	h_esc(f, tl.from);
 	fputs(" → ", f);
 	h_esc(f, t1);
 	fputs("</p>\n<p class=\"note\">Throttled share of the requests", f);
@@ -150,7 +145,7 @@ static void h_timeline(FILE *f, const struct analysis *a)
 		h_esc(f, tl.group);
 	}
 	fprintf(f, ", one character per %s: ▁ none throttled, █ the highest share (%.1f %%); a blank is a "
-		   "bucket without requests.</p>\n", w, tl.max_pct);
+		   "bucket without requests.</p>\n", tl.width, tl.max_pct);
 	if (tl.nrows) {
 		char zone[128];
 		report_zone_label(zone, sizeof zone, tl.rows[0].ts_ms);

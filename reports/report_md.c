@@ -706,24 +706,19 @@ static void md_verdict(FILE *f, const struct analysis *a)
 static void md_timeline(FILE *f, const struct analysis *a)
 {
 	struct throttle_timeline tl;
-	throttle_timeline_build(&tl, report_throttle(a));
-	if (!tl.spark) {
-		throttle_timeline_free(&tl);
+	if (!throttle_timeline_build(&tl, report_throttle(a)))
 		return;
-	}
-	char w[32], t0[64], t1[64];
-	report_duration(w, sizeof w, tl.width_ms);
-	report_time(t0, sizeof t0, tl.t0_ms, 0);
-	report_time(t1, sizeof t1, tl.t0_ms + (int64_t)tl.ncols * tl.width_ms, RT_ZONE);
+	char t1[64];
+	report_time(t1, sizeof t1, tl.end_ms, RT_ZONE);
 	fputs("## Throttled over time\n\n", f);
 	/* the sparkline in a code span: its characters are not markup */
-	fprintf(f, "`%s` %s → %s\n\n", tl.spark, t0, t1);
+	fprintf(f, "`%s` %s → %s\n\n", tl.spark, tl.from, t1);
 	struct strbuf sb = STRBUF_INIT;
 	strbuf_addstr(&sb, "Throttled share of the requests");
 	if (tl.group)
 		strbuf_addf(&sb, " to %s", tl.group);
 	strbuf_addf(&sb, ", one character per %s: ▁ none throttled, █ the highest share (%.1f %%); a blank "
-		    "is a bucket without requests.", w, tl.max_pct);
+		    "is a bucket without requests.", tl.width, tl.max_pct);
 	md_para(f, sb.buf, sb.len);
 	strbuf_release(&sb);
 	if (tl.nrows) {

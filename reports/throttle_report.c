@@ -209,22 +209,18 @@ static void limit_rows(FILE *f, const struct throttle_group *g, size_t w)
 static void timeline_text(FILE *f, const struct throttle_result *r)
 {
 	struct throttle_timeline tl;
-	throttle_timeline_build(&tl, r);
-	if (!tl.spark) {
-		throttle_timeline_free(&tl);
+	if (!throttle_timeline_build(&tl, r))
 		return;
-	}
-	char w[32], a[64], b[64];
-	report_duration(w, sizeof w, tl.width_ms);
-	report_time(a, sizeof a, tl.t0_ms, 0);
-	report_time(b, sizeof b, tl.t0_ms + (int64_t)tl.ncols * tl.width_ms, 0);
+	char b[64];
+	report_time(b, sizeof b, tl.end_ms, 0);
 	fputs("TIMELINE (throttled % of requests", f);
 	if (tl.group) {
 		fputs(" to ", f);
 		esc_text_s(f, tl.group);
 	}
-	fprintf(f, ", one character per %s; ▁ none ... █ the highest, %.1f %%)\n", w, tl.max_pct);
-	fprintf(f, "%s |%s| %s\n", a, tl.spark, b);
+	fprintf(f, ", one character per %s; ▁ none ... █ the highest, %.1f %%)\n", tl.width,
+		tl.max_pct);
+	fprintf(f, "%s |%s| %s\n", tl.from, tl.spark, b);
 	for (size_t i = 0; i < tl.nrows; i++) {
 		const struct throttle_timeline_row *row = &tl.rows[i];
 		char t[64];
@@ -803,15 +799,15 @@ static void fine_sum(const struct throttle_series *s, int64_t t0, int64_t t1, ui
 	}
 }
 
-void throttle_timeline_build(struct throttle_timeline *tl, const struct throttle_result *r)
+bool throttle_timeline_build(struct throttle_timeline *tl, const struct throttle_result *r)
 {
 	memset(tl, 0, sizeof *tl);
 	if (!r || !r->throttled)
-		return;
+		return false;
 	const struct throttle_group *g = r->primary ? r->primary : &r->overall;
 	const struct throttle_series *s = &g->fine;
 	if (!s->n || !s->sent || !s->throttled || s->width_ms <= 0)
-		return;
+		return false;
 	static const int64_t nice[] = { 1000, 2000, 5000, 10000, 15000, 30000, 60000, 120000, 300000,
 					600000, 900000, 1800000, 3600000, 7200000, 21600000,
 					43200000, 86400000 };
@@ -856,9 +852,14 @@ void throttle_timeline_build(struct throttle_timeline *tl, const struct throttle
 		strbuf_addstr(&sb, level[k > 7 ? 7 : k]);
 	}
 	tl->spark = strbuf_detach(&sb);
+	if (!tl->spark)
+		return false;
+	tl->end_ms = tl->t0_ms + (int64_t)tl->ncols * w;
+	report_duration(tl->width, sizeof tl->width, w);
+	report_time(tl->from, sizeof tl->from, tl->t0_ms, 0);
 	const struct throttle_onset *o = &g->onset;
 	if (!o->detected)
-		return;
+		return true;
 	int64_t rw = s->width_ms > 1000 ? s->width_ms : 1000;
 	int64_t on = o->ts_ms >= 0 ? o->ts_ms / rw * rw : o->ts_ms;
 	for (int k = -THROTTLE_TIMELINE_BEFORE; k < THROTTLE_TIMELINE_AFTER; k++) {
@@ -870,6 +871,7 @@ void throttle_timeline_build(struct throttle_timeline *tl, const struct throttle
 		row->onset = k == 0;
 		fine_sum(s, b, b + rw, &row->sent, &row->throttled);
 	}
+	return true;
 }
 
 void throttle_timeline_free(struct throttle_timeline *tl)

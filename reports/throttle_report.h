@@ -40,11 +40,14 @@ struct throttle_timeline {
 	char *spark;                  /* UTF-8, owned; NULL: no timeline (nothing throttled) */
 	int64_t t0_ms, width_ms;      /* first bucket, bucket width */
 	size_t ncols;
+	int64_t end_ms;               /* t0_ms + ncols * width_ms */
+	char width[32], from[64];     /* width_ms as a duration, t0_ms as a time (report_time) */
 	double max_pct;               /* highest throttled share of one bucket */
 	size_t nrows;
 	struct throttle_timeline_row rows[THROTTLE_TIMELINE_BEFORE + THROTTLE_TIMELINE_AFTER];
 };
-void throttle_timeline_build(struct throttle_timeline *tl, const struct throttle_result *r);
+/* False (and nothing to free) when there is no timeline: nothing throttled, no series. */
+bool throttle_timeline_build(struct throttle_timeline *tl, const struct throttle_result *r);
 void throttle_timeline_free(struct throttle_timeline *tl);
 
 #endif
