@@ -394,3 +394,13 @@ char *fmt_dup(const char *fmt, ...)
 	va_end(ap);
 	return p;
 }
+
+uint32_t smap_intern(struct smap *m, const char *k, size_t n)
+{
+	uint32_t *v = smap_get(m, k, n);
+	if (v)
+		return *v;
+	uint32_t id = (uint32_t)m->n;
+	smap_put(m, k, n, id);
+	return id;
+}

@@ -77,6 +77,8 @@ void smap_release(struct smap *m);
 uint32_t *smap_get(const struct smap *m, const char *k, size_t n);
 /* Insert (key must be absent); returns the value slot. */
 uint32_t *smap_put(struct smap *m, const char *k, size_t n, uint32_t v);
+/* The value of k, or the next dense id (m->n) put for it when k is new. */
+uint32_t smap_intern(struct smap *m, const char *k, size_t n);
 
 struct imap {            /* uint64 -> uint64, key 0 not allowed */
 	uint64_t *keys;

@@ -185,16 +185,6 @@ static uint32_t group_slot(struct throttle *t, const char *name)
 	return gi;
 }
 
-static uint32_t intern_id(struct smap *m, const char *p, size_t n)
-{
-	uint32_t *v = smap_get(m, p, n);
-	if (v)
-		return *v;
-	uint32_t id = (uint32_t)m->n;
-	smap_put(m, p, n, id);
-	return id;
-}
-
 /* One request of a merged summary, through the same bounds replay_add applies. */
 static void replay_push(struct replay *r, const struct rev *e)
 {
@@ -386,7 +376,7 @@ static int merge_impl(struct throttle *d, struct throttle *s, uint32_t base, uin
 	uint32_t *hmap = xcalloc(s->host_ids.n + 1, sizeof *hmap);
 	for (size_t i = 0; i < s->host_ids.n; i++) {
 		renumber(&b, hosts[i], hlens[i], '\x1e', false, base, maxsrc);
-		hmap[i] = intern_id(&d->host_ids, b.buf ? b.buf : "", b.len);
+		hmap[i] = smap_intern(&d->host_ids, b.buf ? b.buf : "", b.len);
 	}
 	d->nhosts = (uint32_t)d->host_ids.n;
 	struct strbuf kb = STRBUF_INIT;
@@ -432,7 +422,7 @@ static int merge_impl(struct throttle *d, struct throttle *s, uint32_t base, uin
 			xgrow((void **)&d->keys, &d->kcap, d->nkeys + 1, sizeof *d->keys);
 			dk = &d->keys[d->nkeys];
 			memset(dk, 0, sizeof *dk);
-			dk->id = intern_id(&d->key_ids, b.buf ? b.buf : "", b.len);
+			dk->id = smap_intern(&d->key_ids, b.buf ? b.buf : "", b.len);
 			dk->group = gi;
 			dk->host = hmap[sk->host];
 			dk->is_conn = sk->is_conn;

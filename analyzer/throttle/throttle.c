@@ -395,16 +395,6 @@ static uint32_t group_of_key(struct throttle *t, const struct sample *s)
 	return gi;
 }
 
-static uint32_t intern(struct smap *m, const char *k, size_t n)
-{
-	uint32_t *v = smap_get(m, k, n);
-	if (v)
-		return *v;
-	uint32_t id = (uint32_t)m->n;
-	smap_put(m, k, n, id);
-	return id;
-}
-
 static struct tkey *key_of(struct throttle *t, const struct sample *s, uint32_t gi)
 {
 	/* one lookup per sample: "<group byte><key identity>" -> key record */
@@ -433,7 +423,7 @@ static struct tkey *key_of(struct throttle *t, const struct sample *s, uint32_t 
 	const char *ident = b->buf + 1;
 	size_t ilen = b->len - 1;
 	uint32_t *known = smap_get(&t->key_ids, ident, ilen);
-	uint32_t id = known ? *known : intern(&t->key_ids, ident, ilen);
+	uint32_t id = known ? *known : smap_intern(&t->key_ids, ident, ilen);
 	xgrow((void **)&t->keys, &t->kcap, t->nkeys + 1, sizeof *t->keys);
 	struct tkey *k = &t->keys[t->nkeys];
 	memset(k, 0, sizeof *k);
@@ -447,7 +437,7 @@ static struct tkey *key_of(struct throttle *t, const struct sample *s, uint32_t 
 		strbuf_addf(hb, "%u\x1e", (unsigned)s->source);
 		if (s->hostname.p)
 			strbuf_add(hb, s->hostname.p, s->hostname.n);
-		k->host = intern(&t->host_ids, hb->buf, hb->len);
+		k->host = smap_intern(&t->host_ids, hb->buf, hb->len);
 	}
 	k->first_ts = INT64_MAX;
 	k->last_ts = INT64_MIN;
