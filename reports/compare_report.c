@@ -126,6 +126,20 @@ static void limit_change(cJSON *li, const struct run_metrics *b, const struct ru
 			cJSON_AddItemToArray(dis, cJSON_CreateString(run_metrics_param_name((enum rm_param)p)));
 }
 
+/* The regions throttled in run x and not in run y, into the array out. */
+static void throttled_only_in(cJSON *out, const struct run_metrics *x, const struct run_metrics *y)
+{
+	for (size_t i = 0; i < x->ngroups; i++) {
+		const struct rm_group *g = &x->groups[i];
+		if (g->list != RM_REGIONS || !g->region || g->detected != 1)
+			continue;
+		const struct rm_group *yg = run_metrics_group(y, g->region);
+		if (!yg || yg->detected != 1)
+			cJSON_AddItemToArray(out, json_str(g->region));
+	}
+}
+
+
 static cJSON *throttle_delta(const struct run_metrics *b, const struct run_metrics *c)
 {
 	cJSON *o = cJSON_CreateObject();
@@ -183,24 +197,8 @@ static cJSON *throttle_delta(const struct run_metrics *b, const struct run_metri
 	limit_change(li, b, c);
 
 	/* regions detected in the candidate and not in the baseline (and the reverse) */
-	cJSON *nw = cJSON_AddArrayToObject(o, "regions_newly_throttled");
-	cJSON *gone = cJSON_AddArrayToObject(o, "regions_no_longer_throttled");
-	for (size_t i = 0; i < c->ngroups; i++) {
-		const struct rm_group *g = &c->groups[i];
-		if (g->list != RM_REGIONS || !g->region || g->detected != 1)
-			continue;
-		const struct rm_group *bg = run_metrics_group(b, g->region);
-		if (!bg || bg->detected != 1)
-			cJSON_AddItemToArray(nw, json_str(g->region));
-	}
-	for (size_t i = 0; i < b->ngroups; i++) {
-		const struct rm_group *g = &b->groups[i];
-		if (g->list != RM_REGIONS || !g->region || g->detected != 1)
-			continue;
-		const struct rm_group *cg = run_metrics_group(c, g->region);
-		if (!cg || cg->detected != 1)
-			cJSON_AddItemToArray(gone, json_str(g->region));
-	}
+	throttled_only_in(cJSON_AddArrayToObject(o, "regions_newly_throttled"), c, b);
+	throttled_only_in(cJSON_AddArrayToObject(o, "regions_no_longer_throttled"), b, c);
 	return o;
 }
 
