@@ -394,51 +394,6 @@ static const char *not_known(const cJSON *t)
 	return cJSON_IsString(w) ? w->valuestring : "unknown";
 }
 
-int whatif_write_text(FILE *f, const cJSON *t)
-{
-	const char *nk = not_known(t);
-	fputs("WHAT IF\n", f);
-	if (nk) {
-		fputs("Limiter unknown: nothing predicted (", f);
-		esc_text_s(f, nk);
-		fputs(").\n", f);
-		return ferror(f) ? -1 : 0;
-	}
-	limiter_line(f, t, false);
-	recorded_line(f, t);
-	fputs("\n", f);
-	const cJSON *scs = cJSON_GetObjectItemCaseSensitive(t, "scenarios");
-	fprintf(f, "%-44s", "scenario");
-	for (size_t c = 0; c < NCOLS; c++)
-		fprintf(f, "  %-22s", cols[c].head);
-	fputc('\n', f);
-	const cJSON *s;
-	cJSON_ArrayForEach(s, scs) {
-		char name[160];
-		const cJSON *load = cJSON_GetObjectItemCaseSensitive(s, "load");
-		double u = num(load, "users");
-		if (u > 0)
-			snprintf(name, sizeof name, "%s, %.0f users", cJSON_GetObjectItemCaseSensitive(s, "name")->valuestring, u);
-		else
-			snprintf(name, sizeof name, "%s", cJSON_GetObjectItemCaseSensitive(s, "name")->valuestring);
-		fprintf(f, "%-44s", name);
-		for (size_t c = 0; c < NCOLS; c++) {
-			char b[96];
-			cell(b, sizeof b, s, c);
-			fprintf(f, "  %-22s", b);
-		}
-		fputc('\n', f);
-	}
-	fputs("(ranges: the limiter's parameters at the ends of their intervals)\n\n", f);
-	const cJSON *a;
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(t, "advice")) {
-		fputs("- ", f);
-		esc_text_s(f, a->valuestring);
-		fputc('\n', f);
-	}
-	return ferror(f) ? -1 : 0;
-}
-
 static void md_s(FILE *f, const char *s)
 {
 	struct strbuf sb;
@@ -448,53 +403,6 @@ static void md_s(FILE *f, const char *s)
 	strbuf_release(&sb);
 }
 
-int whatif_write_md(FILE *f, const cJSON *t)
-{
-	const char *nk = not_known(t);
-	fputs("## What if\n\n", f);
-	if (nk) {
-		fputs("Limiter unknown: nothing predicted (", f);
-		md_s(f, nk);
-		fputs(").\n", f);
-		return ferror(f) ? -1 : 0;
-	}
-	limiter_line(f, t, true);
-	fputc('\n', f);
-	recorded_line(f, t);
-	fputs("\n| scenario |", f);
-	for (size_t c = 0; c < NCOLS; c++)
-		fprintf(f, " %s |", cols[c].head);
-	fputs("\n|---|", f);
-	for (size_t c = 0; c < NCOLS; c++)
-		fputs("---:|", f);
-	fputc('\n', f);
-	const cJSON *s;
-	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(t, "scenarios")) {
-		fputs("| ", f);
-		md_s(f, cJSON_GetObjectItemCaseSensitive(s, "name")->valuestring);
-		double u = num(cJSON_GetObjectItemCaseSensitive(s, "load"), "users");
-		if (u > 0)
-			fprintf(f, ", %.0f users", u);
-		fputs(" |", f);
-		for (size_t c = 0; c < NCOLS; c++) {
-			char b[96];
-			cell(b, sizeof b, s, c);
-			fprintf(f, " %s |", b);
-		}
-		fputc('\n', f);
-	}
-	fputs("\nRanges: the limiter's parameters at the ends of their intervals.\n\n", f);
-	const cJSON *a;
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(t, "advice")) {
-		fputs("- ", f);
-		md_s(f, a->valuestring);
-		fputc('\n', f);
-	}
-	return ferror(f) ? -1 : 0;
-}
-
-/* ---- html ------------------------------------------------------------------------------- */
-
 static void html_s(FILE *f, const char *s)
 {
 	struct strbuf sb;
@@ -503,6 +411,169 @@ static void html_s(FILE *f, const char *s)
 	fputs(strbuf_cstr(&sb), f);
 	strbuf_release(&sb);
 }
+
+/* ---- the scenario table: one model, a renderer per format --------------------------------- */
+
+/* One scenario as every format shows it. */
+struct table_row {
+	const char *name;        /* the scenario's name (holds --policy text: escape it) */
+	double users;            /* > 0: the scenario's own user count */
+	char cell[NCOLS][96];    /* cols[], formatted */
+};
+
+static void table_row_of(struct table_row *r, const cJSON *s)
+{
+	r->name = cJSON_GetObjectItemCaseSensitive(s, "name")->valuestring;
+	r->users = num(cJSON_GetObjectItemCaseSensitive(s, "load"), "users");
+	for (size_t c = 0; c < NCOLS; c++)
+		cell(r->cell[c], sizeof r->cell[c], s, c);
+}
+
+struct table_style {
+	void (*esc)(FILE *f, const char *s);             /* text from input */
+	void (*head)(FILE *f);
+	/* a row: text_row, or cells_row with the strings around the name and the cells */
+	void (*row)(FILE *f, const struct table_style *st, const struct table_row *r);
+	const char *row_open, *name_end, *cell_open, *cell_end, *row_end;
+	void (*cell)(FILE *f, const char *s);            /* a formatted cell (numbers only) */
+	const char *end;                                 /* after the rows: the ranges note */
+	const char *item, *item_end;                     /* around one line of advice */
+};
+
+/* The table of t's scenarios, the ranges note and the advice, in style st. */
+static void table_write(FILE *f, const cJSON *t, const struct table_style *st)
+{
+	st->head(f);
+	const cJSON *s;
+	cJSON_ArrayForEach(s, cJSON_GetObjectItemCaseSensitive(t, "scenarios")) {
+		struct table_row r;
+		table_row_of(&r, s);
+		st->row(f, st, &r);
+	}
+	fputs(st->end, f);
+	const cJSON *a;
+	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(t, "advice")) {
+		fputs(st->item, f);
+		st->esc(f, a->valuestring);
+		fputs(st->item_end, f);
+	}
+}
+
+static void text_head(FILE *f)
+{
+	fprintf(f, "%-44s", "scenario");
+	for (size_t c = 0; c < NCOLS; c++)
+		fprintf(f, "  %-22s", cols[c].head);
+	fputc('\n', f);
+}
+
+/* Columns padded to width; the name is not escaped (as it always was: it is built from the
+ * --policy grammar's own words and numbers). */
+static void text_row(FILE *f, const struct table_style *st, const struct table_row *r)
+{
+	(void)st;
+	char name[160];
+	if (r->users > 0)
+		snprintf(name, sizeof name, "%s, %.0f users", r->name, r->users);
+	else
+		snprintf(name, sizeof name, "%s", r->name);
+	fprintf(f, "%-44s", name);
+	for (size_t c = 0; c < NCOLS; c++)
+		fprintf(f, "  %-22s", r->cell[c]);
+	fputc('\n', f);
+}
+
+static void cells_row(FILE *f, const struct table_style *st, const struct table_row *r)
+{
+	fputs(st->row_open, f);
+	st->esc(f, r->name);
+	if (r->users > 0)
+		fprintf(f, ", %.0f users", r->users);
+	fputs(st->name_end, f);
+	for (size_t c = 0; c < NCOLS; c++) {
+		fputs(st->cell_open, f);
+		st->cell(f, r->cell[c]);
+		fputs(st->cell_end, f);
+	}
+	fputs(st->row_end, f);
+}
+
+static void md_head(FILE *f)
+{
+	fputs("| scenario |", f);
+	for (size_t c = 0; c < NCOLS; c++)
+		fprintf(f, " %s |", cols[c].head);
+	fputs("\n|---|", f);
+	for (size_t c = 0; c < NCOLS; c++)
+		fputs("---:|", f);
+	fputc('\n', f);
+}
+
+static void html_head(FILE *f)
+{
+	fputs("<table><tr><th>scenario</th>", f);
+	for (size_t c = 0; c < NCOLS; c++)
+		fprintf(f, "<th>%s</th>", cols[c].head);
+	fputs("</tr>\n", f);
+}
+
+static void put_s(FILE *f, const char *s)
+{
+	fputs(s, f);
+}
+
+static const struct table_style TEXT_TABLE = {
+	.esc = esc_text_s, .head = text_head, .row = text_row,
+	.end = "(ranges: the limiter's parameters at the ends of their intervals)\n\n",
+	.item = "- ", .item_end = "\n",
+};
+static const struct table_style MD_TABLE = {
+	.esc = md_s, .head = md_head, .row = cells_row,
+	.row_open = "| ", .name_end = " |", .cell_open = " ", .cell_end = " |", .row_end = "\n",
+	.cell = put_s,
+	.end = "\nRanges: the limiter's parameters at the ends of their intervals.\n\n",
+	.item = "- ", .item_end = "\n",
+};
+static const struct table_style HTML_TABLE = {
+	.esc = html_s, .head = html_head, .row = cells_row,
+	.row_open = "<tr><td>", .name_end = "</td>", .cell_open = "<td>", .cell_end = "</td>",
+	.row_end = "</tr>\n", .cell = html_s,
+	.end = "</table>\n<p>Ranges: the limiter's parameters at the ends of their intervals.</p>\n<ul>\n",
+	.item = "<li>", .item_end = "</li>\n",
+};
+
+/* ---- text and markdown ------------------------------------------------------------------ */
+
+static int write_plain(FILE *f, const cJSON *t, const struct table_style *st, bool md)
+{
+	const char *nk = not_known(t);
+	fputs(md ? "## What if\n\n" : "WHAT IF\n", f);
+	if (nk) {
+		fputs("Limiter unknown: nothing predicted (", f);
+		st->esc(f, nk);
+		fputs(").\n", f);
+		return ferror(f) ? -1 : 0;
+	}
+	limiter_line(f, t, md);
+	if (md)
+		fputc('\n', f);
+	recorded_line(f, t);
+	fputc('\n', f);
+	table_write(f, t, st);
+	return ferror(f) ? -1 : 0;
+}
+
+int whatif_write_text(FILE *f, const cJSON *t)
+{
+	return write_plain(f, t, &TEXT_TABLE, false);
+}
+
+int whatif_write_md(FILE *f, const cJSON *t)
+{
+	return write_plain(f, t, &MD_TABLE, true);
+}
+
+/* ---- html ------------------------------------------------------------------------------- */
 
 static const char *const colours[] = { "#d62728", "#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b" };
 
@@ -568,35 +639,10 @@ int whatif_write_html(FILE *f, const cJSON *t)
 		}
 		free(buf);
 	}
-	fputs("</p>\n<table><tr><th>scenario</th>", f);
-	for (size_t c = 0; c < NCOLS; c++)
-		fprintf(f, "<th>%s</th>", cols[c].head);
-	fputs("</tr>\n", f);
+	fputs("</p>\n", f);
+	table_write(f, t, &HTML_TABLE);
 	const cJSON *scs = cJSON_GetObjectItemCaseSensitive(t, "scenarios");
 	const cJSON *s;
-	cJSON_ArrayForEach(s, scs) {
-		fputs("<tr><td>", f);
-		html_s(f, cJSON_GetObjectItemCaseSensitive(s, "name")->valuestring);
-		double u = num(cJSON_GetObjectItemCaseSensitive(s, "load"), "users");
-		if (u > 0)
-			fprintf(f, ", %.0f users", u);
-		fputs("</td>", f);
-		for (size_t c = 0; c < NCOLS; c++) {
-			char b[96];
-			cell(b, sizeof b, s, c);
-			fputs("<td>", f);
-			html_s(f, b);
-			fputs("</td>", f);
-		}
-		fputs("</tr>\n", f);
-	}
-	fputs("</table>\n<p>Ranges: the limiter's parameters at the ends of their intervals.</p>\n<ul>\n", f);
-	const cJSON *a;
-	cJSON_ArrayForEach(a, cJSON_GetObjectItemCaseSensitive(t, "advice")) {
-		fputs("<li>", f);
-		html_s(f, a->valuestring);
-		fputs("</li>\n", f);
-	}
 	fputs("</ul>\n<h2>Accepted requests per second: recorded (black) and predicted</h2>\n", f);
 	const cJSON *rs = cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(t, "recorded"), "series");
 	double xmax = 0, ymax = series_max(rs, &xmax);
@@ -625,3 +671,4 @@ int whatif_write_html(FILE *f, const cJSON *t)
 	fputs("</svg>\n</body></html>\n", f);
 	return ferror(f) ? -1 : 0;
 }
+
