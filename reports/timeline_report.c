@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -126,6 +127,44 @@ static void json_open(struct timeline_writer *t)
 	cJSON_Delete(o);
 }
 
+/* The counters the JSON writes as they are: key, and where the uint64_t sits in its struct. */
+struct count_field {
+	const char *key;
+	size_t off;
+};
+#define CONN_FIELD(k, m) { k, offsetof(struct capture_conn_stats, m) }
+#define CONN_COUNT(m) CONN_FIELD(#m, m)
+#define CAPTURE_COUNT(m) { #m, offsetof(struct capture_counters, m) }
+
+static const struct count_field CONN_DIR_COUNTS[] = {
+	CONN_FIELD("packets_c2s", packets[0]), CONN_FIELD("packets_s2c", packets[1]),
+	CONN_FIELD("bytes_c2s", bytes[0]), CONN_FIELD("bytes_s2c", bytes[1]),
+};
+static const struct count_field CONN_COUNTS[] = {
+	CONN_COUNT(retransmissions), CONN_COUNT(out_of_order), CONN_COUNT(holes),
+	CONN_COUNT(hole_bytes), CONN_COUNT(bytes_missing), CONN_COUNT(zero_windows),
+	CONN_COUNT(exchanges), CONN_COUNT(incomplete), CONN_COUNT(ws_frames), CONN_COUNT(tls_records),
+};
+static const struct count_field CAPTURE_HTTP_COUNTS[] = {
+	CAPTURE_COUNT(packets), CAPTURE_COUNT(connections), CAPTURE_COUNT(connections_no_syn),
+	CAPTURE_COUNT(exchanges), CAPTURE_COUNT(requests), CAPTURE_COUNT(responses),
+	CAPTURE_COUNT(interim_responses), CAPTURE_COUNT(incomplete_exchanges),
+};
+static const struct count_field CAPTURE_WIRE_COUNTS[] = {
+	CAPTURE_COUNT(websocket_frames), CAPTURE_COUNT(tls_connections),
+	CAPTURE_COUNT(tls_appdata_records), CAPTURE_COUNT(retransmissions),
+	CAPTURE_COUNT(out_of_order), CAPTURE_COUNT(holes), CAPTURE_COUNT(zero_windows),
+};
+
+static void add_counts(cJSON *o, const void *base, const struct count_field *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		uint64_t v;
+		memcpy(&v, (const char *)base + f[i].off, sizeof v);
+		cJSON_AddNumberToObject(o, f[i].key, (double)v);
+	}
+}
+
 static void print_json(struct timeline_writer *t, const struct timeline_conn *c, const struct capture_event *ev)
 {
 	json_open(t);
@@ -142,22 +181,10 @@ static void print_json(struct timeline_writer *t, const struct timeline_conn *c,
 	cJSON_AddBoolToObject(o, "saw_syn", ev->conn.saw_syn);
 	cJSON_AddStringToObject(o, "ended", capture_close_reason_name(st->close_reason));
 	cJSON *s = cJSON_AddObjectToObject(o, "stats");
-	cJSON_AddNumberToObject(s, "packets_c2s", (double)st->packets[0]);
-	cJSON_AddNumberToObject(s, "packets_s2c", (double)st->packets[1]);
-	cJSON_AddNumberToObject(s, "bytes_c2s", (double)st->bytes[0]);
-	cJSON_AddNumberToObject(s, "bytes_s2c", (double)st->bytes[1]);
+	add_counts(s, st, CONN_DIR_COUNTS, ARRAY_LEN(CONN_DIR_COUNTS));
 	cJSON_AddNumberToObject(s, "syn_synack_ms", ms(st->rtt_ns));
 	cJSON_AddNumberToObject(s, "handshake_ms", ms(st->handshake_ns));
-	cJSON_AddNumberToObject(s, "retransmissions", (double)st->retransmissions);
-	cJSON_AddNumberToObject(s, "out_of_order", (double)st->out_of_order);
-	cJSON_AddNumberToObject(s, "holes", (double)st->holes);
-	cJSON_AddNumberToObject(s, "hole_bytes", (double)st->hole_bytes);
-	cJSON_AddNumberToObject(s, "bytes_missing", (double)st->bytes_missing);
-	cJSON_AddNumberToObject(s, "zero_windows", (double)st->zero_windows);
-	cJSON_AddNumberToObject(s, "exchanges", (double)st->exchanges);
-	cJSON_AddNumberToObject(s, "incomplete", (double)st->incomplete);
-	cJSON_AddNumberToObject(s, "ws_frames", (double)st->ws_frames);
-	cJSON_AddNumberToObject(s, "tls_records", (double)st->tls_records);
+	add_counts(s, st, CONN_COUNTS, ARRAY_LEN(CONN_COUNTS));
 	cJSON *arr = cJSON_AddArrayToObject(o, "events");
 	for (size_t i = 0; i < c->n; i++) {
 		const struct timeline_line *l = &c->lines[i];
@@ -264,14 +291,7 @@ static void summary_json(struct timeline_writer *t)
 	json_open(t);
 	const struct capture_counters *k = capture_counters(t->cap);
 	cJSON *o = cJSON_CreateObject();
-	cJSON_AddNumberToObject(o, "packets", (double)k->packets);
-	cJSON_AddNumberToObject(o, "connections", (double)k->connections);
-	cJSON_AddNumberToObject(o, "connections_no_syn", (double)k->connections_no_syn);
-	cJSON_AddNumberToObject(o, "exchanges", (double)k->exchanges);
-	cJSON_AddNumberToObject(o, "requests", (double)k->requests);
-	cJSON_AddNumberToObject(o, "responses", (double)k->responses);
-	cJSON_AddNumberToObject(o, "interim_responses", (double)k->interim_responses);
-	cJSON_AddNumberToObject(o, "incomplete_exchanges", (double)k->incomplete_exchanges);
+	add_counts(o, k, CAPTURE_HTTP_COUNTS, ARRAY_LEN(CAPTURE_HTTP_COUNTS));
 	cJSON *codes = cJSON_AddObjectToObject(o, "codes");
 	unsigned it = 0;
 	int st;
@@ -281,13 +301,7 @@ static void summary_json(struct timeline_writer *t)
 		snprintf(key, sizeof key, "%d", st);
 		cJSON_AddNumberToObject(codes, key, (double)n);
 	}
-	cJSON_AddNumberToObject(o, "websocket_frames", (double)k->websocket_frames);
-	cJSON_AddNumberToObject(o, "tls_connections", (double)k->tls_connections);
-	cJSON_AddNumberToObject(o, "tls_appdata_records", (double)k->tls_appdata_records);
-	cJSON_AddNumberToObject(o, "retransmissions", (double)k->retransmissions);
-	cJSON_AddNumberToObject(o, "out_of_order", (double)k->out_of_order);
-	cJSON_AddNumberToObject(o, "holes", (double)k->holes);
-	cJSON_AddNumberToObject(o, "zero_windows", (double)k->zero_windows);
+	add_counts(o, k, CAPTURE_WIRE_COUNTS, ARRAY_LEN(CAPTURE_WIRE_COUNTS));
 	cJSON *sk = cJSON_AddObjectToObject(o, "skipped");
 	for (int s = 0; s < CAP_SKIP__COUNT; s++)
 		if (k->skipped[s])
