@@ -309,6 +309,21 @@ static void list_out(FILE *f, const cJSON *a, void (*esc)(FILE *, const char *))
 	}
 }
 
+/* One metric of one label (rows[i]) as both writers show it. */
+struct metric_row {
+	char base[32], cand[32], delta[48];
+	const char *note;
+};
+
+static void metric_row_of(struct metric_row *m, const cJSON *label, size_t i)
+{
+	const cJSON *d = cJSON_GetObjectItemCaseSensitive(label, rows[i].key);
+	fmt_num(m->base, sizeof m->base, report_read_num(d, "baseline"), rows[i].decimals);
+	fmt_num(m->cand, sizeof m->cand, report_read_num(d, "candidate"), rows[i].decimals);
+	fmt_delta(m->delta, sizeof m->delta, d, rows[i].decimals, rows[i].pp);
+	m->note = delta_note(d);
+}
+
 int compare_report_text(FILE *f, const cJSON *cmp)
 {
 	char win[160];
@@ -330,12 +345,9 @@ int compare_report_text(FILE *f, const cJSON *cmp)
 		fputc('\n', f);
 		fprintf(f, "  %-9s %14s %14s %22s  %s\n", "metric", "baseline", "candidate", "delta", "note");
 		for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
-			const cJSON *d = cJSON_GetObjectItemCaseSensitive(l, rows[i].key);
-			char b[32], c[32], dd[48];
-			fmt_num(b, sizeof b, report_read_num(d, "baseline"), rows[i].decimals);
-			fmt_num(c, sizeof c, report_read_num(d, "candidate"), rows[i].decimals);
-			fmt_delta(dd, sizeof dd, d, rows[i].decimals, rows[i].pp);
-			fprintf(f, "  %-9s %14s %14s %22s  %s\n", rows[i].metric, b, c, dd, delta_note(d));
+			struct metric_row m;
+			metric_row_of(&m, l, i);
+			fprintf(f, "  %-9s %14s %14s %22s  %s\n", rows[i].metric, m.base, m.cand, m.delta, m.note);
 		}
 		fputc('\n', f);
 	}
@@ -380,16 +392,13 @@ int compare_report_md(FILE *f, const cJSON *cmp)
 	const cJSON *l;
 	cJSON_ArrayForEach(l, cJSON_GetObjectItemCaseSensitive(cmp, "labels")) {
 		for (size_t i = 0; i < ARRAY_LEN(rows); i++) {
-			const cJSON *d = cJSON_GetObjectItemCaseSensitive(l, rows[i].key);
-			char b[32], c[32], dd[48];
-			fmt_num(b, sizeof b, report_read_num(d, "baseline"), rows[i].decimals);
-			fmt_num(c, sizeof c, report_read_num(d, "candidate"), rows[i].decimals);
-			fmt_delta(dd, sizeof dd, d, rows[i].decimals, rows[i].pp);
+			struct metric_row m;
+			metric_row_of(&m, l, i);
 			fputs("| ", f);
 			if (i == 0)
 				md_cell(f, report_read_str(l, "label"));
-			fprintf(f, " | %s | %s | %s | %s | ", rows[i].metric, b, c, dd);
-			md_cell(f, delta_note(d));
+			fprintf(f, " | %s | %s | %s | %s | ", rows[i].metric, m.base, m.cand, m.delta);
+			md_cell(f, m.note);
 			fputs(" |\n", f);
 		}
 	}
