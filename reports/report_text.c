@@ -109,6 +109,16 @@ static void cell(FILE *f, const char *s, size_t width)
 	strbuf_release(&sb);
 }
 
+/* The label column: at least LABEL_COL_MIN wide, as wide as the widest name seen so far (w)
+ * and this one, at most LABEL_COL_MAX (longer names are shortened by cell). */
+#define LABEL_COL_MIN 5
+#define LABEL_COL_MAX 40
+static size_t label_col(size_t w, const char *name)
+{
+	size_t x = esc_text_width(name);
+	return x <= w ? w : x < LABEL_COL_MAX ? x : LABEL_COL_MAX;
+}
+
 static void stats_row(FILE *f, const struct analysis *a, const struct stats *s, size_t w)
 {
 	cell(f, s->name, w);
@@ -211,14 +221,9 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 	}
 
 	/* statistics */
-	size_t w = 5;
-	for (size_t i = 0; i < a->nlabels; i++) {
-		size_t lw = esc_text_width(a->labels[i].name);
-		if (lw > w)
-			w = lw;
-	}
-	if (w > 40)
-		w = 40;
+	size_t w = LABEL_COL_MIN;
+	for (size_t i = 0; i < a->nlabels; i++)
+		w = label_col(w, a->labels[i].name);
 	fputs("STATISTICS (elapsed ms; throughput per second over each label's own window)\n", f);
 	cell(f, "label", w);
 	fputs("   samples  errors     min     mean     p50     p90     p95     p99      max    thr/s recvKB/s sentKB/s APDEX\n", f);
@@ -266,14 +271,9 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 			j->matched, j->samples, pct(j->matched, j->samples), j->unmatched_samples, j->ambiguous,
 			j->unmatched_exchanges);
 		if (j->nlabels) {
-			size_t lw = 5;
-			for (size_t i = 0; i < j->nlabels; i++) {
-				size_t x = esc_text_width(j->labels[i].label);
-				if (x > lw)
-					lw = x;
-			}
-			if (lw > 40)
-				lw = 40;
+			size_t lw = LABEL_COL_MIN;
+			for (size_t i = 0; i < j->nlabels; i++)
+				lw = label_col(lw, j->labels[i].label);
 			cell(f, "label", lw);
 			fputs("  matched  connect     send   server transfer   client   (mean ms; server = request sent -> first response byte)\n", f);
 			for (size_t i = 0; i < j->nlabels; i++) {
