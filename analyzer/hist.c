@@ -32,25 +32,31 @@ uint32_t hist_index(unsigned sub_bits, int64_t v)
 	return (uint32_t)(sub + (shift - 1) * half + (m - half));
 }
 
-int64_t hist_bucket_low(unsigned sub_bits, uint32_t idx)
+/* Bucket idx holds [low, low + 2^*shift - 1]: below 2^sub_bits one value each (shift 0), then
+ * half = 2^(sub_bits-1) buckets per power of two.  Returns low. */
+static int64_t bucket_span(unsigned sub_bits, uint32_t idx, uint64_t *shift)
 {
 	uint64_t sub = 1ULL << sub_bits, half = sub >> 1;
+	*shift = 0;
 	if (idx < sub)
 		return (int64_t)idx;
 	uint64_t k = idx - sub;
-	uint64_t shift = k / half + 1;
+	*shift = k / half + 1;
 	uint64_t m = k % half + half;
-	return (int64_t)(m << shift);
+	return (int64_t)(m << *shift);
+}
+
+int64_t hist_bucket_low(unsigned sub_bits, uint32_t idx)
+{
+	uint64_t shift;
+	return bucket_span(sub_bits, idx, &shift);
 }
 
 int64_t hist_bucket_high(unsigned sub_bits, uint32_t idx)
 {
-	uint64_t sub = 1ULL << sub_bits, half = sub >> 1;
-	if (idx < sub)
-		return (int64_t)idx;
-	uint64_t k = idx - sub;
-	uint64_t shift = k / half + 1;
-	return hist_bucket_low(sub_bits, idx) + (int64_t)((1ULL << shift) - 1);
+	uint64_t shift;
+	int64_t low = bucket_span(sub_bits, idx, &shift);
+	return low + (int64_t)((1ULL << shift) - 1);
 }
 
 static void ensure(struct hist *h, uint32_t idx)
