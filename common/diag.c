@@ -11,6 +11,17 @@ static FILE *out(void)
 	return diag_stream ? diag_stream : stderr;
 }
 
+/* The tail of every message: the caller's format and arguments, then a newline (in a
+ * variadic function whose last named parameter is fmt). */
+#define DIAG_LINE(f, fmt)                       \
+	do {                                    \
+		va_list ap_;                    \
+		va_start(ap_, fmt);             \
+		vfprintf(f, fmt, ap_);          \
+		va_end(ap_);                    \
+		fputc('\n', f);                 \
+	} while (0)
+
 void diag_init(struct diag *d, const char *path)
 {
 	d->path = path;
@@ -33,11 +44,7 @@ void diag_warn(struct diag *d, uint64_t line, uint64_t col, const char *fmt, ...
 			fprintf(f, ":%llu", (unsigned long long)col);
 	}
 	fputs(": warning: ", f);
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fputc('\n', f);
+	DIAG_LINE(f, fmt);
 }
 
 void diag_summary(struct diag *d)
@@ -53,22 +60,14 @@ void diag_error(const char *fmt, ...)
 {
 	FILE *f = out();
 	fputs("jtlscope: error: ", f);
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fputc('\n', f);
+	DIAG_LINE(f, fmt);
 }
 
 void diag_note(const char *fmt, ...)
 {
 	FILE *f = out();
 	fputs("jtlscope: ", f);
-	va_list ap;
-	va_start(ap, fmt);
-	vfprintf(f, fmt, ap);
-	va_end(ap);
-	fputc('\n', f);
+	DIAG_LINE(f, fmt);
 }
 
 char *diag_excerpt(char *buf, size_t len, const char *p, size_t n, size_t max_chars)
