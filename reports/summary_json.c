@@ -127,6 +127,38 @@ static const char *get_str(struct loader *l, const cJSON *o, const char *where, 
 	return v->valuestring;
 }
 
+/* The elements of a JSON array in order, each with its path for messages ("what[i]"):
+ *   struct elems e;
+ *   if (!elems_begin(l, &e, arr, "inputs"))  return false;     (not an array: l->err set)
+ *   while (elems_next(&e))  ... e.o, its index e.i, its path e.w ...
+ */
+struct elems {
+	const cJSON *o, *next;
+	const char *what;
+	size_t i, n;             /* index of o; elements in all */
+	size_t yielded;
+	char w[160];
+};
+
+static bool elems_begin(struct loader *l, struct elems *e, const cJSON *arr, const char *what)
+{
+	if (!cJSON_IsArray(arr))
+		return fail(l, "%s: want an array", what);
+	*e = (struct elems){ .next = arr->child, .what = what, .n = (size_t)cJSON_GetArraySize(arr) };
+	return true;
+}
+
+static bool elems_next(struct elems *e)
+{
+	if (!e->next)
+		return false;
+	e->o = e->next;
+	e->next = e->o->next;
+	e->i = e->yielded++;
+	snprintf(e->w, sizeof e->w, "%s[%zu]", e->what, e->i);
+	return true;
+}
+
 /* Histogram: bucket counts must add up to count, min/max must lie in the first/last bucket. */
 static bool load_hist(struct loader *l, const cJSON *o, const char *where, unsigned sub_bits,
 		      struct hist *h)
@@ -191,23 +223,21 @@ static bool load_hist(struct loader *l, const cJSON *o, const char *where, unsig
 static bool load_pairs(struct loader *l, const cJSON *arr, const char *where, struct analysis *a,
 		       bool groups, size_t **ids)
 {
-	if (!cJSON_IsArray(arr))
-		return fail(l, "%s: want an array", where);
-	size_t k = (size_t)cJSON_GetArraySize(arr), i = 0;
+	struct elems e;
+	if (!elems_begin(l, &e, arr, where))
+		return false;
 	if (ids)
-		*ids = xcalloc(k ? k : 1, sizeof **ids);
-	for (const cJSON *p = arr->child; p; p = p->next, i++) {
-		char w[160];
-		snprintf(w, sizeof w, "%s[%zu]", where, i);
+		*ids = xcalloc(e.n ? e.n : 1, sizeof **ids);
+	while (elems_next(&e)) {
 		uint64_t c;
-		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 2 || !cJSON_IsString(p->child))
-			return fail(l, "%s: want [name, count]", w);
-		if (!num_u64(l, p->child->next, w, &c))
+		if (!cJSON_IsArray(e.o) || cJSON_GetArraySize(e.o) != 2 || !cJSON_IsString(e.o->child))
+			return fail(l, "%s: want [name, count]", e.w);
+		if (!num_u64(l, e.o->child->next, e.w, &c))
 			return false;
-		size_t id = groups ? analysis_merge_thread_group(a, p->child->valuestring, c) :
-				     analysis_merge_code(a, p->child->valuestring, c);
+		const char *name = e.o->child->valuestring;
+		size_t id = groups ? analysis_merge_thread_group(a, name, c) : analysis_merge_code(a, name, c);
 		if (ids)
-			(*ids)[i] = id;
+			(*ids)[e.i] = id;
 	}
 	return true;
 }
@@ -241,23 +271,22 @@ static bool load_error_types(struct loader *l, struct analysis *a, const cJSON *
 	*nemap = 0;
 	if (!arr)
 		return true;
-	if (!cJSON_IsArray(arr))
-		return fail(l, "error_types: want an array");
-	size_t n = (size_t)cJSON_GetArraySize(arr), i = 0;
-	*emap = xcalloc(n ? n : 1, sizeof **emap);
-	for (const cJSON *o = arr->child; o; o = o->next, i++) {
-		char w[48];
-		snprintf(w, sizeof w, "error_types[%zu]", i);
-		const char *type = get_str(l, o, w, "type"), *ex = get_str(l, o, w, "example");
+	struct elems e;
+	if (!elems_begin(l, &e, arr, "error_types"))
+		return false;
+	*emap = xcalloc(e.n ? e.n : 1, sizeof **emap);
+	while (elems_next(&e)) {
+		const char *type = get_str(l, e.o, e.w, "type"), *ex = get_str(l, e.o, e.w, "example");
 		uint64_t count, thr;
-		if (!type || !ex || !get_u64(l, o, w, "count", &count) || !get_u64(l, o, w, "throttled", &thr))
+		if (!type || !ex || !get_u64(l, e.o, e.w, "count", &count) ||
+		    !get_u64(l, e.o, e.w, "throttled", &thr))
 			return false;
 		if (thr > count)
-			return fail(l, "%s: throttled %llu > count %llu", w, (unsigned long long)thr,
+			return fail(l, "%s: throttled %llu > count %llu", e.w, (unsigned long long)thr,
 				    (unsigned long long)count);
-		(*emap)[i] = analysis_merge_error_type(a, type, ex, count, thr);
+		(*emap)[e.i] = analysis_merge_error_type(a, type, ex, count, thr);
 	}
-	*nemap = n;
+	*nemap = e.n;
 	return true;
 }
 
@@ -395,12 +424,12 @@ static bool load_series(struct loader *l, struct analysis *a, const cJSON *se)
 
 static bool load_inputs(struct loader *l, struct analysis *a, const cJSON *arr)
 {
-	if (!cJSON_IsArray(arr))
-		return fail(l, "inputs: want an array");
-	size_t i = 0;
-	for (const cJSON *o = arr->child; o; o = o->next, i++) {
-		char w[64];
-		snprintf(w, sizeof w, "inputs[%zu]", i);
+	struct elems e;
+	if (!elems_begin(l, &e, arr, "inputs"))
+		return false;
+	while (elems_next(&e)) {
+		const cJSON *o = e.o;
+		const char *w = e.w;
 		struct input_info in = { 0 };
 		const cJSON *gz = member(l, o, w, "gzip"), *tr = member(l, o, w, "truncated");
 		const cJSON *er = member(l, o, w, "error");
@@ -424,12 +453,12 @@ static bool load_inputs(struct loader *l, struct analysis *a, const cJSON *arr)
 static bool load_threads(struct loader *l, struct analysis *a, const cJSON *arr, const size_t *gids,
 			 size_t ngids)
 {
-	if (!cJSON_IsArray(arr))
-		return fail(l, "threads: want an array");
-	size_t i = 0;
-	for (const cJSON *p = arr->child; p; p = p->next, i++) {
-		char w[64];
-		snprintf(w, sizeof w, "threads[%zu]", i);
+	struct elems e;
+	if (!elems_begin(l, &e, arr, "threads"))
+		return false;
+	while (elems_next(&e)) {
+		const cJSON *p = e.o;
+		const char *w = e.w;
 		if (!cJSON_IsArray(p) || cJSON_GetArraySize(p) != 4 || !cJSON_IsString(p->child))
 			return fail(l, "%s: want [name, first, last, group]", w);
 		const cJSON *f = p->child->next, *la = f->next, *g = la->next;
