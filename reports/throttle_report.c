@@ -11,6 +11,7 @@
 #include "reports/throttle_verdict.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,19 @@ static void name_cell(FILE *f, const char *name, size_t w)
 }
 
 /* HH:MM:SS in the report zone (named in the report's first lines). */
+/* A table's title line, then its header row: the group column (kind), then the columns. */
+static void table_head(FILE *f, const char *title, const char *kind, size_t w, const char *cols, ...)
+	__attribute__((format(printf, 5, 6)));
+static void table_head(FILE *f, const char *title, const char *kind, size_t w, const char *cols, ...)
+{
+	fputs(title, f);
+	name_cell(f, kind, w);
+	va_list ap;
+	va_start(ap, cols);
+	vfprintf(f, cols, ap);
+	va_end(ap);
+}
+
 static void fmt_time(char *buf, size_t n, int64_t ms)
 {
 	report_time(buf, n, ms, 0);
@@ -328,20 +342,18 @@ void throttle_report_text_ctx(FILE *f, const struct throttle *t, const struct ve
 		fputc('\n', f);
 	}
 
-	fputs("\nLIMITER FIT (score: skill over a constant accept share, 0..1; rates per key when "
-	      "the limit is per key)\n", f);
-	name_cell(f, kind, w);
-	fprintf(f, " %-15s %-6s %4s %-24s %-9s %9s %9s\n", "model", "conf", "", "parameters",
-		"scope", "plateau/s", "peak/s");
+	table_head(f, "\nLIMITER FIT (score: skill over a constant accept share, 0..1; rates per key "
+		   "when the limit is per key)\n", kind, w,
+		   " %-15s %-6s %4s %-24s %-9s %9s %9s\n", "model", "conf", "", "parameters", "scope",
+		   "plateau/s", "peak/s");
 	for (size_t i = 0; i < ng; i++) {
 		if (gs[i]->detected)
 			limit_rows(f, gs[i], w);
 	}
 
-	fputs("\nSCOPE (keys = threads or connections active during sustained throttling)\n", f);
-	name_cell(f, kind, w);
-	fprintf(f, " %-14s %-6s %5s %9s %8s %5s %5s %5s\n", "scope", "conf", "keys", "throttled",
-		"eligible", "clean", "AUC", "hosts");
+	table_head(f, "\nSCOPE (keys = threads or connections active during sustained throttling)\n",
+		   kind, w, " %-14s %-6s %5s %9s %8s %5s %5s %5s\n", "scope", "conf", "keys",
+		   "throttled", "eligible", "clean", "AUC", "hosts");
 	for (size_t i = 0; i < ng; i++) {
 		const struct throttle_group *g = gs[i];
 		if (!g->detected)
@@ -360,11 +372,9 @@ void throttle_report_text_ctx(FILE *f, const struct throttle *t, const struct ve
 		}
 	}
 
-	fputs("\nRETRY-AFTER (per thread/connection: next request before the announced wait = "
-	      "violated)\n", f);
-	name_cell(f, kind, w);
-	fprintf(f, " %7s %8s %8s %8s %8s %10s  %s\n", "seen", "honoured", "violated", "no retry",
-		"on time", "early p50", "values (s x count)");
+	table_head(f, "\nRETRY-AFTER (per thread/connection: next request before the announced wait = "
+		   "violated)\n", kind, w, " %7s %8s %8s %8s %8s %10s  %s\n", "seen", "honoured",
+		   "violated", "no retry", "on time", "early p50", "values (s x count)");
 	for (size_t i = 0; i < ng; i++) {
 		const struct throttle_group *g = gs[i];
 		const struct throttle_retry *ra = &g->retry;
