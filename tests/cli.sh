@@ -3,27 +3,7 @@
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, N failed" at the end.
 set -u
 BIN=${1:-./jtlscope}
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-
-# expect NAME WANT_RC STDERR_PATTERN -- command...
-expect() {
-	name=$1 want=$2 pat=$3
-	shift 4
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	if [ "$rc" != "$want" ]; then
-		bad "$name: exit $rc, want $want ($(head -c 300 "$T/err"))"
-	elif [ -n "$pat" ] && ! grep -q -e "$pat" "$T/err"; then
-		bad "$name: stderr lacks '$pat': $(head -c 300 "$T/err")"
-	else
-		ok "$name"
-	fi
-}
+. "$(dirname "$0")/lib.sh"
 
 good="timeStamp,elapsed,label,responseCode,responseMessage,threadName,success,bytes
 1700000000000,12,Login,200,OK,TG 1-1,true,100
@@ -483,5 +463,4 @@ if command -v make >/dev/null 2>&1 && [ -f Makefile ] && [ -x ./jtlscope ]; then
 	fi
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

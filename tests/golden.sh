@@ -3,12 +3,9 @@
 # UPDATE=1 sh tests/golden.sh ./jtlscope   rewrites the golden files (review the diff!).
 set -u
 BIN=${1:-./jtlscope}
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.." || exit 1
 G=tests/golden
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-golden.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
 
 # name | arguments (relative paths: the report quotes them)
 cases() {
@@ -36,32 +33,16 @@ LIST
 	done
 }
 
-cases | while IFS='|' read -r name args; do
+cases >"$T/cases"
+while IFS='|' read -r name args; do
 	# shellcheck disable=SC2086
-	"$BIN" $args >"$T/$name" 2>"$T/$name.err"
+	"$BIN" $args </dev/null >"$T/$name" 2>"$T/$name.err"
 	echo "$? $name" >>"$T/rcs"
-	if [ "${UPDATE:-}" = 1 ]; then
-		cp "$T/$name" "$G/$name"
-		echo "ok - $name (updated)"
-	elif [ ! -f "$G/$name" ]; then
-		echo "not ok - $name: no golden file (run UPDATE=1 sh tests/golden.sh)"
-	elif cmp -s "$T/$name" "$G/$name"; then
-		echo "ok - $name matches"
-	else
-		echo "not ok - $name differs from $G/$name:"
-		diff "$G/$name" "$T/$name" | head -20 | sed 's/^/#   /'
-	fi
-done >"$T/results"
-cat "$T/results"
-pass=$(grep -c '^ok ' "$T/results")
-fail=$(grep -c '^not ok ' "$T/results")
-bad_rc=$(grep -vc '^0 ' "$T/rcs")
-if [ "$bad_rc" -eq 0 ]; then
-	pass=$((pass + 1))
-	echo "ok - every golden case exited 0"
+	golden "$name" "$T/$name" "$G/$name"
+done <"$T/cases"
+if [ "$(grep -vc '^0 ' "$T/rcs")" -eq 0 ]; then
+	ok "every golden case exited 0"
 else
-	fail=$((fail + 1))
-	echo "not ok - non-zero exit: $(grep -v '^0 ' "$T/rcs" | tr '\n' ' ')"
+	bad "non-zero exit: $(grep -v '^0 ' "$T/rcs" | tr '\n' ' ')"
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -1,7 +1,7 @@
 #!/bin/sh
 # hostile.sh BIN - inputs from strangers: damaged, huge, nested, malicious.  The cases and their
-# expected exit codes and messages are in tests/hostile/expect.txt; large ones are generated here
-# in a temp dir.  Then: output safety (adversarial strings through every report format), the
+# expected exit codes and messages are the case table tests/hostile.cases; large ones are
+# generated here in a temp dir.  Then: output safety (adversarial strings through every report format), the
 # capture parser on the damaged captures (build-replay/fuzz_pcap, when built), and valgrind
 # memcheck over the demo inputs (normal build only; SKIP without valgrind).
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, N failed" at the end.
@@ -9,13 +9,7 @@ set -u
 BIN=${1:-./jtlscope}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-hostile.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-skip() { pass=$((pass + 1)); echo "ok - # SKIP $1"; }
+. "$HERE/lib.sh"
 
 case $BIN in
 *-san) san=1 ;;
@@ -66,8 +60,6 @@ sane() { # name
 	fi
 	return 1
 }
-
-trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
 
 # ---- generated inputs ----------------------------------------------------------------------
 H="timeStamp,elapsed,label,responseCode,responseMessage,threadName,success,bytes"
@@ -126,37 +118,11 @@ else
 	bad "gzip bomb ratio only $((1073741824 / bsz)):1"
 fi
 
-# ---- the table -----------------------------------------------------------------------------
-grep -v -e '^#' -e '^[[:space:]]*$' "$HERE/hostile/expect.txt" >"$T/cases"
-while IFS='|' read -r name input codes epat opat opts; do
-	name=$(echo "$name" | trim)
-	input=$(echo "$input" | trim)
-	codes=$(echo "$codes" | trim)
-	epat=$(echo "$epat" | trim)
-	opat=$(echo "$opat" | trim)
-	opts=$(echo "$opts" | trim)
-	case $input in
-	@*) path="$T/${input#@}" ;;
-	*) path="$HERE/hostile/$input" ;;
-	esac
-	# shellcheck disable=SC2086 # opts is a word list
-	run "$T/out" "$T/err" report $opts "$path" </dev/null
-	sane "$name" || continue
-	case ",$codes," in
-	*",$rc,"*) ;;
-	*)
-		bad "$name: exit $rc, want $codes ($(head -c 300 "$T/err" | tr '\n' ' '))"
-		continue
-		;;
-	esac
-	if [ -n "$epat" ] && ! grep -q -E -e "$epat" "$T/err"; then
-		bad "$name: stderr lacks /$epat/: $(head -c 300 "$T/err" | tr '\n' ' ')"
-	elif [ -n "$opat" ] && ! grep -q -E -e "$opat" "$T/out"; then
-		bad "$name: report lacks /$opat/: $(head -c 300 "$T/out" | tr '\n' ' ')"
-	else
-		ok "$name (exit $rc, $((rss / 1024)) MB)"
-	fi
-done <"$T/cases"
+# ---- the table: tests/hostile.cases ---------------------------------------------------------
+D=$HERE/hostile
+case_run() { run "$@" </dev/null; case_note=", $((rss / 1024)) MB"; }
+case_sane() { sane "$1"; }
+case_table "$HERE/hostile.cases"
 
 # nothing of a file named by an external entity may reach the output
 run "$T/out" "$T/err" report "$T/xxe-secret.xml"
@@ -330,5 +296,4 @@ else
 	done
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

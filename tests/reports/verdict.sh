@@ -10,17 +10,8 @@ root=$(cd "$here/../.." && pwd)
 bin=${1:-./jtlscope}
 case $bin in /*) ;; *) bin=$root/${bin#./} ;; esac
 cd "$root" || exit 1
-w=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-verdict.XXXXXX")
-trap 'rm -rf "$w"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { # check DESCRIPTION COMMAND...
-	d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$d"; else notok "$d"; fi
-}
+. "$here/../lib.sh"
+w=$T
 has() { grep -qF -- "$2" "$1"; }
 hasnt() { ! grep -qF -- "$2" "$1"; }
 
@@ -205,5 +196,4 @@ check "batch --tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq
 "$bin" report -q --tz Mars/Olympus "$xml" >"$w/bad.txt" 2>"$w/bad.err"
 check "--tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bad.err'"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
