@@ -113,6 +113,9 @@ case_table() { # FILE
 		esac
 		if [ -n "$c_epat" ] && ! grep -q -E -e "$c_epat" "$T/err"; then
 			bad "$c_name: stderr lacks /$c_epat/: $(head -c 300 "$T/err" | tr '\n' ' ')"
+		elif [ "${c_opat#=}" != "$c_opat" ]; then
+			ok "$c_name (exit $rc$case_note)"
+			golden "$c_name" "$T/out" "$(printf '%s\n' "${c_opat#=}" | t_trim)"
 		elif [ -n "$c_opat" ] && ! grep -q -E -e "$c_opat" "$T/out"; then
 			bad "$c_name: stdout lacks /$c_opat/: $(head -c 300 "$T/out" | tr '\n' ' ')"
 		else
