@@ -258,7 +258,7 @@ PY
 			grep -q "charts/connections.svg" "$T/capcharts/report.md" &&
 			ok "per-connection chart drawn and linked" || bad "per-connection chart missing"
 	fi
-	expect "in-band WebSocket throttling in a capture" 0 "" -- "$BIN" report -q --format json tests/capture/fixtures/throttle-ws.pcap
+	expect "in-band WebSocket throttling in a capture" 0 "" -- "$BIN" report -q --format json tests/data/capture/throttle-ws.pcap
 	python3 -c "import json,sys; r=json.load(open(sys.argv[1])); assert r['throttle']['detected'] and r['samples']['throttled'] > 0, r['samples']" "$T/out" &&
 		ok "WebSocket 429 frames are throttle signals without a pattern" || bad "WebSocket in-band throttling not detected"
 	expect "two JTLs and a capture: counted, not joined" 0 "" -- "$BIN" report -q --format json sample-data/demo/demo.xml.gz sample-data/demo/demo.csv.gz sample-data/demo/demo.pcap.gz

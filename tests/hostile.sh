@@ -119,7 +119,7 @@ else
 fi
 
 # ---- the table: tests/hostile.cases ---------------------------------------------------------
-D=$HERE/hostile
+D=$HERE/data/hostile
 case_run() { run "$@" </dev/null; case_note=", $((rss / 1024)) MB"; }
 case_sane() { sane "$1"; }
 case_table "$HERE/hostile.cases"
@@ -132,7 +132,7 @@ else
 	ok "external entity: local file not read into the output"
 fi
 hn=$(cat /etc/hostname 2>/dev/null)
-run "$T/out" "$T/err" report "$HERE/hostile/xxe-hostname.xml"
+run "$T/out" "$T/err" report "$HERE/data/hostile/xxe-hostname.xml"
 if [ -n "$hn" ] && grep -q -F "L$hn" "$T/out" "$T/err"; then
 	bad "external entity: /etc/hostname content in the output"
 else
@@ -141,11 +141,11 @@ fi
 rm -f "$T/bomb.csv.gz" "$T/bigfield.csv" "$T/columns.csv" "$T/bigattr.xml" "$T/labels.csv"
 
 # ---- exit codes not covered above: usage and output errors ---------------------------------
-run "$T/out" "$T/err" report --bogus "$HERE/hostile/cr-only.csv"
+run "$T/out" "$T/err" report --bogus "$HERE/data/hostile/cr-only.csv"
 [ "$rc" = 2 ] && ok "usage error exits 2" || bad "usage error: exit $rc, want 2"
 (
 	[ "$san" = 1 ] || ulimit -v "$VMEM_KB"
-	exec timeout 20 "$BIN" report "$HERE/hostile/cr-only.csv"
+	exec timeout 20 "$BIN" report "$HERE/data/hostile/cr-only.csv"
 ) >/dev/full 2>"$T/err"
 rc=$?
 if [ "$rc" = 5 ] && grep -q "cannot write" "$T/err"; then
@@ -263,7 +263,7 @@ done
 # ---- the capture parser on the damaged captures (ASan+UBSan replay build) -------------------
 if [ "$san" = 1 ]; then
 	if [ -x "$ROOT/build-replay/fuzz_pcap" ]; then
-		for f in "$HERE"/hostile/*.pcap "$HERE"/hostile/*.pcapng; do
+		for f in "$HERE"/data/hostile/*.pcap "$HERE"/data/hostile/*.pcapng; do
 			timeout 20 "$ROOT/build-replay/fuzz_pcap" "$f" >"$T/out" 2>"$T/err"
 			rc=$?
 			if [ "$rc" = 0 ]; then

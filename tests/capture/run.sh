@@ -175,10 +175,10 @@ for f in "$DATA"/*.pcap "$DATA"/*.pcapng; do
 	esac
 done
 
-# Synthetic fixtures (tests/capture/fixtures, made by gen_fixtures.c there): the throttle
+# Synthetic fixtures (tests/data/capture, made by gen_fixtures.c there): the throttle
 # cases no public capture has.  Counters are asserted, tshark agrees where installed, and the
 # event listings are golden files like the public ones.
-FIX=tests/capture/fixtures
+FIX=tests/data/capture
 for name in throttle-http throttle-ws hostile; do
 	f="$FIX/$name.pcap"
 	if [ ! -f "$f" ]; then

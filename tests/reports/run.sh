@@ -1,7 +1,7 @@
 #!/bin/sh
 # run.sh BIN - end-to-end checks of the md, html and csv reports and the charts, through the
-# binary: `BIN report --format md,html,csv --charts svg -o DIR tests/reports/hostile.csv`
-# (hostile.csv: see gen_hostile.py), then check.py reads every output with real parsers
+# binary: `BIN report --format md,html,csv --charts svg -o DIR tests/data/reports/hostile.csv`
+# (hostile.csv: see gen_hostile.py there), then check.py reads every output with real parsers
 # (html.parser, xml.etree, csv).  When BIN does not offer those formats yet, the same checks
 # run on the outputs of build/tests/test_reports (REPORTS_DUMP).  With chromium installed,
 # the HTML is also rendered headless, offline.  Prints "ok - ..."/"not ok - ..." lines and
@@ -21,7 +21,7 @@ if [ -x "$bin" ] && "$bin" report --help 2>&1 | grep -Eq '(^|[ ,=])md([ ,]|$)'; 
 	wired=yes
 fi
 if [ $wired = yes ]; then
-	"$bin" report -q --format md,html,csv --charts svg -o "$out" "$here/hostile.csv" >"$work/stdout" 2>"$work/stderr"
+	"$bin" report -q --format md,html,csv --charts svg -o "$out" "$root/tests/data/reports/hostile.csv" >"$work/stdout" 2>"$work/stderr"
 	rc=$?
 	if [ $rc -eq 0 ]; then ok "report --format md,html,csv --charts svg exits 0"; else bad "report exits $rc: $(head -3 "$work/stderr")"; fi
 	for f in report.md report.html; do
@@ -43,7 +43,7 @@ if [ $wired = yes ]; then
 	fi
 	# without gnuplot: tables and a warning, still exit 0
 	mkdir -p "$work/nognuplot"
-	JTLSCOPE_GNUPLOT=/nonexistent/gnuplot "$bin" report -q --format html,md --charts svg -o "$work/nognuplot" "$here/hostile.csv" >/dev/null 2>&1
+	JTLSCOPE_GNUPLOT=/nonexistent/gnuplot "$bin" report -q --format html,md --charts svg -o "$work/nognuplot" "$root/tests/data/reports/hostile.csv" >/dev/null 2>&1
 	rc=$?
 	if [ $rc -eq 0 ] && grep -q 'apt-get install gnuplot-nox' "$work/nognuplot/report.html"; then
 		ok "without gnuplot: exit 0, report says how to install it"

@@ -66,7 +66,7 @@ import json,sys; v=json.load(open('$w/a.json'))['throttle']['verdict']
 sys.exit('121 samples (30 %) failed for reasons other than throttling. The most frequent failure (104 of them): The operation lasted too long' not in v)"
 
 # WebSocket in-band throttling (a capture): said so, one connection in the singular
-"$bin" report -q --format text tests/capture/fixtures/throttle-ws.pcap >"$w/ws.txt" 2>/dev/null
+"$bin" report -q --format text tests/data/capture/throttle-ws.pcap >"$w/ws.txt" 2>/dev/null
 check "websocket: headline 'Throttled in-band (WebSocket) from +10 s'" sh -c "grep -A1 '^VERDICT\$' '$w/ws.txt' | tail -1 | grep -q '^Throttled in-band (WebSocket) from +10 s by a limiter of unknown kind'"
 tr '\n' ' ' <"$w/ws.txt" >"$w/ws1.txt"
 check "websocket: '1 connection was sending' (no group: not 'to it')" has "$w/ws1.txt" "1 connection was sending 0.50 req/s then"
