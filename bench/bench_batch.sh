@@ -17,8 +17,7 @@ SECS=${SECS:-300}
 THREADS=${THREADS:-100}
 FORMAT=${FORMAT:-json}
 [ -x "$BIN" ] && [ -x "$GEN" ] || { echo "bench_batch: build first (make all tools)" >&2; exit 1; }
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-bench-batch.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+. tests/lib.sh # T, a temp dir removed at exit
 
 i=1
 while [ "$i" -le "$RUNS" ]; do

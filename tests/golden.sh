@@ -1,67 +1,18 @@
 #!/bin/sh
-# golden.sh BIN - reports on the bundled samples must match tests/golden/ byte for byte.
+# golden.sh BIN - reports on the bundled samples must match tests/golden/ byte for byte: the
+# case table tests/golden.cases, and one JSON report per run in sample-data/known/.
 # UPDATE=1 sh tests/golden.sh ./jtlscope   rewrites the golden files (review the diff!).
 set -u
 BIN=${1:-./jtlscope}
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.." || exit 1
-G=tests/golden
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-golden.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
 
-# name | arguments (relative paths: the report quotes them)
-cases() {
-	cat <<'LIST'
-demo-xml.txt|report -q --format text sample-data/demo/demo.xml.gz
-demo-xml.json|report -q --format json sample-data/demo/demo.xml.gz
-demo-csv.txt|report -q --format text sample-data/demo/demo.csv.gz
-demo-csv.json|report -q --format json sample-data/demo/demo.csv.gz
-demo-join.txt|report -q --format text sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
-demo-pcap.json|report -q --format json sample-data/demo/demo.pcap.gz
-demo-join.md|report -q --format md --charts none sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
-demo-join.html|report -q --format html --charts none sample-data/demo/demo.xml.gz sample-data/demo/demo.pcap.gz
-errors-assertions.txt|report -q --format text tests/data/errors/assertions.csv
-errors-assertions.json|report -q --format json tests/data/errors/assertions.csv
-errors-assertions.md|report -q --format md --charts none tests/data/errors/assertions.csv
-errors-assertions.html|report -q --format html --charts none tests/data/errors/assertions.csv
-demo-tz-singapore.md|report -q --format md --charts none --tz Asia/Singapore sample-data/demo/demo.xml.gz
-dst-berlin.txt|report -q --format text --tz Europe/Berlin tests/reports/dst.csv
-LIST
-	for d in sample-data/known/*/; do
-		n=$(basename "$d")
-		for f in "$d"*.xml.gz; do
-			[ -f "$f" ] && echo "known-$n.json|report -q --format json $f"
-		done
+cp tests/golden.cases "$T/golden.cases"
+for d in sample-data/known/*/; do
+	n=$(basename "$d")
+	for f in "$d"*.xml.gz; do
+		[ -f "$f" ] && echo "known-$n.json | 0 | | =tests/golden/known-$n.json | report -q --format json $f"
 	done
-}
-
-cases | while IFS='|' read -r name args; do
-	# shellcheck disable=SC2086
-	"$BIN" $args >"$T/$name" 2>"$T/$name.err"
-	echo "$? $name" >>"$T/rcs"
-	if [ "${UPDATE:-}" = 1 ]; then
-		cp "$T/$name" "$G/$name"
-		echo "ok - $name (updated)"
-	elif [ ! -f "$G/$name" ]; then
-		echo "not ok - $name: no golden file (run UPDATE=1 sh tests/golden.sh)"
-	elif cmp -s "$T/$name" "$G/$name"; then
-		echo "ok - $name matches"
-	else
-		echo "not ok - $name differs from $G/$name:"
-		diff "$G/$name" "$T/$name" | head -20 | sed 's/^/#   /'
-	fi
-done >"$T/results"
-cat "$T/results"
-pass=$(grep -c '^ok ' "$T/results")
-fail=$(grep -c '^not ok ' "$T/results")
-bad_rc=$(grep -vc '^0 ' "$T/rcs")
-if [ "$bad_rc" -eq 0 ]; then
-	pass=$((pass + 1))
-	echo "ok - every golden case exited 0"
-else
-	fail=$((fail + 1))
-	echo "not ok - non-zero exit: $(grep -v '^0 ' "$T/rcs" | tr '\n' ' ')"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+done >>"$T/golden.cases"
+case_table "$T/golden.cases"
+finish

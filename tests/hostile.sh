@@ -1,7 +1,7 @@
 #!/bin/sh
 # hostile.sh BIN - inputs from strangers: damaged, huge, nested, malicious.  The cases and their
-# expected exit codes and messages are in tests/hostile/expect.txt; large ones are generated here
-# in a temp dir.  Then: output safety (adversarial strings through every report format), the
+# expected exit codes and messages are the case table tests/hostile.cases; large ones are
+# generated here in a temp dir.  Then: output safety (adversarial strings through every report format), the
 # capture parser on the damaged captures (build-replay/fuzz_pcap, when built), and valgrind
 # memcheck over the demo inputs (normal build only; SKIP without valgrind).
 # Prints "ok - ..." / "not ok - ..." per check and "N passed, N failed" at the end.
@@ -9,13 +9,7 @@ set -u
 BIN=${1:-./jtlscope}
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(dirname "$HERE")
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-hostile.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-skip() { pass=$((pass + 1)); echo "ok - # SKIP $1"; }
+. "$HERE/lib.sh"
 
 case $BIN in
 *-san) san=1 ;;
@@ -66,8 +60,6 @@ sane() { # name
 	fi
 	return 1
 }
-
-trim() { sed 's/^[[:space:]]*//; s/[[:space:]]*$//'; }
 
 # ---- generated inputs ----------------------------------------------------------------------
 H="timeStamp,elapsed,label,responseCode,responseMessage,threadName,success,bytes"
@@ -126,37 +118,11 @@ else
 	bad "gzip bomb ratio only $((1073741824 / bsz)):1"
 fi
 
-# ---- the table -----------------------------------------------------------------------------
-grep -v -e '^#' -e '^[[:space:]]*$' "$HERE/hostile/expect.txt" >"$T/cases"
-while IFS='|' read -r name input codes epat opat opts; do
-	name=$(echo "$name" | trim)
-	input=$(echo "$input" | trim)
-	codes=$(echo "$codes" | trim)
-	epat=$(echo "$epat" | trim)
-	opat=$(echo "$opat" | trim)
-	opts=$(echo "$opts" | trim)
-	case $input in
-	@*) path="$T/${input#@}" ;;
-	*) path="$HERE/hostile/$input" ;;
-	esac
-	# shellcheck disable=SC2086 # opts is a word list
-	run "$T/out" "$T/err" report $opts "$path" </dev/null
-	sane "$name" || continue
-	case ",$codes," in
-	*",$rc,"*) ;;
-	*)
-		bad "$name: exit $rc, want $codes ($(head -c 300 "$T/err" | tr '\n' ' '))"
-		continue
-		;;
-	esac
-	if [ -n "$epat" ] && ! grep -q -E -e "$epat" "$T/err"; then
-		bad "$name: stderr lacks /$epat/: $(head -c 300 "$T/err" | tr '\n' ' ')"
-	elif [ -n "$opat" ] && ! grep -q -E -e "$opat" "$T/out"; then
-		bad "$name: report lacks /$opat/: $(head -c 300 "$T/out" | tr '\n' ' ')"
-	else
-		ok "$name (exit $rc, $((rss / 1024)) MB)"
-	fi
-done <"$T/cases"
+# ---- the table: tests/hostile.cases ---------------------------------------------------------
+D=$HERE/data/hostile
+case_run() { run "$@" </dev/null; case_note=", $((rss / 1024)) MB"; }
+case_sane() { sane "$1"; }
+case_table "$HERE/hostile.cases"
 
 # nothing of a file named by an external entity may reach the output
 run "$T/out" "$T/err" report "$T/xxe-secret.xml"
@@ -166,7 +132,7 @@ else
 	ok "external entity: local file not read into the output"
 fi
 hn=$(cat /etc/hostname 2>/dev/null)
-run "$T/out" "$T/err" report "$HERE/hostile/xxe-hostname.xml"
+run "$T/out" "$T/err" report "$HERE/data/hostile/xxe-hostname.xml"
 if [ -n "$hn" ] && grep -q -F "L$hn" "$T/out" "$T/err"; then
 	bad "external entity: /etc/hostname content in the output"
 else
@@ -175,11 +141,11 @@ fi
 rm -f "$T/bomb.csv.gz" "$T/bigfield.csv" "$T/columns.csv" "$T/bigattr.xml" "$T/labels.csv"
 
 # ---- exit codes not covered above: usage and output errors ---------------------------------
-run "$T/out" "$T/err" report --bogus "$HERE/hostile/cr-only.csv"
+run "$T/out" "$T/err" report --bogus "$HERE/data/hostile/cr-only.csv"
 [ "$rc" = 2 ] && ok "usage error exits 2" || bad "usage error: exit $rc, want 2"
 (
 	[ "$san" = 1 ] || ulimit -v "$VMEM_KB"
-	exec timeout 20 "$BIN" report "$HERE/hostile/cr-only.csv"
+	exec timeout 20 "$BIN" report "$HERE/data/hostile/cr-only.csv"
 ) >/dev/full 2>"$T/err"
 rc=$?
 if [ "$rc" = 5 ] && grep -q "cannot write" "$T/err"; then
@@ -297,14 +263,8 @@ done
 # ---- the capture parser on the damaged captures (ASan+UBSan replay build) -------------------
 if [ "$san" = 1 ]; then
 	if [ -x "$ROOT/build-replay/fuzz_pcap" ]; then
-		for f in "$HERE"/hostile/*.pcap "$HERE"/hostile/*.pcapng; do
-			timeout 20 "$ROOT/build-replay/fuzz_pcap" "$f" >"$T/out" 2>"$T/err"
-			rc=$?
-			if [ "$rc" = 0 ]; then
-				ok "capture parser: $(basename "$f")"
-			else
-				bad "capture parser: $(basename "$f"): exit $rc: $(grep -m1 -E 'ERROR|runtime error|crashed' "$T/err")"
-			fi
+		for f in "$HERE"/data/hostile/*.pcap "$HERE"/data/hostile/*.pcapng; do
+			check "capture parser: $(basename "$f")" timeout 20 "$ROOT/build-replay/fuzz_pcap" "$f"
 		done
 	else
 		skip "capture parser on damaged captures (build-replay/fuzz_pcap not built; make fuzz-replay)"
@@ -319,16 +279,9 @@ elif ! command -v valgrind >/dev/null; then
 else
 	for f in "$ROOT/sample-data/demo/demo.csv.gz" "$ROOT/sample-data/demo/demo.xml.gz"; do
 		[ -f "$f" ] || continue
-		timeout 120 valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
-			"$BIN" report -q -o "$T/vg" -f "$formats" "$f" >"$T/out" 2>"$T/err"
-		rc=$?
-		if [ "$rc" = 0 ]; then
-			ok "valgrind memcheck: $(basename "$f")"
-		else
-			bad "valgrind memcheck: $(basename "$f"): exit $rc: $(grep -m3 '==' "$T/err" | tr '\n' ' ')"
-		fi
+		check "valgrind memcheck: $(basename "$f")" timeout 120 valgrind -q --error-exitcode=99 \
+			--leak-check=full --errors-for-leak-kinds=definite "$BIN" report -q -o "$T/vg" -f "$formats" "$f"
 	done
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

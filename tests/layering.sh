@@ -2,9 +2,8 @@
 # layering.sh - the layering rules of docs/design-notes.md, one grep each.  A rule holds when
 # its grep prints nothing.  Prints "ok - ..." / "not ok - ..." per rule and "N passed, N failed".
 set -u
+. "$(dirname "$0")/lib.sh"
 cd "$(dirname "$0")/.." || exit 1
-pass=0
-fail=0
 rule() { # NAME, then the grep command; the rule holds when it prints nothing
 	name=$1
 	shift
@@ -44,5 +43,4 @@ rule "abort() only in util_oom and the five named places (common/util.h)" \
 rule "libjtlscope.a is built without cli/ (Makefile LIB_SRC)" \
 	sh -c "grep -n '^LIB_SRC' Makefile | grep 'cli/'"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -7,14 +7,12 @@
 #include <cmocka.h>
 
 #include "analyzer/hist.h"
+#include "tests/testlib.h"
 
 static uint64_t rng = 88172645463325252ULL;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return testlib_xorshift64(&rng);
 }
 
 static int cmp64(const void *a, const void *b)

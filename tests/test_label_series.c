@@ -11,14 +11,12 @@
 #include <cmocka.h>
 
 #include "analyzer/label_series.h"
+#include "tests/testlib.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return testlib_xorshift64(&rng);
 }
 
 static uint64_t total(const struct lseries_set *s, size_t l)

@@ -13,14 +13,12 @@
 #include <cmocka.h>
 
 #include "analyzer/analysis.h"
+#include "tests/testlib.h"
 
 static uint64_t rng;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return testlib_xorshift64(&rng);
 }
 
 /* The storage block of s: changes only when the series re-allocates. */

@@ -13,14 +13,12 @@
 
 #include "reports/summary_json.h"
 #include "reports/json_util.h"
+#include "tests/testlib.h"
 
 static uint64_t rng;
 static uint64_t next(void)
 {
-	rng ^= rng << 13;
-	rng ^= rng >> 7;
-	rng ^= rng << 17;
-	return rng;
+	return testlib_xorshift64(&rng);
 }
 
 /* Sample i of a synthetic run: labels, threads, codes, a few without timestamps, a gap of

@@ -21,13 +21,9 @@ DATA=${CAPTURE_DATA:-../shared/data/pcap}
 CAPDUMP=${CAPDUMP:-build/tools/capdump}
 EXPECTED=tests/capture/expected
 UPDATE=${UPDATE:-0}
-pass=0
-fail=0
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/capture-test.XXXXXX") || exit 1
-trap 'rm -rf "$tmp"' EXIT INT TERM
-
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-not_ok() { fail=$((fail + 1)); echo "not ok - $*"; }
+. "$(dirname "$0")/../lib.sh"
+tmp=$T
+not_ok() { bad "$@"; }
 check() {  # description got want
 	if [ "$2" = "$3" ]; then ok "$1: $2"; else not_ok "$1: got '$2', want '$3'"; fi
 }
@@ -175,25 +171,14 @@ for f in "$DATA"/*.pcap "$DATA"/*.pcapng; do
 	zeek__http__1000-requests-one-dropped-response) ;;
 	*)
 		"$CAPDUMP" -t "$f" >"$tmp/$name.events" 2>&1
-		if [ "$UPDATE" = 1 ]; then
-			mkdir -p "$EXPECTED"
-			cp "$tmp/$name.events" "$EXPECTED/$name.events"
-			ok "$name: events written to $EXPECTED/$name.events"
-		elif [ ! -f "$EXPECTED/$name.events" ]; then
-			not_ok "$name: no $EXPECTED/$name.events (run with UPDATE=1)"
-		elif cmp -s "$tmp/$name.events" "$EXPECTED/$name.events"; then
-			ok "$name: events match $EXPECTED/$name.events"
-		else
-			not_ok "$name: events differ from $EXPECTED/$name.events"
-			diff "$EXPECTED/$name.events" "$tmp/$name.events" | head -n 10 | sed 's/^/#   /'
-		fi ;;
+		golden "$name: events" "$tmp/$name.events" "$EXPECTED/$name.events" ;;
 	esac
 done
 
-# Synthetic fixtures (tests/capture/fixtures, made by gen_fixtures.c there): the throttle
+# Synthetic fixtures (tests/data/capture, made by gen_fixtures.c there): the throttle
 # cases no public capture has.  Counters are asserted, tshark agrees where installed, and the
 # event listings are golden files like the public ones.
-FIX=tests/capture/fixtures
+FIX=tests/data/capture
 for name in throttle-http throttle-ws hostile; do
 	f="$FIX/$name.pcap"
 	if [ ! -f "$f" ]; then
@@ -231,16 +216,7 @@ for name in throttle-http throttle-ws hostile; do
 			ok "fixture $name: control bytes escaped in capdump's output"
 		fi ;;
 	esac
-	exp="$EXPECTED/fixture-$name.events"
-	if [ "$UPDATE" = 1 ]; then
-		cp "$tmp/fixture-$name.events" "$exp"
-		ok "fixture $name: events written to $exp"
-	elif cmp -s "$tmp/fixture-$name.events" "$exp"; then
-		ok "fixture $name: events match $exp"
-	else
-		not_ok "fixture $name: events differ from $exp"
-		diff "$exp" "$tmp/fixture-$name.events" 2>&1 | head -n 10 | sed 's/^/#   /'
-	fi
+	golden "fixture $name: events" "$tmp/fixture-$name.events" "$EXPECTED/fixture-$name.events"
 done
 
 # gzip is detected by content: a gzipped capture gives the same counters.
@@ -435,5 +411,4 @@ else
 	not_ok "mergecap/editcap or $GENPCAP missing: ring-buffer concatenation not tested"
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+finish

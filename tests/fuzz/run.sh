@@ -6,14 +6,9 @@
 # the jtlscope binary, is not used.)
 #   FUZZ_SMOKE_RUNS=N   executions per target in the smoke (default 2000; 0 disables it)
 set -u
+. "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-skip() { pass=$((pass + 1)); echo "ok - # SKIP $1"; }
-L=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-fuzz.XXXXXX")
-trap 'rm -rf "$L"' EXIT
+L=$T
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:halt_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
@@ -23,8 +18,7 @@ if make -s fuzz-replay >"$L/build" 2>&1; then
 	ok "make fuzz-replay"
 else
 	bad "make fuzz-replay: $(tail -5 "$L/build" | tr '\n' ' ')"
-	echo "$pass passed, $fail failed"
-	exit 1
+	finish
 fi
 
 # fuzz/regressions/T/* must run clean; fuzz/regressions/T/open/* are reproducers of bugs routed to
@@ -87,5 +81,4 @@ else
 	done
 fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

@@ -13,28 +13,12 @@
 #     ring keeps (REPLAY_PRE_MAX) - the merged report says how many requests were dropped.
 # Prints "ok - ..." / "not ok - ..." and "N passed, N failed".
 set -u
+. "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-./jtlscope}
 case $BIN in /*) ;; *) BIN=$(pwd)/${BIN#./} ;; esac
 ROOT=$(pwd)
 GEN=$ROOT/build/tools/genarchive
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-merge.XXXXXX")
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-skip() { pass=$((pass + 1)); echo "ok - # SKIP $1"; }
-check() { # NAME command... : ok when the command succeeds
-	name=$1
-	shift
-	if "$@" >"$T/check.out" 2>&1; then ok "$name"; else bad "$name: $(head -c 800 "$T/check.out")"; fi
-}
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
 PY=$(command -v python3 || true)
 if [ -z "$PY" ] || [ ! -x "$BIN" ] || [ ! -x "$GEN" ]; then
 	bad "needs python3, $BIN and $GEN (make all tools)"

@@ -68,16 +68,25 @@ class Html(html.parser.HTMLParser):
                 self.csp = True
 
 
-def check_html(path):
+def read_utf8(path):
+    """(name, bytes, text) of a file; text is None, and a failed check said, when the bytes
+    are not UTF-8."""
     name = os.path.basename(path)
     with open(path, "rb") as f:
         raw = f.read()
     try:
-        text = raw.decode("utf-8")
-        check(True, "%s is valid UTF-8" % name)
+        return name, raw, raw.decode("utf-8")
     except UnicodeDecodeError as e:
         check(False, "%s is valid UTF-8 (%s)" % (name, e))
+        return name, raw, None
+
+
+def check_html(path):
+    name, raw, text = read_utf8(path)
+    if text is None:
         text = raw.decode("utf-8", "replace")
+    else:
+        check(True, "%s is valid UTF-8" % name)
     p = Html()
     p.feed(text)
     p.close()
@@ -114,13 +123,8 @@ NUM = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 
 
 def check_csv(path):
-    name = os.path.basename(path)
-    with open(path, "rb") as f:
-        raw = f.read()
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as e:
-        check(False, "%s is valid UTF-8 (%s)" % (name, e))
+    name, raw, text = read_utf8(path)
+    if text is None:
         return
     check(raw.endswith(b"\r\n"), "%s: CRLF record ends" % name)
     rows = list(csv.reader(io.StringIO(text, newline="")))

@@ -10,17 +10,8 @@ root=$(cd "$here/../.." && pwd)
 bin=${1:-./jtlscope}
 case $bin in /*) ;; *) bin=$root/${bin#./} ;; esac
 cd "$root" || exit 1
-w=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-verdict.XXXXXX")
-trap 'rm -rf "$w"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $*"; }
-notok() { fail=$((fail + 1)); echo "not ok - $*"; }
-check() { # check DESCRIPTION COMMAND...
-	d=$1
-	shift
-	if "$@" >/dev/null 2>&1; then ok "$d"; else notok "$d"; fi
-}
+. "$here/../lib.sh"
+w=$T
 has() { grep -qF -- "$2" "$1"; }
 hasnt() { ! grep -qF -- "$2" "$1"; }
 
@@ -75,7 +66,7 @@ import json,sys; v=json.load(open('$w/a.json'))['throttle']['verdict']
 sys.exit('121 samples (30 %) failed for reasons other than throttling. The most frequent failure (104 of them): The operation lasted too long' not in v)"
 
 # WebSocket in-band throttling (a capture): said so, one connection in the singular
-"$bin" report -q --format text tests/capture/fixtures/throttle-ws.pcap >"$w/ws.txt" 2>/dev/null
+"$bin" report -q --format text tests/data/capture/throttle-ws.pcap >"$w/ws.txt" 2>/dev/null
 check "websocket: headline 'Throttled in-band (WebSocket) from +10 s'" sh -c "grep -A1 '^VERDICT\$' '$w/ws.txt' | tail -1 | grep -q '^Throttled in-band (WebSocket) from +10 s by a limiter of unknown kind'"
 tr '\n' ' ' <"$w/ws.txt" >"$w/ws1.txt"
 check "websocket: '1 connection was sending' (no group: not 'to it')" has "$w/ws1.txt" "1 connection was sending 0.50 req/s then"
@@ -205,5 +196,4 @@ check "batch --tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq
 "$bin" report -q --tz Mars/Olympus "$xml" >"$w/bad.txt" 2>"$w/bad.err"
 check "--tz with an unknown zone: exit 2 and a message" sh -c "test $? -eq 2 && grep -q 'Mars/Olympus' '$w/bad.err'"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish

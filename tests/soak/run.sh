@@ -15,22 +15,12 @@
 #   - summarize + merge of the 7-day file gives the same series as the one pass.
 # Prints "ok - ..." / "not ok - ..." and "N passed, N failed".  About 3 s.
 set -u
+. "$(dirname "$0")/../lib.sh"
 cd "$(dirname "$0")/../.." || exit 1
 BIN=${1:-./jtlscope}
 GEN=build/tools/gensoak
 ROWS=${ROWS:-100000}
 LIMIT_S=${LIMIT_S:-30}
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-soak.XXXXXX")
-[ -n "${KEEP:-}" ] || trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - $1"; }
-finish() {
-	echo "$pass passed, $fail failed"
-	[ "$fail" -eq 0 ]
-	exit $?
-}
 if [ ! -x "$GEN" ] || [ ! -x "$BIN" ]; then
 	bad "needs $BIN and $GEN (make all tools)"
 	finish
@@ -136,7 +126,6 @@ print("\n".join(out))
 EOF
 py=$?
 cat "$T/py.out"
-pass=$((pass + $(grep -c '^ok ' "$T/py.out" || true)))
-fail=$((fail + $(grep -c '^not ok ' "$T/py.out" || true)))
+tally "$T/py.out"
 [ $py = 0 ] || bad "checks crashed (python exit $py)"
 finish

@@ -17,6 +17,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "tests/testlib.h"
+
 struct ev {
 	int64_t ts;
 	int thread;
@@ -26,10 +28,7 @@ struct ev {
 static uint64_t st;
 static uint64_t rnd(void)
 {
-	st ^= st << 13;
-	st ^= st >> 7;
-	st ^= st << 17;
-	return st;
+	return testlib_xorshift64(&st);
 }
 
 static int cmp_ev(const void *a, const void *b)

@@ -12,13 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/testlib.h"
+
 static uint64_t s = 0x9e3779b97f4a7c15ULL;
 static uint64_t rnd(void)
 {
-	s ^= s << 13;
-	s ^= s >> 7;
-	s ^= s << 17;
-	return s;
+	return testlib_xorshift64(&s);
 }
 
 int main(int argc, char **argv)

@@ -21,13 +21,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tests/testlib.h"
+
 static uint64_t s = 0x2545f4914f6cdd1dULL;
 static uint64_t rnd(void)
 {
-	s ^= s << 13;
-	s ^= s >> 7;
-	s ^= s << 17;
-	return s;
+	return testlib_xorshift64(&s);
 }
 
 /* "90s", "30m", "12h", "7d" (or plain seconds) -> ms; -1 if malformed */

@@ -3,18 +3,12 @@
 # the JSON contract (docs/whatif.md), the other formats.  Prints TAP-style ok / not ok lines.
 set -u
 BIN=${1:-./jtlscope}
-T=$(mktemp -d "${TMPDIR:-/tmp}/jtlscope-whatif.XXXXXX")
-trap 'rm -rf "$T"' EXIT
-pass=0
-fail=0
-ok() { pass=$((pass + 1)); echo "ok - whatif: $1"; }
-bad() { fail=$((fail + 1)); echo "not ok - whatif: $1"; }
+. "$(dirname "$0")/../lib.sh"
+CHECK_PREFIX="whatif: "
 rc_is() { # name want command...
-	name=$1 want=$2
+	n=$1 w=$2
 	shift 2
-	"$@" >"$T/out" 2>"$T/err"
-	rc=$?
-	[ "$rc" = "$want" ] && ok "$name" || bad "$name: exit $rc, want $want ($(head -c 200 "$T/err"))"
+	expect "$n" "$w" "" -- "$@"
 }
 DEMO=sample-data/demo/demo.csv.gz
 
@@ -78,5 +72,4 @@ rc_is "hostile path" 0 "$BIN" whatif -q -f json "$H"
 python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$T/out" && ok "hostile path: json parses" || bad "hostile path json"
 "$BIN" whatif -q -f text "$H" | grep -q "$(printf '\033')" && bad "escape byte in text" || ok "hostile path: text clean"
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+finish
