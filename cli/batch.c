@@ -50,23 +50,19 @@ static const struct batch_alias {
 	{ 'h', "help", false, BO_HELP },
 };
 
-/* The alias a names (NULL: a report option), *val its attached value or NULL. */
+/* The alias the option a names (NULL: a report option); *val its attached value, or NULL. */
 static const struct batch_alias *batch_alias_of(const char *a, const char **val)
 {
-	*val = NULL;
+	bool lng = a[1] == '-';
+	size_t n = lng ? strcspn(a + 2, "=") : 1;   /* the name's length */
+	const char *rest = a + 2 + (lng ? n : 0);    /* "=value", attached value or "" */
+	*val = *rest ? rest + lng : NULL;
 	for (size_t i = 0; i < ARRAY_LEN(batch_aliases); i++) {
 		const struct batch_alias *o = &batch_aliases[i];
-		if (a[1] == '-') {
-			size_t n = strcspn(a + 2, "=");
-			if (strlen(o->lname) != n || strncmp(a + 2, o->lname, n) != 0 || (a[2 + n] && !o->value))
-				continue;
-			*val = a[2 + n] ? a + 3 + n : NULL;
+		bool named = lng ? strlen(o->lname) == n && strncmp(a + 2, o->lname, n) == 0
+				 : o->letter && a[1] == o->letter;
+		if (named && (o->value || !*val))
 			return o;
-		}
-		if (o->letter && a[1] == o->letter && (!a[2] || o->value)) {
-			*val = a[2] ? a + 2 : NULL;
-			return o;
-		}
 	}
 	return NULL;
 }
@@ -135,7 +131,8 @@ static int batch_parse(struct batch_opts *o, int argc, char **argv)
 		const struct batch_alias *al = batch_alias_of(a, &v);
 		if (!al)
 			o->pass[o->pool.npass++] = a;
-		if (al ? al->value && !v : a[1] == '-' && !strchr(a, '=') && report_opt_takes_value(a + 2, strlen(a + 2))) {
+		if (al ? al->value && !v
+		       : a[1] == '-' && !strchr(a, '=') && report_opt_takes_value(a + 2, strlen(a + 2))) {
 			if (i + 1 >= argc) {
 				diag_error("option '%s' needs a value", a);
 				return EXIT_USAGE;
@@ -234,13 +231,10 @@ int cmd_batch(int argc, char **argv)
 	if (progress)
 		fprintf(progress, "jtlscope batch: %zu runs (%zu captures paired, %zu unpaired), %d at once\n",
 			n, d.nf - n - d.nunpaired, d.nunpaired, o.pool.jobs);
-
-	struct archive_cache *cache = o.force ? NULL : archive_cache_load(o.pool.out, key);
+	o.pool.cache = o.force ? NULL : archive_cache_load(o.pool.out, key);
 	double t0 = util_now_s();
-	o.pool.cache = cache;
 	archive_pool_run(&o.pool, runs, n);
-	archive_cache_free(cache);
-
+	archive_cache_free(o.pool.cache);
 	struct archive_index_counts k;
 	struct archive_index_opts io = { .out = o.pool.out, .gate = o.gate, .gate_lines = progress,
 					 .unpaired = d.unpaired, .nunpaired = d.nunpaired };

@@ -34,7 +34,7 @@ struct archive_pool {
 	const char *const *pass;         /* report options passed through */
 	size_t npass;
 	FILE *progress;                  /* "[i/n] path ... ok 1.2 s" per run; NULL: none */
-	const struct archive_cache *cache;   /* NULL: every run is analysed */
+	struct archive_cache *cache;     /* borrowed; NULL: every run is analysed */
 };
 
 /* The formats the workers write: json first (the index reads it), then list's other formats
