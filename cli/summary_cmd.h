@@ -11,8 +11,6 @@
 #include "analyzer/analysis.h"
 #include "parsers/jtl.h"
 
-#define SUMMARY_MAX_FILE (1u << 30)   /* bytes of one summary or report.json read back */
-
 int cmd_summarize(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 void summarize_usage(FILE *f);
@@ -23,7 +21,8 @@ void merge_usage(FILE *f);
 int sumcmd_read_input(struct analysis *a, const char *path, const struct jtl_options *jtl,
 		      bool strict, bool quiet);
 
-/* Read a whole (possibly gzipped) JSON file and parse it.  NULL with the reason in err. */
+/* Read a whole (possibly gzipped) JSON file and parse it (json_file_load, reports/json_file.h).
+ * NULL with the reason in err. */
 cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen);
 
 /* Merge the summary trees parts[0..n) into one unfinished analysis (throttle disabled).  NULL

@@ -1,4 +1,4 @@
-/* spawn.h - running a helper program (gnuplot) without a shell.
+/* spawn.h - running a helper program (gnuplot, batch's report workers) without a shell.
  *
  * The program is found on PATH and started with posix_spawnp and an argv vector: no shell ever
  * parses anything.  It runs in a given directory, stdin from /dev/null, stdout and stderr into a
@@ -32,7 +32,7 @@ int spawn_run(char *const argv[], const struct spawn_opts *o);
 
 /* Start argv without waiting (timeout_ms unused): the child's pid, or a negative SPAWN_* code
  * (errno set).  The caller reaps it (waitpid) and reads the status with spawn_exit_code.
- * Batch's worker pool and gnuplot share this one spawner. */
+ * Batch's worker pool (reports/archive_pool.c) and gnuplot share this one spawner. */
 pid_t spawn_start(char *const argv[], const struct spawn_opts *o);
 /* A waitpid status as a number: the exit status 0..255, or 128 + N when killed by signal N. */
 int spawn_exit_code(int status);

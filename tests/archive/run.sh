@@ -295,46 +295,15 @@ else
 	skip "GNU parallel not installed and cannot be installed here"
 fi
 
-# Dask distributed (Debian python3-distributed), a LocalCluster
-DPY=""
-for c in /usr/bin/python3 python3; do
-	if "$c" -c 'import distributed' >/dev/null 2>&1; then DPY=$c; break; fi
-done
-if [ -z "$DPY" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-distributed >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-distributed >/dev/null 2>&1; }
-	/usr/bin/python3 -c 'import distributed' >/dev/null 2>&1 && DPY=/usr/bin/python3
-fi
-if [ -n "$DPY" ]; then
-	cat >dask_merge.py <<'EOF'
-# Map `jtlscope summarize` over the inputs on a Dask LocalCluster, reduce with `jtlscope merge`.
-import os, subprocess, sys
-from distributed import Client, LocalCluster
-
-def summarize(binary, path, outdir):
-    out = os.path.join(outdir, os.path.basename(path) + ".json")
-    subprocess.run([binary, "summarize", "-q", path, "-o", out], check=True)
-    return out
-
-if __name__ == "__main__":
-    binary, outdir, merged, inputs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-    os.makedirs(outdir, exist_ok=True)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        parts = client.gather(client.map(summarize, [binary] * len(inputs), inputs,
-                                         [outdir] * len(inputs)))
-    with open(merged, "w") as f:
-        subprocess.run([binary, "merge", "--format", "json"] + sorted(parts), check=True, stdout=f)
-EOF
-	# shellcheck disable=SC2086
-	if timeout 120 "$DPY" dask_merge.py "$BIN" dask dask-merged.json $PARTS >dask.out 2>&1; then
-		check "Dask LocalCluster map(summarize) + merge equals one pass" "$PY" same.py single.json dask-merged.json any
-	else
-		bad "dask run failed: $(tail -5 dask.out)"
-	fi
-else
-	skip "python3-distributed (Dask) not installed and cannot be installed here"
-fi
+# Dask distributed (Debian python3-distributed), a LocalCluster: tests/lib/dask.sh
+. "${GEN%/build/tools/genarchive}/tests/lib/dask.sh"
+# shellcheck disable=SC2086
+dask_merge 120 "$BIN" dask-merged.json $PARTS
+case $? in
+0) check "Dask LocalCluster map(summarize) + merge equals one pass" "$PY" same.py single.json dask-merged.json any ;;
+2) skip "python3-distributed (Dask) not installed and cannot be installed here" ;;
+*) bad "dask run failed: $(tail -5 dask.out)" ;;
+esac
 
 # --- compare ---------------------------------------------------------------------------------
 "$GEN" --seconds 30 --threads 20 700 >base.jtl

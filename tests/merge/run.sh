@@ -152,48 +152,15 @@ else
 	skip "GNU parallel not installed and cannot be installed here"
 fi
 
-# Dask distributed (Debian python3-distributed), a LocalCluster
-DPY=""
-for c in /usr/bin/python3 python3; do
-	if "$c" -c 'import distributed' >/dev/null 2>&1; then DPY=$c; break; fi
-done
-if [ -z "$DPY" ] && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-distributed >/dev/null 2>&1 ||
-		{ apt-get update -qq >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-distributed >/dev/null 2>&1; }
-	/usr/bin/python3 -c 'import distributed' >/dev/null 2>&1 && DPY=/usr/bin/python3
-fi
-if [ -n "$DPY" ]; then
-	cat >dask_merge.py <<'EOF'
-# Map `jtlscope summarize` over the generators on a Dask LocalCluster, reduce with `jtlscope
-# merge` in the generators' order (the order one pass reads them in).
-import os, subprocess, sys
-from distributed import Client, LocalCluster
-
-def summarize(binary, path, outdir):
-    out = os.path.join(outdir, os.path.basename(path) + ".json")
-    subprocess.run([binary, "summarize", "-q", path, "-o", out], check=True)
-    return out
-
-if __name__ == "__main__":
-    binary, outdir, merged, inputs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
-    os.makedirs(outdir, exist_ok=True)
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:
-        parts = client.gather(client.map(summarize, [binary] * len(inputs), inputs,
-                                         [outdir] * len(inputs)))
-    with open(merged, "w") as f:
-        subprocess.run([binary, "merge", "--format", "json"] + parts, check=True, stdout=f)
-EOF
-	if timeout 180 "$DPY" dask_merge.py "$BIN" dask dask-merged.json demo5-1.csv demo5-2.csv \
-		demo5-3.csv demo5-4.csv demo5-5.csv >dask.out 2>&1; then
-		check "Dask LocalCluster map(summarize) of 5 generators + merge equals one pass" \
-			"$PY" same.py demo5-one.json dask-merged.json
-	else
-		bad "dask run failed: $(tail -5 dask.out)"
-	fi
-else
-	skip "python3-distributed (Dask) not installed and cannot be installed here"
-fi
+# Dask distributed (Debian python3-distributed), a LocalCluster: tests/lib/dask.sh
+. "$ROOT/tests/lib/dask.sh"
+dask_merge 180 "$BIN" dask-merged.json demo5-1.csv demo5-2.csv demo5-3.csv demo5-4.csv demo5-5.csv
+case $? in
+0) check "Dask LocalCluster map(summarize) of 5 generators + merge equals one pass" \
+	"$PY" same.py demo5-one.json dask-merged.json ;;
+2) skip "python3-distributed (Dask) not installed and cannot be installed here" ;;
+*) bad "dask run failed: $(tail -5 dask.out)" ;;
+esac
 
 # --- beyond the bound: the loss is counted and said ----------------------------------------
 "$GEN" --limit 3 --seconds 20 --threads 10 41 >early.jtl
