@@ -11,8 +11,6 @@
 #include "analyzer/analysis.h"
 #include "parsers/jtl.h"
 
-#define SUMMARY_MAX_FILE (1u << 30)   /* bytes of one summary or report.json read back */
-
 int cmd_summarize(int argc, char **argv);
 int cmd_merge(int argc, char **argv);
 void summarize_usage(FILE *f);
@@ -23,12 +21,7 @@ void merge_usage(FILE *f);
 int sumcmd_read_input(struct analysis *a, const char *path, const struct jtl_options *jtl,
 		      bool strict, bool quiet);
 
-/* Read a whole (possibly gzipped) JSON file and parse it.  NULL with the reason in err. */
+/* run_file_load_json (reports/run_file.h), for cli/batch.c. */
 cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen);
-
-/* Merge the summary trees parts[0..n) into one unfinished analysis (throttle disabled).  NULL
- * with "'path': reason" in err; paths name the parts in messages. */
-struct analysis *sumcmd_merge_trees(cJSON *const *parts, const char *const *paths, size_t n,
-				    char *err, size_t errlen);
 
 #endif

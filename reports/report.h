@@ -20,6 +20,11 @@ struct report_meta {
 	const char *stamp;          /* wall-clock stamp text, NULL unless --stamp */
 	const char *charts_dir;     /* relative dir with chart images, NULL if none */
 	const struct chart_set *charts; /* charts_render() result for md/html, NULL if none */
+	/* A sentence about the whole report (merge: how its throttle analysis was made), or NULL:
+	 * the text, md and html writers print it first, as is (it is our text, not input); JSON
+	 * carries it in "merged". */
+	const char *note;
+	size_t merged_parts;        /* > 0: merged from that many summaries ("merged" in JSON) */
 };
 
 /* Each returns 0, or -1 if writing failed (errno set). */

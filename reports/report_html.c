@@ -309,6 +309,8 @@ static void h_tables(FILE *f, const struct analysis *a, size_t from, size_t to)
 int report_html(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
 	h_head(f, a);
+	if (m && m->note)
+		fprintf(f, "<p class=\"note\"><strong>Note:</strong> %s</p>\n", m->note);
 	h_header(f, a);
 	h_verdict(f, a);
 	h_timeline(f, a);

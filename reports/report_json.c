@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/throttle/state.h"
 #include "reports/escape.h"
 #include "reports/json_util.h"
 #include "reports/report_time.h"
@@ -333,6 +334,14 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		struct verdict_context vc;
 		verdict_context_init(&vc, a);
 		throttle_report_json_ctx(root, a->throttle, &vc);
+	}
+	if (m && m->merged_parts) {
+		cJSON *mg = cJSON_AddObjectToObject(root, "merged");
+		cJSON_AddNumberToObject(mg, "parts", (double)m->merged_parts);
+		cJSON_AddBoolToObject(mg, "throttle_analysis", a->throttle != NULL);
+		if (a->throttle)
+			cJSON_AddNumberToObject(mg, "replay_dropped", (double)throttle_merge_dropped(a->throttle));
+		cJSON_AddStringToObject(mg, "note", m->note ? m->note : "");
 	}
 	return root;
 }

@@ -783,6 +783,8 @@ static void md_footer(FILE *f, const struct report_meta *m)
 int report_md(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
 	fputs("# jtlscope report\n\n", f);
+	if (m && m->note)
+		fprintf(f, "> **Note:** %s\n\n", m->note);
 	md_verdict(f, a);
 	md_timeline(f, a);
 	static const enum report_table_id order[] = { REPORT_T_KEYS, REPORT_T_REGIONS, REPORT_T_LABELS,
