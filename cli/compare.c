@@ -130,10 +130,7 @@ int cmd_compare(int argc, char **argv)
 	struct cmp_opts o = { .fmt = output_find(OUTPUT_COMPARE, "text", 4) };
 	common_opts_init(&o.c);
 	static const struct option table[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		BASIC_LONGOPTS,
 		GATE_LONGOPTS,
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },

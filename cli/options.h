@@ -60,6 +60,13 @@ int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, void *ctx);
  * (minutes east, or JTL_TZ_LOCAL for a zone name already put in TZ). */
 void opt_tz_apply(int tz_offset_min);
 
+/* -o, -f, -q, -h: report, merge, compare and whatif take them (each its own meaning of -o). */
+#define BASIC_LONGOPTS                                                               \
+	{ "output", required_argument, NULL, 'o' },                                  \
+	{ "format", required_argument, NULL, 'f' },                                  \
+	{ "quiet", no_argument, NULL, 'q' },                                         \
+	{ "help", no_argument, NULL, 'h' }
+
 enum common_opt_id {
 	OPT_BUCKET = 256, OPT_CODES, OPT_PATTERN, OPT_REGION_MAP, OPT_REGION_BY, OPT_DELIM, OPT_COLUMNS,
 	OPT_TSFMT, OPT_TZ, OPT_SUB, OPT_STRICT, OPT_NO503, OPT_APDEX_S, OPT_APDEX_T,

@@ -108,6 +108,12 @@ int report_out_opt(struct report_out *o, int id, const char *arg)
 	}
 }
 
+int report_out_common_opt(struct report_out *o, struct common_opts *c, int id, const char *arg)
+{
+	int r = report_out_opt(o, id, arg);
+	return (r ? r : common_opt(c, id, arg)) > 0 ? 0 : -1;
+}
+
 int report_out_check(struct report_out *o)
 {
 	if (!o->formats)
@@ -236,12 +242,10 @@ static int run_gate(const struct report_opts *o, const struct analysis *a, const
 static int report_opt(void *ctx, int id, const char *arg)
 {
 	struct report_opts *o = ctx;
-	if (id == OPT_KEYLOG) {
-		o->tls_keylog = arg;
-		return 0;
-	}
-	int r = report_out_opt(&o->out, id, arg);
-	return (r ? r : common_opt(&o->c, id, arg)) > 0 ? 0 : -1;
+	if (id != OPT_KEYLOG)
+		return report_out_common_opt(&o->out, &o->c, id, arg);
+	o->tls_keylog = arg;
+	return 0;
 }
 
 int cmd_report(int argc, char **argv)

@@ -19,10 +19,7 @@ void report_usage(FILE *f);
 
 enum report_out_opt_id { OPT_STAMP = OPT_GATE_END, OPT_CHARTS };
 #define REPORT_OUT_LONGOPTS                                                          \
-	{ "output", required_argument, NULL, 'o' },                                  \
-	{ "format", required_argument, NULL, 'f' },                                  \
-	{ "quiet", no_argument, NULL, 'q' },                                         \
-	{ "help", no_argument, NULL, 'h' },                                          \
+	BASIC_LONGOPTS,                                                              \
 	{ "stamp", no_argument, NULL, OPT_STAMP },                                   \
 	{ "charts", required_argument, NULL, OPT_CHARTS },                           \
 	GATE_LONGOPTS
@@ -37,6 +34,8 @@ struct report_out {
 void report_out_init(struct report_out *o);
 /* 1 handled, 0 not one of REPORT_OUT_LONGOPTS, -1 bad value (message printed). */
 int report_out_opt(struct report_out *o, int id, const char *arg);
+/* report_out_opt, else common_opt: an opt_cmd handler's result (0, or -1 on a bad value). */
+int report_out_common_opt(struct report_out *o, struct common_opts *c, int id, const char *arg);
 /* Once the options are read: text by default; EXIT_USAGE (message printed) when several
  * formats or csv come without -o, or --junit without --fail-on. */
 int report_out_check(struct report_out *o);

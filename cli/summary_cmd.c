@@ -187,13 +187,11 @@ struct merge_opts {
 static int merge_opt(void *ctx, int id, const char *arg)
 {
 	struct merge_opts *o = ctx;
-	if (id == OPT_SUMMARY) {
-		o->summary_out = arg;
-		return 0;
-	}
-	int r = report_out_opt(&o->out, id, arg);
 	/* the summaries keep epoch ms: --tz only sets the zone the reports show times in */
-	return (r ? r : common_opt(&o->c, id, arg)) > 0 ? 0 : -1;
+	if (id != OPT_SUMMARY)
+		return report_out_common_opt(&o->out, &o->c, id, arg);
+	o->summary_out = arg;
+	return 0;
 }
 
 int cmd_merge(int argc, char **argv)

@@ -213,23 +213,12 @@ static int whatif_opt(void *ctx, int id, const char *arg)
 			return -1;
 		o->users = (uint32_t)v;
 		return 0;
-	case W_PACE:
-		if (!opt_seconds("--pace", arg, &o->pace) || o->pace <= 0) {
-			if (o->pace <= 0)
-				diag_error("--pace: want a positive duration");
-			return -1;
-		}
-		return 0;
+	/* durations are at least 1 ms (opt_duration_ms) */
+	case W_PACE: return opt_seconds("--pace", arg, &o->pace) ? 0 : -1;
 	case W_RAMP: return opt_seconds("--ramp", arg, &o->ramp) ? 0 : -1;
-	case W_DURATION: return opt_seconds("--duration", arg, &o->duration) && o->duration > 0 ? 0 : -1;
+	case W_DURATION: return opt_seconds("--duration", arg, &o->duration) ? 0 : -1;
 	case W_OPEN: o->open_loop = true; return 0;
-	case W_RA:
-		if (!opt_seconds("--retry-after", arg, &o->retry_after) || o->retry_after <= 0) {
-			if (o->retry_after <= 0)
-				diag_error("--retry-after: want a positive duration");
-			return -1;
-		}
-		return 0;
+	case W_RA: return opt_seconds("--retry-after", arg, &o->retry_after) ? 0 : -1;
 	case W_LOOPS: return opt_count("--loops", arg, WHATIF_MAX_SIM, &o->loops) ? 0 : -1;
 	case W_SEED: return opt_count("--seed", arg, 0, &o->seed) ? 0 : -1;
 	default: return common_opt(&o->co, id, arg) > 0 ? 0 : -1;
@@ -241,10 +230,7 @@ int cmd_whatif(int argc, char **argv)
 	struct whatif_opts wo = { .fmt = output_find(OUTPUT_WHATIF, "text", 4), .seed = WHATIF_DEFAULT_SEED };
 	common_opts_init(&wo.co);
 	static const struct option table[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+		BASIC_LONGOPTS,
 		{ "policy", required_argument, NULL, W_POLICY },
 		{ "users", required_argument, NULL, W_USERS },
 		{ "pace", required_argument, NULL, W_PACE },

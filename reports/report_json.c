@@ -346,15 +346,25 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 	return root;
 }
 
-int json_print(FILE *f, const cJSON *root)
+static int json_write(FILE *f, const cJSON *root, bool pretty)
 {
-	char *s = cJSON_Print(root);
+	char *s = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
 	if (!s)
 		return -1;
 	fputs(s, f);
 	fputc('\n', f);
 	cJSON_free(s);
 	return ferror(f) ? -1 : 0;
+}
+
+int json_print(FILE *f, const cJSON *root)
+{
+	return json_write(f, root, true);
+}
+
+int json_print_compact(FILE *f, const cJSON *root)
+{
+	return json_write(f, root, false);
 }
 
 int report_json(FILE *f, const struct analysis *a, const struct report_meta *m)

@@ -6,6 +6,7 @@
 
 #include "common/util.h"
 #include "parsers/input.h"
+#include "reports/json_util.h"
 #include "reports/report.h"
 #include "reports/report_read.h"
 #include "reports/summary_json.h"
@@ -141,12 +142,7 @@ struct analysis *run_file_merge(const char *const *paths, size_t n, char *err, s
 int run_file_write_summary(FILE *f, const struct analysis *a, const char *generator)
 {
 	cJSON *j = summary_to_json(a, generator);
-	char *s = j ? cJSON_PrintUnformatted(j) : NULL;
+	int w = j ? json_print_compact(f, j) : -1;
 	cJSON_Delete(j);
-	if (!s)
-		return -1;
-	fputs(s, f);
-	fputc('\n', f);
-	cJSON_free(s);
-	return ferror(f) ? -1 : 0;
+	return w;
 }
