@@ -44,7 +44,7 @@ void timeline_usage(FILE *f)
 enum { OPT_FORMAT = OPT_OWN, OPT_CONNECTION, OPT_TL_KEYLOG };
 
 struct timeline_opts {
-	struct common_opts c;     /* --tz, --tls-keylog */
+	struct common_opts c;     /* --tz */
 	struct timeline *tl;
 	const char *fmt, *keylog;
 };
@@ -105,26 +105,29 @@ int cmd_timeline(int argc, char **argv)
 	char err[512];
 	struct input *in = input_open(path, err, sizeof err);
 	if (!in) {
-		fprintf(stderr, "jtlscope: error: %s\n", err);
-		{ timeline_free(tl); return EXIT_INPUT; }
+		diag_error("%s", err);
+		timeline_free(tl);
+		return EXIT_INPUT;
 	}
 	struct diag d;
 	diag_init(&d, path);
 	t.cap = capture_open(in, &d, err, sizeof err);
 	if (!t.cap) {
-		fprintf(stderr, "jtlscope: error: %s\n", err);
+		diag_error("%s", err);
 		input_close(in);
-		{ timeline_free(tl); return EXIT_INPUT; }
+		timeline_free(tl);
+		return EXIT_INPUT;
 	}
 	capture_set_tcp_events(t.cap, true);
 	struct capture_keylog *kl = NULL;
 	if (keylog_path) {
 		kl = capture_keylog_load(keylog_path, err, sizeof err);
 		if (!kl) {
-			fprintf(stderr, "jtlscope: error: %s\n", err);
+			diag_error("%s", err);
 			capture_close(t.cap);
 			input_close(in);
-			{ timeline_free(tl); return EXIT_INPUT; }
+			timeline_free(tl);
+			return EXIT_INPUT;
 		}
 		keylog_note(kl, keylog_path, false);
 		capture_set_keylog(t.cap, kl);
@@ -136,7 +139,7 @@ int cmd_timeline(int argc, char **argv)
 		timeline_add(tl, &ev);
 	rc = EXIT_OK;
 	if (st == CAP_FATAL) {
-		fprintf(stderr, "jtlscope: error: %s\n", capture_error(t.cap));
+		diag_error("%s", capture_error(t.cap));
 		rc = EXIT_INPUT;
 	}
 	timeline_write_end(&t);
