@@ -2,26 +2,24 @@
  * then analyzer/compare.c and reports/compare_report.c. */
 #include "cli/compare.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "analyzer/run_metrics.h"
-#include "reports/summary_json.h"
 #include "cli/gate.h"
 #include "cli/options.h"
+#include "cli/outfile.h"
 #include "cli/summary_cmd.h"
 #include "common/diag.h"
 #include "common/exit_codes.h"
 #include "common/util.h"
 #include "parsers/input.h"
-#include "reports/compare_report.h"
+#include "reports/output.h"
 #include "reports/report.h"
 #include "reports/report_read.h"
-#include "reports/report_time.h"
+#include "reports/run_file.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -55,6 +53,9 @@ void compare_usage(FILE *f)
 
 struct cmp_opts {
 	struct common_opts c;
+	struct gate_opts gate;
+	const struct output_format *fmt;
+	const char *out;
 };
 
 /* The metrics of one side into m.  false on error (printed). */
@@ -78,30 +79,11 @@ static bool load_side(struct run_metrics *m, const char *path, const struct cmp_
 		fmt = input_sniff(in);
 		input_close(in);
 	}
-	bool ok = false;
 	struct report_meta meta = { .version = JTLSCOPE_VERSION };
 	if (fmt == INPUT_FMT_JSON) {
-		cJSON *j = sumcmd_load_json(path, err, sizeof err);
-		const cJSON *schema = j ? cJSON_GetObjectItemCaseSensitive(j, "schema") : NULL;
-		if (!j) {
+		bool ok = run_file_metrics(m, path, JTLSCOPE_VERSION, err, sizeof err);
+		if (!ok)
 			diag_error("%s", err);
-		} else if (cJSON_IsString(schema) && strcmp(schema->valuestring, REPORT_SCHEMA) == 0) {
-			report_read_metrics(m, j);
-			ok = true;
-		} else if (cJSON_IsString(schema) && strcmp(schema->valuestring, SUMMARY_SCHEMA) == 0) {
-			struct analysis *a = summary_from_json(j, err, sizeof err);
-			if (!a) {
-				diag_error("'%s': %s", path, err);
-			} else {
-				analysis_finish(a);
-				report_read_analysis(m, a, &meta);
-				analysis_free(a);
-				ok = true;
-			}
-		} else {
-			diag_error("'%s': not a jtlscope report or summary (no known \"schema\")", path);
-		}
-		cJSON_Delete(j);
 		free(rj);
 		return ok;
 	}
@@ -123,105 +105,66 @@ static bool load_side(struct run_metrics *m, const char *path, const struct cmp_
 	return true;
 }
 
+static int compare_opt(void *ctx, int id, const char *arg)
+{
+	struct cmp_opts *o = ctx;
+	switch (id) {
+	case 'f':
+		o->fmt = output_find(OUTPUT_COMPARE, arg, strlen(arg));
+		if (!o->fmt) {
+			diag_error("--format: want text, md or json, not '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case 'o': o->out = arg; return 0;
+	case 'q': o->c.quiet = true; return 0;
+	default: {
+		int r = gate_opt(&o->gate, id, arg);
+		return (r ? r : common_opt(&o->c, id, arg)) > 0 ? 0 : -1;
+	}
+	}
+}
+
 int cmd_compare(int argc, char **argv)
 {
-	struct cmp_opts o;
+	struct cmp_opts o = { .fmt = output_find(OUTPUT_COMPARE, "text", 4) };
 	common_opts_init(&o.c);
-	const char *fmt = "text", *out = NULL, *junit = NULL;
-	struct gate *g = gate_new();
-	char err[1200];
-	enum { C_FAIL = OPT_COMMON_END, C_JUNIT };
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "fail-on", required_argument, NULL, C_FAIL },
-		{ "junit", required_argument, NULL, C_JUNIT },
+	static const struct option table[] = {
+		BASIC_LONGOPTS,
+		GATE_LONGOPTS,
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	optind = 1;
-	opterr = 0;
-	int c, rc = EXIT_USAGE;
-	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "text") && strcmp(optarg, "md") && strcmp(optarg, "json")) {
-				diag_error("--format: want text, md or json, not '%s'", optarg);
-				goto done;
-			}
-			fmt = optarg;
-			break;
-		case 'o': out = optarg; break;
-		case 'q': o.c.quiet = true; break;
-		case 'h': compare_usage(stdout); rc = EXIT_OK; goto done;
-		case C_FAIL:
-			if (gate_add(g, optarg, err, sizeof err) != 0) {
-				diag_error("%s", err);
-				goto done;
-			}
-			break;
-		case C_JUNIT: junit = optarg; break;
-		case ':':
-			diag_error("option '%s' needs a value", argv[optind - 1]);
-			goto done;
-		default: {
-			int r = common_opt(&o.c, c, optarg);
-			if (r > 0)
-				break;
-			if (r == 0) {
-				diag_error("unknown option '%s'", argv[optind - 1]);
-				fputs("try 'jtlscope compare --help' for the options\n", stderr);
-			}
-			goto done;
-		}
-		}
-	}
-	if (argc - optind != 2) {
+	static const struct opt_cmd cmd = { "compare", table, compare_usage, compare_opt };
+	int rc = opts_parse(&cmd, argc, argv, &o);
+	if (rc == OPTS_GO && argc - optind != 2) {
 		diag_error("compare takes two inputs: BASELINE CANDIDATE (got %d)", argc - optind);
 		compare_usage(stderr);
-		goto done;
+		rc = EXIT_USAGE;
 	}
-	if (junit && gate_count(g) == 0) {
-		diag_error("--junit needs at least one --fail-on");
-		goto done;
+	if (rc == OPTS_GO && (rc = gate_opts_check(&o.gate)) == EXIT_OK)
+		rc = OPTS_GO;
+	if (rc != OPTS_GO) {
+		gate_free(o.gate.gate);
+		return rc;
 	}
 	o.c.jtl.keep_bodies = o.c.cfg.throttle.pattern != NULL;
 	/* --tz: the zone the runs' windows are shown in, as in 'jtlscope report' */
-	int tzm = o.c.jtl.tz_offset_min;
-	report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
+	opt_tz_apply(o.c.jtl.tz_offset_min);
 	struct run_metrics bm, cm;
 	run_metrics_init(&bm);
 	run_metrics_init(&cm);
 	if (!load_side(&bm, argv[optind], &o) || !load_side(&cm, argv[optind + 1], &o)) {
-		run_metrics_release(&bm);
-		run_metrics_release(&cm);
 		rc = EXIT_INPUT;
-		goto done;
-	}
-	cJSON *cmp = compare_report_tree(&bm, &cm, argv[optind], argv[optind + 1]);
-	FILE *f = out ? fopen(out, "w") : stdout;
-	rc = EXIT_OK;
-	if (!f) {
-		diag_error("cannot write '%s': %s", out, strerror(errno));
-		rc = EXIT_OUTPUT;
 	} else {
-		int w = strcmp(fmt, "json") == 0 ? compare_report_json(f, cmp)
-			: strcmp(fmt, "md") == 0 ? compare_report_md(f, cmp)
-						 : compare_report_text(f, cmp);
-		int cl = f == stdout ? fflush(f) : fclose(f);
-		if (w != 0 || cl != 0) {
-			diag_error("cannot write '%s': %s", out ? out : "<stdout>", strerror(errno));
-			rc = EXIT_OUTPUT;
-		}
+		FILE *f = outfile_open(o.out);
+		rc = f ? outfile_close(f, o.out, output_compare(f, o.fmt, &bm, &cm, argv[optind], argv[optind + 1]))
+		       : EXIT_OUTPUT;
 	}
-	if (rc == EXIT_OK && gate_count(g))
-		rc = gate_finish(g, argv[optind + 1], &cm, junit, false);
-	cJSON_Delete(cmp);
+	if (rc == EXIT_OK && gate_opts_any(&o.gate))
+		rc = gate_finish(o.gate.gate, argv[optind + 1], &cm, o.gate.junit, false);
 	run_metrics_release(&bm);
 	run_metrics_release(&cm);
-done:
-	gate_free(g);
+	gate_free(o.gate.gate);
 	return rc;
 }

@@ -7,6 +7,33 @@
 #include "reports/junit.h"
 #include "reports/report_read.h"
 
+int gate_opt(struct gate_opts *o, int id, const char *arg)
+{
+	if (id == OPT_JUNIT) {
+		o->junit = arg;
+		return 1;
+	}
+	if (id != OPT_FAIL_ON)
+		return 0;
+	char err[1200];
+	if (!o->gate)
+		o->gate = gate_new();
+	if (gate_add(o->gate, arg, err, sizeof err) != 0) {
+		diag_error("%s", err);
+		return -1;
+	}
+	return 1;
+}
+
+int gate_opts_check(const struct gate_opts *o)
+{
+	if (o->junit && !gate_opts_any(o)) {
+		diag_error("--junit needs at least one --fail-on");
+		return EXIT_USAGE;
+	}
+	return EXIT_OK;
+}
+
 int gate_finish(struct gate *g, const char *suite, const struct run_metrics *m, const char *junit,
 		bool quiet)
 {
@@ -21,17 +48,6 @@ int gate_finish(struct gate *g, const char *suite, const struct run_metrics *m, 
 		}
 	}
 	return met > 0 ? EXIT_GATE : EXIT_OK;
-}
-
-int gate_eval(struct gate *g, const cJSON *report, FILE *out)
-{
-	struct run_metrics m;
-	report_read_metrics(&m, report);
-	int met = gate_eval_metrics(g, NULL, &m);
-	run_metrics_release(&m);
-	if (out)
-		junit_print_lines(out, g, gate_nsuites(g) - 1);
-	return met;
 }
 
 int gate_write_junit(const struct gate *g, const char *path, char *err, size_t errlen)

@@ -10,7 +10,49 @@
 
 #include "analyzer/region.h"
 #include "common/diag.h"
+#include "common/exit_codes.h"
 #include "common/util.h"
+#include "reports/report_time.h"
+
+int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, void *ctx)
+{
+	/* the short options: every val that is a letter, ':' after those that take a value */
+	char shorts[64] = ":";
+	size_t n = 1;
+	for (const struct option *o = cmd->table; o->name && n + 2 < sizeof shorts; o++)
+		if (o->val < 128 && isalpha(o->val)) {
+			shorts[n++] = (char)o->val;
+			if (o->has_arg == required_argument)
+				shorts[n++] = ':';
+		}
+	shorts[n] = '\0';
+	optind = 1;
+	opterr = 0;
+	int c;
+	while ((c = getopt_long(argc, argv, shorts, cmd->table, NULL)) != -1) {
+		if (c == 'h') {
+			cmd->usage(stdout);
+			return EXIT_OK;
+		}
+		if (c == ':') {
+			diag_error("option '%s' needs a value", argv[optind - 1]);
+			return EXIT_USAGE;
+		}
+		if (c == '?') {
+			diag_error("unknown option '%s'", argv[optind - 1]);
+			fprintf(stderr, "try 'jtlscope %s --help' for the options\n", cmd->name);
+			return EXIT_USAGE;
+		}
+		if (cmd->handle(ctx, c, optarg) != 0)
+			return EXIT_USAGE;
+	}
+	return OPTS_GO;
+}
+
+void opt_tz_apply(int tzm)
+{
+	report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
+}
 
 bool opt_duration_ms(const char *s, int64_t *ms)
 {

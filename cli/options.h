@@ -1,11 +1,20 @@
-/* options.h - parsing of option values shared by the subcommands (strtonum-like: explicit
- * ranges, trailing junk rejected). */
+/* options.h - the commands' option tables and the one walker over them, and the parsing of
+ * option values they share (strtonum-like: explicit ranges, trailing junk rejected).
+ *
+ * Each command has ONE table, as curl's tool_getparam.c aliases[]: a getopt_long struct option
+ * array whose val is the id the command's handler switches on; a val that is an ASCII letter is
+ * also the short option -val.  Groups of options several commands share come as macros with
+ * their own handler (COMMON_LONGOPTS / common_opt here, GATE_LONGOPTS / gate_opt in gate.h,
+ * REPORT_OUT_LONGOPTS / report_out_opt in report_cmd.h).  opts_parse walks argv over the table:
+ * -h/--help, a missing value and an unknown option are handled there, once, for every command. */
 #ifndef JTLSCOPE_CLI_OPTIONS_H
 #define JTLSCOPE_CLI_OPTIONS_H
 
+#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "analyzer/analysis.h"
 #include "parsers/jtl.h"
 
@@ -29,10 +38,40 @@ struct common_opts {
 	bool strict, quiet;
 };
 
+/* --- the walker --------------------------------------------------------------------------- */
+
+struct opt_cmd {
+	const char *name;               /* "report": the hint says "try 'jtlscope report --help'" */
+	const struct option *table;     /* ends with { NULL, 0, NULL, 0 }; 'h' prints usage */
+	void (*usage)(FILE *f);
+	/* One option found in argv: 0, or -1 when its value is bad (message printed). */
+	int (*handle)(void *ctx, int id, const char *arg);
+};
+
+#define OPTS_GO (-1)
+/* Walk argv[1..argc) over cmd->table, calling cmd->handle(ctx, ...) for each option in order;
+ * optind is then the first operand.  OPTS_GO when the command goes on, EXIT_OK when --help was
+ * printed, EXIT_USAGE on a bad option or value (message printed). */
+int opts_parse(const struct opt_cmd *cmd, int argc, char **argv, void *ctx);
+
+/* --- option values ------------------------------------------------------------------------ */
+
+/* The zone the reports show wall-clock times in (reports/report_time.h) from a --tz value
+ * (minutes east, or JTL_TZ_LOCAL for a zone name already put in TZ). */
+void opt_tz_apply(int tz_offset_min);
+
+/* -o, -f, -q, -h: report, merge, compare and whatif take them (each its own meaning of -o). */
+#define BASIC_LONGOPTS                                                               \
+	{ "output", required_argument, NULL, 'o' },                                  \
+	{ "format", required_argument, NULL, 'f' },                                  \
+	{ "quiet", no_argument, NULL, 'q' },                                         \
+	{ "help", no_argument, NULL, 'h' }
+
 enum common_opt_id {
 	OPT_BUCKET = 256, OPT_CODES, OPT_PATTERN, OPT_REGION_MAP, OPT_REGION_BY, OPT_DELIM, OPT_COLUMNS,
 	OPT_TSFMT, OPT_TZ, OPT_SUB, OPT_STRICT, OPT_NO503, OPT_APDEX_S, OPT_APDEX_T,
-	OPT_COMMON_END  /* a command's own long-option ids start here */
+	OPT_COMMON_END, /* the shared groups' ids (gate.h, report_cmd.h) start here */
+	OPT_OWN = 384   /* a command's own long-option ids start here */
 };
 
 #define COMMON_LONGOPTS                                                              \

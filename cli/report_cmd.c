@@ -13,12 +13,14 @@
 #include "analyzer/analysis.h"
 #include "cli/gate.h"
 #include "cli/options.h"
+#include "cli/outfile.h"
 #include "cli/read_input.h"
+#include "cli/report_opts.h"
 #include "common/diag.h"
 #include "parsers/input.h"
 #include "parsers/jtl.h"
 #include "reports/charts.h"
-#include "reports/json_util.h"
+#include "reports/output.h"
 #include "reports/report_read.h"
 #include "reports/report.h"
 #include "reports/report_time.h"
@@ -28,16 +30,9 @@
 #endif
 
 
-enum fmt_bit { F_TEXT = 1, F_JSON = 2, F_MD = 4, F_HTML = 8, F_CSV = 16 };
-
 struct report_opts {
 	struct common_opts c;     /* analysis and input options, strict, quiet */
-	const char *outdir;
-	unsigned formats;
-	enum chart_format charts;
-	bool stamp;
-	struct gate *gate;
-	const char *junit;
+	struct report_out out;    /* -o, -f, --charts, --stamp, -q, --fail-on, --junit */
 	const char *tls_keylog;
 };
 
@@ -85,64 +80,77 @@ void report_usage(FILE *f)
 	      "5 output error, 6 a --fail-on criterion was met.\n", f);
 }
 
-static bool parse_formats(const char *s, unsigned *out)
+void report_out_init(struct report_out *o)
 {
-	*out = 0;
-	while (*s) {
-		const char *e = strchr(s, ',');
-		size_t n = e ? (size_t)(e - s) : strlen(s);
-		if (n == 4 && strncmp(s, "text", 4) == 0)
-			*out |= F_TEXT;
-		else if (n == 4 && strncmp(s, "json", 4) == 0)
-			*out |= F_JSON;
-		else if (n == 2 && strncmp(s, "md", 2) == 0)
-			*out |= F_MD;
-		else if (n == 4 && strncmp(s, "html", 4) == 0)
-			*out |= F_HTML;
-		else if (n == 3 && strncmp(s, "csv", 3) == 0)
-			*out |= F_CSV;
-		else
-			return false;
-		s += n;
-		if (*s == ',')
-			s++;
-	}
-	return *out != 0;
+	memset(o, 0, sizeof *o);
+	o->charts = CHART_SVG;
 }
 
-int report_write_file(const char *dir, const char *name, const struct analysis *a,
-		      const struct report_meta *m,
-		      int (*fn)(FILE *, const struct analysis *, const struct report_meta *), bool quiet)
+int report_out_opt(struct report_out *o, int id, const char *arg)
 {
-	char *path = xasprintf("%s/%s", dir, name);
-	FILE *f = fopen(path, "w");
-	int rc = EXIT_OK;
-	if (!f) {
-		diag_error("cannot write '%s': %s", path, strerror(errno));
-		rc = EXIT_OUTPUT;
-	} else {
-		int w = fn(f, a, m);
-		if (fclose(f) != 0 || w != 0) {
-			diag_error("cannot write '%s': %s", path, strerror(errno));
-			rc = EXIT_OUTPUT;
-		} else if (!quiet) {
-			fprintf(stderr, "wrote %s\n", path);
+	switch (id) {
+	case 'o': o->outdir = arg; return 1;
+	case 'f':
+		if (!output_parse_set(OUTPUT_REPORT, arg, &o->formats)) {
+			diag_error("--format: unknown format in '%s' (want text, json, md, html, csv)", arg);
+			return -1;
 		}
+		return 1;
+	case 'q': o->quiet = true; return 1;
+	case OPT_STAMP: o->stamp = true; return 1;
+	case OPT_CHARTS:
+		if (!charts_parse_format(arg, &o->charts)) {
+			diag_error("--charts: want svg, png or none, not '%s'", arg);
+			return -1;
+		}
+		return 1;
+	default: return gate_opt(&o->gate, id, arg);
 	}
-	free(path);
-	return rc;
 }
 
-static int csv_series(FILE *f, const struct analysis *a, const struct report_meta *m)
+int report_out_common_opt(struct report_out *o, struct common_opts *c, int id, const char *arg)
 {
-	(void)m;
-	return report_csv_series(f, a);
+	int r = report_out_opt(o, id, arg);
+	return (r ? r : common_opt(c, id, arg)) > 0 ? 0 : -1;
 }
 
-static int csv_labels(FILE *f, const struct analysis *a, const struct report_meta *m)
+int report_out_check(struct report_out *o)
 {
-	(void)m;
-	return report_csv_labels(f, a);
+	if (!o->formats)
+		o->formats = output_find(OUTPUT_REPORT, "text", 4)->bit;
+	bool csv = o->formats & output_find(OUTPUT_REPORT, "csv", 3)->bit;
+	if (!o->outdir && ((o->formats & (o->formats - 1)) || csv)) {
+		diag_error("several formats, and csv, need -o DIR");
+		return EXIT_USAGE;
+	}
+	return gate_opts_check(&o->gate);
+}
+
+int report_out_mkdir(const struct report_out *o)
+{
+	if (!o->outdir || mkdir(o->outdir, 0777) == 0)
+		return EXIT_OK;
+	struct stat ost;
+	int e = errno;
+	if (e != EEXIST) {
+		diag_error("cannot create '%s': %s", o->outdir, strerror(e));
+		return EXIT_OUTPUT;
+	}
+	if (stat(o->outdir, &ost) != 0 || !S_ISDIR(ost.st_mode)) {
+		diag_error("-o '%s': a file of that name exists; -o takes a directory to write the "
+			   "reports into", o->outdir);
+		return EXIT_OUTPUT;
+	}
+	return EXIT_OK;
+}
+
+const char *report_stamp(char *buf, size_t len)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_REALTIME, &ts);
+	report_utc(buf, len - 5, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	strcat(buf, " UTC");
+	return buf;
 }
 
 /* The command line as typed, for the report footer (escaped by the report writers). */
@@ -157,54 +165,42 @@ static char *join_args(int argc, char **argv)
 	return strbuf_detach(&sb);
 }
 
-/* Write the requested formats into o->outdir, or the single one to stdout. */
-static int write_reports(const struct report_opts *o, const struct analysis *a, struct report_meta *m)
+int report_out_write(const struct report_out *o, const struct analysis *a, struct report_meta *m)
 {
 	int wrc = EXIT_OK;
 	struct chart_set cs;
 	memset(&cs, 0, sizeof cs);
-	if ((o->formats & (F_MD | F_HTML)) && o->charts != CHART_NONE) {
-		/* without -o only the HTML can carry charts (inline) */
-		if (o->outdir || (o->formats & F_HTML)) {
-			if (charts_render(a, o->outdir, o->charts, &cs) != 0)
-				wrc = EXIT_OUTPUT;
-			if (cs.warning && !o->c.quiet)
-				diag_note("warning: %s", cs.warning);
-			m->charts = &cs;
-		}
+	unsigned md = output_find(OUTPUT_REPORT, "md", 2)->bit, html = output_find(OUTPUT_REPORT, "html", 4)->bit;
+	/* without -o only the HTML can carry charts (inline) */
+	if ((o->formats & (md | html)) && o->charts != CHART_NONE && (o->outdir || (o->formats & html))) {
+		if (charts_render(a, o->outdir, o->charts, &cs) != 0)
+			wrc = EXIT_OUTPUT;
+		if (cs.warning && !o->quiet)
+			diag_note("warning: %s", cs.warning);
+		m->charts = &cs;
 	}
+	const struct output_format *p = output_next(OUTPUT_REPORT, o->formats, NULL);
 	if (!o->outdir) {
-		int (*fn)(FILE *, const struct analysis *, const struct report_meta *) =
-			(o->formats & F_JSON) ? report_json : (o->formats & F_MD) ? report_md :
-			(o->formats & F_HTML) ? report_html : report_text;
-		int w = fn(stdout, a, m);
+		int w = p->report(stdout, a, m);
 		if (fflush(stdout) != 0 || w != 0) {
 			diag_error("cannot write the report to stdout: %s", strerror(errno));
 			wrc = EXIT_OUTPUT;
 		}
-		chart_set_free(&cs);
-		return wrc;
 	}
-	static const struct {
-		unsigned bit;
-		const char *name;
-		int (*fn)(FILE *, const struct analysis *, const struct report_meta *);
-	} outs[] = {
-		{ F_TEXT, "report.txt", report_text },
-		{ F_JSON, "report.json", report_json },
-		{ F_MD, "report.md", report_md },
-		{ F_HTML, "report.html", report_html },
-		{ F_CSV, "series.csv", csv_series },
-		{ F_CSV, "labels.csv", csv_labels },
-	};
-	for (size_t i = 0; i < ARRAY_LEN(outs) && wrc == EXIT_OK; i++)
-		if (o->formats & outs[i].bit)
-			wrc = report_write_file(o->outdir, outs[i].name, a, m, outs[i].fn, o->c.quiet);
+	for (; o->outdir && p && wrc == EXIT_OK; p = output_next(OUTPUT_REPORT, o->formats, p)) {
+		char *path = xasprintf("%s/%s", o->outdir, p->file);
+		FILE *f = outfile_open(path);
+		wrc = f ? outfile_close(f, path, p->report(f, a, m)) : EXIT_OUTPUT;
+		if (wrc == EXIT_OK && !o->quiet)
+			fprintf(stderr, "wrote %s\n", path);
+		free(path);
+	}
+	m->charts = NULL;
 	chart_set_free(&cs);
 	return wrc;
 }
 
-/* Checks of the whole command line once the options are read. */
+/* Checks of the whole command line once the options are read; -o DIR created. */
 static int check_usage(struct report_opts *o, int argc)
 {
 	if (optind >= argc) {
@@ -212,31 +208,23 @@ static int check_usage(struct report_opts *o, int argc)
 		report_usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (!o->formats)
-		o->formats = F_TEXT;
-	if (!o->outdir && ((o->formats & (o->formats - 1)) || (o->formats & F_CSV))) {
-		diag_error("several formats, and csv, need -o DIR");
-		return EXIT_USAGE;
-	}
-	if (o->junit && !o->gate) {
-		diag_error("--junit needs at least one --fail-on");
-		return EXIT_USAGE;
-	}
-	return EXIT_OK;
+	int rc = report_out_check(&o->out);
+	return rc != EXIT_OK ? rc : report_out_mkdir(&o->out);
 }
 
 /* --fail-on: evaluate the criteria on the JSON report; exit 6 when one is met. */
 static int run_gate(const struct report_opts *o, const struct analysis *a, const struct report_meta *m)
 {
-	if (!o->gate || gate_count(o->gate) == 0)
+	struct gate *g = o->out.gate.gate;
+	if (!gate_opts_any(&o->out.gate))
 		return EXIT_OK;
 	struct run_metrics rm;
 	report_read_analysis(&rm, a, m);
-	int rc = gate_finish(o->gate, NULL, &rm, o->junit, false);
+	int rc = gate_finish(g, NULL, &rm, o->out.gate.junit, false);
 	run_metrics_release(&rm);
 	if (rc == EXIT_OUTPUT)
 		return rc;
-	if (gate_unknown_labels(o->gate)) {
+	if (gate_unknown_labels(g)) {
 		/* a typo in a label must not pass as "n/a": say which labels there are */
 		struct strbuf sb = STRBUF_INIT;
 		for (size_t i = 0; i < a->nlabels && i < 10; i++)
@@ -244,118 +232,43 @@ static int run_gate(const struct report_opts *o, const struct analysis *a, const
 		if (a->nlabels > 10)
 			strbuf_addf(&sb, ", ... (%zu in all)", a->nlabels);
 		diag_error("--fail-on: %zu criteria name a label the run does not have; its labels: %s",
-			   gate_unknown_labels(o->gate), sb.len ? strbuf_cstr(&sb) : "none");
+			   gate_unknown_labels(g), sb.len ? strbuf_cstr(&sb) : "none");
 		strbuf_release(&sb);
 		return EXIT_USAGE;
 	}
 	return rc;
 }
 
-enum { R_STAMP = OPT_COMMON_END, R_CHARTS, R_FAIL_ON, R_JUNIT, R_KEYLOG };
+static int report_opt(void *ctx, int id, const char *arg)
+{
+	struct report_opts *o = ctx;
+	if (id != OPT_KEYLOG)
+		return report_out_common_opt(&o->out, &o->c, id, arg);
+	o->tls_keylog = arg;
+	return 0;
+}
 
 int cmd_report(int argc, char **argv)
 {
-	struct report_opts o;
-	memset(&o, 0, sizeof o);
+	struct report_opts o = { .tls_keylog = NULL };
 	common_opts_init(&o.c);
-	o.formats = 0;
-	o.charts = CHART_SVG;
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "stamp", no_argument, NULL, R_STAMP },
-		{ "charts", required_argument, NULL, R_CHARTS },
-		{ "fail-on", required_argument, NULL, R_FAIL_ON },
-		{ "junit", required_argument, NULL, R_JUNIT },
-		{ "tls-keylog", required_argument, NULL, R_KEYLOG },
-		COMMON_LONGOPTS,
-		{ NULL, 0, NULL, 0 },
-	};
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":o:f:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': o.outdir = optarg; break;
-		case 'f':
-			if (!parse_formats(optarg, &o.formats)) {
-				diag_error("--format: unknown format in '%s' (want text, json, md, html, csv)", optarg);
-				gate_free(o.gate);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'q': o.c.quiet = true; break;
-		case 'h':
-			report_usage(stdout);
-			gate_free(o.gate);
-			return EXIT_OK;
-		case R_STAMP: o.stamp = true; break;
-		case R_CHARTS:
-			if (!charts_parse_format(optarg, &o.charts)) {
-				diag_error("--charts: want svg, png or none, not '%s'", optarg);
-				gate_free(o.gate);
-				return EXIT_USAGE;
-			}
-			break;
-		case R_FAIL_ON: {
-			char gerr[300];
-			if (!o.gate)
-				o.gate = gate_new();
-			if (gate_add(o.gate, optarg, gerr, sizeof gerr) != 0) {
-				diag_error("%s", gerr);
-				gate_free(o.gate);
-				return EXIT_USAGE;
-			}
-			break;
-		}
-		case R_JUNIT: o.junit = optarg; break;
-		case R_KEYLOG: o.tls_keylog = optarg; break;
-		case ':':
-			diag_error("option '%s' needs a value", argv[optind - 1]);
-			gate_free(o.gate);
-			return EXIT_USAGE;
-		default: {
-			int r = common_opt(&o.c, c, optarg);
-			if (r > 0)
-				break;
-			if (r == 0) {
-				diag_error("unknown option '%s'", argv[optind - 1]);
-				fputs("try 'jtlscope report --help' for the options\n", stderr);
-			}
-			gate_free(o.gate);
-			return EXIT_USAGE;
-		}
-		}
-	}
-	int urc = check_usage(&o, argc);
-	if (urc != EXIT_OK) {
-		gate_free(o.gate);
+	report_out_init(&o.out);
+	static const struct opt_cmd cmd = { "report", report_options, report_usage, report_opt };
+	int urc = opts_parse(&cmd, argc, argv, &o);
+	o.c.quiet = o.out.quiet;
+	if (urc == OPTS_GO && (urc = check_usage(&o, argc)) == EXIT_OK)
+		urc = OPTS_GO;
+	if (urc != OPTS_GO) {
+		gate_free(o.out.gate.gate);
 		return urc;
 	}
 	o.c.jtl.keep_bodies = o.c.cfg.throttle.pattern != NULL;
-	if (o.outdir && mkdir(o.outdir, 0777) != 0) {
-		struct stat ost;
-		int e = errno;
-		if (e != EEXIST) {
-			diag_error("cannot create '%s': %s", o.outdir, strerror(e));
-			gate_free(o.gate);
-			return EXIT_OUTPUT;
-		}
-		if (stat(o.outdir, &ost) != 0 || !S_ISDIR(ost.st_mode)) {
-			diag_error("-o '%s': a file of that name exists; -o takes a directory to write the "
-				   "reports into", o.outdir);
-			gate_free(o.gate);
-			return EXIT_OUTPUT;
-		}
-	}
 
 	char err[600];
 	struct analysis *a = analysis_new(&o.c.cfg, err, sizeof err);
 	if (!a) {
 		diag_error("%s", err);
-		gate_free(o.gate);
+		gate_free(o.out.gate.gate);
 		return EXIT_USAGE;
 	}
 	int rc = EXIT_OK;
@@ -379,7 +292,7 @@ int cmd_report(int argc, char **argv)
 			diag_error("%s", kerr);
 			free(fmts);
 			analysis_free(a);
-			gate_free(o.gate);
+			gate_free(o.out.gate.gate);
 			return EXIT_INPUT;
 		}
 		keylog_note(keylog, o.tls_keylog, o.c.quiet);
@@ -425,7 +338,7 @@ int cmd_report(int argc, char **argv)
 			capture_keylog_free(keylog);
 			free(fmts);
 			analysis_free(a);
-			gate_free(o.gate);
+			gate_free(o.out.gate.gate);
 			return EXIT_STRICT;
 		}
 		if (r != EXIT_OK && rc == EXIT_OK)
@@ -440,18 +353,12 @@ int cmd_report(int argc, char **argv)
 	}
 	analysis_finish(a);
 	/* --tz also sets the zone the reports show wall-clock times in (reports/report_time.h) */
-	int tzm = o.c.jtl.tz_offset_min;
-	report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
+	opt_tz_apply(o.c.jtl.tz_offset_min);
 
 	char stamp[64];
 	struct report_meta m = { .version = JTLSCOPE_VERSION };
-	if (o.stamp) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		report_utc(stamp, sizeof stamp, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-		strcat(stamp, " UTC");
-		m.stamp = stamp;
-	}
+	if (o.out.stamp)
+		m.stamp = report_stamp(stamp, sizeof stamp);
 	char *cmdline = join_args(argc, argv);
 	m.command_line = cmdline;
 	int wrc = EXIT_OK;
@@ -466,11 +373,11 @@ int cmd_report(int argc, char **argv)
 			diag_error("no samples in the input%s: nothing to report", argc - optind > 1 ? "s" : "");
 		rc = EXIT_INPUT;
 	} else {
-		wrc = write_reports(&o, a, &m);
+		wrc = report_out_write(&o.out, a, &m);
 	}
 	int grc = run_gate(&o, a, &m);
 	free(cmdline);
-	gate_free(o.gate);
+	gate_free(o.out.gate.gate);
 	if (rc == EXIT_OK && wrc == EXIT_OK)
 		wrc = grc;
 	analysis_free(a);

@@ -7,27 +7,21 @@
  */
 #include "cli/summary_cmd.h"
 
-#include <errno.h>
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <time.h>
 
-#include "reports/summary_json.h"
 #include "analyzer/throttle/state.h"
 #include "cli/gate.h"
 #include "cli/options.h"
+#include "cli/outfile.h"
 #include "cli/read_input.h"
 #include "cli/report_cmd.h"
 #include "common/diag.h"
-#include "parsers/input.h"
-#include "reports/charts.h"
-#include "reports/escape.h"
 #include "reports/json_file.h"
-#include "reports/json_util.h"
 #include "reports/report.h"
-#include "reports/report_time.h"
+#include "reports/report_read.h"
+#include "reports/run_file.h"
+#include "reports/summary_json.h"
 
 #ifndef JTLSCOPE_VERSION
 #define JTLSCOPE_VERSION "0.0.0"
@@ -47,49 +41,6 @@ cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen)
 {
 	return json_file_load(path, err, errlen);
 }
-
-struct analysis *sumcmd_merge_trees(cJSON *const *parts, const char *const *paths, size_t n,
-				    char *err, size_t errlen)
-{
-	char e[600];
-	struct analysis *m = NULL;
-	for (size_t i = 0; i < n; i++) {
-		const cJSON *schema = cJSON_GetObjectItemCaseSensitive(parts[i], "schema");
-		if (cJSON_IsString(schema) && strcmp(schema->valuestring, REPORT_SCHEMA) == 0) {
-			snprintf(err, errlen, "'%s': a report, not a summary (make summaries with "
-				 "'jtlscope summarize')", paths[i]);
-			analysis_free(m);
-			return NULL;
-		}
-		if (i > 0 && cJSON_IsString(schema) && !summary_compatible(parts[0], parts[i], e, sizeof e)) {
-			snprintf(err, errlen, "'%s': %s than '%s'", paths[i], e, paths[0]);
-			analysis_free(m);
-			return NULL;
-		}
-		struct analysis *p = summary_from_json(parts[i], e, sizeof e);
-		if (!p) {
-			snprintf(err, errlen, "'%s': %s", paths[i], e);
-			analysis_free(m);
-			return NULL;
-		}
-		if (!m) {
-			m = p;
-			continue;
-		}
-		if (analysis_merge(m, p, e, sizeof e) != 0) {
-			snprintf(err, errlen, "'%s': %s", paths[i], e);
-			analysis_free(p);
-			analysis_free(m);
-			return NULL;
-		}
-		analysis_free(p);
-	}
-	return m;
-}
-
-/* --- options shared with report ------------------------------------------------------------- */
-
-enum { O_STAMP = OPT_COMMON_END, O_FAIL_ON, O_JUNIT, O_CHARTS, O_SUMMARY };
 
 /* --- summarize ------------------------------------------------------------------------------ */
 
@@ -116,65 +67,47 @@ void summarize_usage(FILE *f)
 	      "in its inputs), 4 --strict and a malformed record, 5 output error.\n", f);
 }
 
-static int write_json_file(const char *path, const cJSON *root, bool pretty)
+/* The summary of a (unfinished) to path, or stdout for NULL or "-". */
+static int write_summary(const char *path, const struct analysis *a)
 {
-	char *s = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
-	if (!s) {
-		diag_error("cannot format the JSON output");
-		return EXIT_OUTPUT;
+	if (path && strcmp(path, "-") == 0)
+		path = NULL;
+	FILE *f = outfile_open(path);
+	return f ? outfile_close(f, path, run_file_write_summary(f, a, JTLSCOPE_VERSION)) : EXIT_OUTPUT;
+}
+
+struct summarize_opts {
+	struct common_opts c;
+	const char *out;
+};
+
+static int summarize_opt(void *ctx, int id, const char *arg)
+{
+	struct summarize_opts *o = ctx;
+	switch (id) {
+	case 'o': o->out = arg; return 0;
+	case 'q': o->c.quiet = true; return 0;
+	default: return common_opt(&o->c, id, arg) > 0 ? 0 : -1;
 	}
-	FILE *f = path && strcmp(path, "-") != 0 ? fopen(path, "w") : stdout;
-	if (!f) {
-		diag_error("cannot write '%s': %s", path, strerror(errno));
-		cJSON_free(s);
-		return EXIT_OUTPUT;
-	}
-	fputs(s, f);
-	fputc('\n', f);
-	cJSON_free(s);
-	int bad = ferror(f);
-	bad |= f == stdout ? fflush(f) != 0 : fclose(f) != 0;
-	if (bad) {
-		diag_error("cannot write '%s': %s", path ? path : "<stdout>", strerror(errno));
-		return EXIT_OUTPUT;
-	}
-	return EXIT_OK;
 }
 
 int cmd_summarize(int argc, char **argv)
 {
-	struct common_opts o;
-	common_opts_init(&o);
-	const char *out = NULL;
-	static const struct option longopts[] = {
+	struct summarize_opts so = { .out = NULL };
+	common_opts_init(&so.c);
+	static const struct option table[] = {
 		{ "output", required_argument, NULL, 'o' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, 'h' },
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	optind = 1;
-	opterr = 0;
-	int c;
-	while ((c = getopt_long(argc, argv, ":o:qh", longopts, NULL)) != -1) {
-		int r = common_opt(&o, c, optarg);
-		if (r < 0)
-			return EXIT_USAGE;
-		if (r > 0)
-			continue;
-		switch (c) {
-		case 'o': out = optarg; break;
-		case 'q': o.quiet = true; break;
-		case 'h': summarize_usage(stdout); return EXIT_OK;
-		case ':':
-			diag_error("option '%s' needs a value", argv[optind - 1]);
-			return EXIT_USAGE;
-		default:
-			diag_error("unknown option '%s'", argv[optind - 1]);
-			fputs("try 'jtlscope summarize --help' for the options\n", stderr);
-			return EXIT_USAGE;
-		}
-	}
+	static const struct opt_cmd cmd = { "summarize", table, summarize_usage, summarize_opt };
+	int urc = opts_parse(&cmd, argc, argv, &so);
+	if (urc != OPTS_GO)
+		return urc;
+	struct common_opts o = so.c;
+	const char *out = so.out;
 	if (optind >= argc) {
 		diag_error("no input files (use '-' for stdin)");
 		summarize_usage(stderr);
@@ -197,18 +130,14 @@ int cmd_summarize(int argc, char **argv)
 		if (r != EXIT_OK && rc == EXIT_OK)
 			rc = r;
 	}
-	cJSON *j = summary_to_json(a, JTLSCOPE_VERSION);
+	int wrc = write_summary(out, a);
 	analysis_free(a);
-	int wrc = write_json_file(out, j, false);
-	cJSON_Delete(j);
 	if (wrc == EXIT_OK && out && !o.quiet)
 		fprintf(stderr, "wrote %s\n", out);
 	return rc != EXIT_OK ? rc : wrc;
 }
 
 /* --- merge ---------------------------------------------------------------------------------- */
-
-enum { MF_TEXT = 1, MF_JSON = 2, MF_MD = 4, MF_HTML = 8, MF_CSV = 16 };
 
 void merge_usage(FILE *f)
 {
@@ -236,310 +165,90 @@ void merge_usage(FILE *f)
 	      "5 output error, 6 a --fail-on criterion was met.\n", f);
 }
 
-static bool merge_formats(const char *s, unsigned *out)
+/* What the merged report says about its throttle analysis, into buf. */
+static const char *merge_note(const struct analysis *a, char *buf, size_t len)
 {
-	*out = 0;
-	while (*s) {
-		size_t n = strcspn(s, ",");
-		if (n == 4 && strncmp(s, "text", 4) == 0) *out |= MF_TEXT;
-		else if (n == 4 && strncmp(s, "json", 4) == 0) *out |= MF_JSON;
-		else if (n == 2 && strncmp(s, "md", 2) == 0) *out |= MF_MD;
-		else if (n == 4 && strncmp(s, "html", 4) == 0) *out |= MF_HTML;
-		else if (n == 3 && strncmp(s, "csv", 3) == 0) *out |= MF_CSV;
-		else return false;
-		s += n;
-		if (*s == ',')
-			s++;
-	}
-	return *out != 0;
-}
-
-/* The JSON report of a merged analysis: the normal tree plus "merged". */
-/* What the merged report says about its throttle analysis (static storage, one call at a time). */
-static const char *merge_note(const struct analysis *a)
-{
-	static char buf[600];
 	if (!a->throttle)
 		return SUMMARY_NO_THROTTLE_NOTE;
 	uint64_t lost = throttle_merge_dropped(a->throttle);
 	if (!lost)
 		return SUMMARY_THROTTLE_NOTE;
-	snprintf(buf, sizeof buf, SUMMARY_THROTTLE_LOSS_NOTE, (unsigned long long)lost);
+	snprintf(buf, len, SUMMARY_THROTTLE_LOSS_NOTE, (unsigned long long)lost);
 	return buf;
 }
 
-static cJSON *merged_tree(const struct analysis *a, const struct report_meta *m, size_t parts)
-{
-	cJSON *root = report_json_tree(a, m);
-	cJSON *mg = cJSON_AddObjectToObject(root, "merged");
-	cJSON_AddNumberToObject(mg, "parts", (double)parts);
-	cJSON_AddBoolToObject(mg, "throttle_analysis", a->throttle != NULL);
-	if (a->throttle)
-		cJSON_AddNumberToObject(mg, "replay_dropped", (double)throttle_merge_dropped(a->throttle));
-	cJSON_AddStringToObject(mg, "note", merge_note(a));
-	return root;
-}
+enum { OPT_SUMMARY = OPT_OWN };
 
-/* Run a report writer into memory, then insert a note after the marker (or at the start). */
-static int write_with_note(FILE *f, const struct analysis *a, const struct report_meta *m,
-			   int (*fn)(FILE *, const struct analysis *, const struct report_meta *),
-			   const char *marker, const char *note)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *mf = open_memstream(&buf, &len);
-	if (!mf)
-		return -1;
-	int w = fn(mf, a, m);
-	if (fclose(mf) != 0 || w != 0) {
-		free(buf);
-		return -1;
-	}
-	const char *at = marker ? strstr(buf, marker) : NULL;
-	size_t cut = at ? (size_t)(at - buf) + strlen(marker) : 0;
-	fwrite(buf, 1, cut, f);
-	fputs(note, f);
-	fwrite(buf + cut, 1, len - cut, f);
-	free(buf);
-	return ferror(f) ? -1 : 0;
-}
-
-static int merged_text(FILE *f, const struct analysis *a, const struct report_meta *m)
-{
-	char note[700];
-	snprintf(note, sizeof note, "note: %s\n\n", merge_note(a));
-	return write_with_note(f, a, m, report_text, NULL, note);
-}
-
-static int merged_md(FILE *f, const struct analysis *a, const struct report_meta *m)
-{
-	char note[700];
-	snprintf(note, sizeof note, "> **Note:** %s\n\n", merge_note(a));
-	return write_with_note(f, a, m, report_md, "\n\n", note);
-}
-
-static int merged_html(FILE *f, const struct analysis *a, const struct report_meta *m)
-{
-	char note[800];
-	snprintf(note, sizeof note, "<p class=\"note\"><strong>Note:</strong> %s</p>\n", merge_note(a));
-	return write_with_note(f, a, m, report_html, "<body>\n", note);
-}
-
-static int csv_series_fn(FILE *f, const struct analysis *a, const struct report_meta *m)
-{
-	(void)m;
-	return report_csv_series(f, a);
-}
-
-static int csv_labels_fn(FILE *f, const struct analysis *a, const struct report_meta *m)
-{
-	(void)m;
-	return report_csv_labels(f, a);
-}
-
-struct merge_ctx {
-	size_t parts;
+struct merge_opts {
+	struct report_out out;
+	struct common_opts c;     /* only --tz: the zone the reports show times in */
+	const char *summary_out;
 };
-static struct merge_ctx g_merge;
 
-static int merged_json(FILE *f, const struct analysis *a, const struct report_meta *m)
+static int merge_opt(void *ctx, int id, const char *arg)
 {
-	cJSON *root = merged_tree(a, m, g_merge.parts);
-	int rc = json_print(f, root);
-	cJSON_Delete(root);
-	return rc;
+	struct merge_opts *o = ctx;
+	/* the summaries keep epoch ms: --tz only sets the zone the reports show times in */
+	if (id != OPT_SUMMARY)
+		return report_out_common_opt(&o->out, &o->c, id, arg);
+	o->summary_out = arg;
+	return 0;
 }
 
 int cmd_merge(int argc, char **argv)
 {
-	const char *outdir = NULL, *junit = NULL, *summary_out = NULL;
-	unsigned formats = 0;
-	bool quiet = false, stamp = false;
-	enum chart_format charts = CHART_SVG;
-	struct gate *g = gate_new();
-	char err[1200];
-	int rc = EXIT_OK;
-	static const struct option longopts[] = {
-		{ "output", required_argument, NULL, 'o' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "stamp", no_argument, NULL, O_STAMP },
-		{ "fail-on", required_argument, NULL, O_FAIL_ON },
-		{ "junit", required_argument, NULL, O_JUNIT },
-		{ "charts", required_argument, NULL, O_CHARTS },
-		{ "summary", required_argument, NULL, O_SUMMARY },
+	struct merge_opts o = { .summary_out = NULL };
+	report_out_init(&o.out);
+	common_opts_init(&o.c);
+	static const struct option table[] = {
+		REPORT_OUT_LONGOPTS,
+		{ "summary", required_argument, NULL, OPT_SUMMARY },
 		{ "tz", required_argument, NULL, OPT_TZ },
 		{ NULL, 0, NULL, 0 },
 	};
-	optind = 1;
-	opterr = 0;
-	int c, tzm = 0;
-	while ((c = getopt_long(argc, argv, ":o:f:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'o': outdir = optarg; break;
-		case OPT_TZ:
-			/* the summaries keep epoch ms: --tz only sets the zone the reports show times in */
-			if (!opt_tz_offset(optarg, &tzm) && !opt_tz_name(optarg, &tzm)) {
-				diag_error("--tz: '%s' is neither an offset (UTC, +08:00, -0530) nor a zone name in "
-					   "/usr/share/zoneinfo (Asia/Singapore)", optarg);
-				gate_free(g);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'f':
-			if (!merge_formats(optarg, &formats)) {
-				diag_error("--format: unknown format in '%s' (want text, json, md, html, csv)", optarg);
-				gate_free(g);
-				return EXIT_USAGE;
-			}
-			break;
-		case 'q': quiet = true; break;
-		case 'h': merge_usage(stdout); gate_free(g); return EXIT_OK;
-		case O_STAMP: stamp = true; break;
-		case O_SUMMARY: summary_out = optarg; break;
-		case O_FAIL_ON:
-			if (gate_add(g, optarg, err, sizeof err) != 0) {
-				diag_error("%s", err);
-				gate_free(g);
-				return EXIT_USAGE;
-			}
-			break;
-		case O_JUNIT: junit = optarg; break;
-		case O_CHARTS:
-			if (!charts_parse_format(optarg, &charts)) {
-				diag_error("--charts: want svg, png or none, not '%s'", optarg);
-				gate_free(g);
-				return EXIT_USAGE;
-			}
-			break;
-		case ':':
-			diag_error("option '%s' needs a value", argv[optind - 1]);
-			gate_free(g);
-			return EXIT_USAGE;
-		default:
-			diag_error("unknown option '%s'", argv[optind - 1]);
-			fputs("try 'jtlscope merge --help' for the options\n", stderr);
-			gate_free(g);
-			return EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
+	static const struct opt_cmd cmd = { "merge", table, merge_usage, merge_opt };
+	int rc = opts_parse(&cmd, argc, argv, &o);
+	if (rc == OPTS_GO && optind >= argc) {
 		diag_error("no summaries to merge");
 		merge_usage(stderr);
-		gate_free(g);
-		return EXIT_USAGE;
+		rc = EXIT_USAGE;
 	}
-	if (!formats)
-		formats = MF_TEXT;
-	if (!outdir && ((formats & (formats - 1)) || (formats & MF_CSV))) {
-		diag_error("several formats, and csv, need -o DIR");
-		gate_free(g);
-		return EXIT_USAGE;
+	if (rc == OPTS_GO && (rc = report_out_check(&o.out)) == EXIT_OK)
+		rc = OPTS_GO;
+	if (rc != OPTS_GO) {
+		gate_free(o.out.gate.gate);
+		return rc;
 	}
-	if (junit && gate_count(g) == 0) {
-		diag_error("--junit needs at least one --fail-on");
-		gate_free(g);
-		return EXIT_USAGE;
-	}
+	rc = EXIT_OK;
+	char err[1200];
 	size_t n = (size_t)(argc - optind);
-	cJSON **trees = xcalloc(n, sizeof *trees);
-	const char **paths = xcalloc(n, sizeof *paths);
-	struct analysis *a = NULL;
-	for (size_t i = 0; i < n; i++) {
-		paths[i] = argv[optind + (int)i];
-		trees[i] = sumcmd_load_json(paths[i], err, sizeof err);
-		if (!trees[i]) {
-			diag_error("%s", err);
-			rc = EXIT_INPUT;
-			goto out;
-		}
-	}
-	a = sumcmd_merge_trees(trees, paths, n, err, sizeof err);
+	struct analysis *a = run_file_merge((const char *const *)(argv + optind), n, err, sizeof err);
 	if (!a) {
 		diag_error("%s", err);
 		rc = EXIT_INPUT;
-		goto out;
 	}
-	if (summary_out) {
-		cJSON *sj = summary_to_json(a, JTLSCOPE_VERSION);
-		rc = write_json_file(summary_out, sj, false);
-		cJSON_Delete(sj);
-		if (rc != EXIT_OK)
-			goto out;
-	}
-	analysis_finish(a);
-	g_merge.parts = n;
-	report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
-
-	char stampbuf[64];
-	struct report_meta m = { .version = JTLSCOPE_VERSION };
-	if (stamp) {
-		struct timespec ts;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		report_utc(stampbuf, sizeof stampbuf - 5, (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
-		strcat(stampbuf, " UTC");
-		m.stamp = stampbuf;
-	}
-	if (outdir && mkdir(outdir, 0777) != 0 && errno != EEXIST) {
-		diag_error("cannot create '%s': %s", outdir, strerror(errno));
-		rc = EXIT_OUTPUT;
-		goto out;
-	}
-	struct chart_set cs;
-	memset(&cs, 0, sizeof cs);
-	if ((formats & (MF_MD | MF_HTML)) && charts != CHART_NONE && (outdir || (formats & MF_HTML))) {
-		if (charts_render(a, outdir, charts, &cs) != 0)
-			rc = EXIT_OUTPUT;
-		if (cs.warning && !quiet)
-			diag_note("warning: %s", cs.warning);
-		m.charts = &cs;
-	}
+	if (a && o.summary_out)
+		rc = write_summary(o.summary_out, a);
 	if (rc == EXIT_OK) {
-		if (!outdir) {
-			int (*fn)(FILE *, const struct analysis *, const struct report_meta *) =
-				(formats & MF_JSON) ? merged_json : (formats & MF_MD) ? merged_md :
-				(formats & MF_HTML) ? merged_html : merged_text;
-			if (fn(stdout, a, &m) != 0 || fflush(stdout) != 0) {
-				diag_error("cannot write the report to stdout: %s", strerror(errno));
-				rc = EXIT_OUTPUT;
-			}
-		} else {
-			static const struct {
-				unsigned bit;
-				const char *name;
-				int (*fn)(FILE *, const struct analysis *, const struct report_meta *);
-			} outs[] = {
-				{ MF_TEXT, "report.txt", merged_text },
-				{ MF_JSON, "report.json", merged_json },
-				{ MF_MD, "report.md", merged_md },
-				{ MF_HTML, "report.html", merged_html },
-				{ MF_CSV, "series.csv", csv_series_fn },
-				{ MF_CSV, "labels.csv", csv_labels_fn },
-			};
-			for (size_t i = 0; i < ARRAY_LEN(outs) && rc == EXIT_OK; i++)
-				if (formats & outs[i].bit)
-					rc = report_write_file(outdir, outs[i].name, a, &m, outs[i].fn, quiet);
-		}
+		analysis_finish(a);
+		opt_tz_apply(o.c.jtl.tz_offset_min);
+		rc = report_out_mkdir(&o.out);
 	}
-	chart_set_free(&cs);
-	if (rc == EXIT_OK && gate_count(g)) {
-		cJSON *tree = merged_tree(a, &m, n);
-		int met = gate_eval(g, tree, stderr);
-		cJSON_Delete(tree);
-		if (junit && gate_write_junit(g, junit, err, sizeof err) != 0) {
-			diag_error("%s", err);
-			rc = EXIT_OUTPUT;
-		} else if (met > 0) {
-			rc = EXIT_GATE;
-		}
+	char stamp[64], note[600];
+	struct report_meta m = { .version = JTLSCOPE_VERSION, .merged_parts = n };
+	if (rc == EXIT_OK) {
+		if (o.out.stamp)
+			m.stamp = report_stamp(stamp, sizeof stamp);
+		m.note = merge_note(a, note, sizeof note);
+		rc = report_out_write(&o.out, a, &m);
 	}
-out:
-	for (size_t i = 0; i < n; i++)
-		cJSON_Delete(trees[i]);
-	free(trees);
-	free(paths);
+	if (rc == EXIT_OK && gate_opts_any(&o.out.gate)) {
+		struct run_metrics rm;
+		report_read_analysis(&rm, a, &m);
+		rc = gate_finish(o.out.gate.gate, NULL, &rm, o.out.gate.junit, false);
+		run_metrics_release(&rm);
+	}
 	analysis_free(a);
-	gate_free(g);
+	gate_free(o.out.gate.gate);
 	return rc;
 }

@@ -25,9 +25,4 @@ int sumcmd_read_input(struct analysis *a, const char *path, const struct jtl_opt
  * NULL with the reason in err. */
 cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen);
 
-/* Merge the summary trees parts[0..n) into one unfinished analysis (throttle disabled).  NULL
- * with "'path': reason" in err; paths name the parts in messages. */
-struct analysis *sumcmd_merge_trees(cJSON *const *parts, const char *const *paths, size_t n,
-				    char *err, size_t errlen);
-
 #endif

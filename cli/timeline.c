@@ -17,7 +17,7 @@
 #include "common/util.h"
 #include "parsers/capture/capture.h"
 #include "parsers/input.h"
-#include "reports/report_time.h"
+#include "reports/output.h"
 #include "reports/timeline_report.h"
 
 void timeline_usage(FILE *f)
@@ -41,107 +41,93 @@ void timeline_usage(FILE *f)
 	      "Exit codes: 0 ok, 2 usage, 3 input error.\n", f);
 }
 
+enum { OPT_FORMAT = OPT_OWN, OPT_CONNECTION, OPT_TL_KEYLOG };
+
+struct timeline_opts {
+	struct common_opts c;     /* --tz */
+	struct timeline *tl;
+	const char *fmt, *keylog;
+};
+
+static int timeline_opt(void *ctx, int id, const char *arg)
+{
+	struct timeline_opts *o = ctx;
+	switch (id) {
+	case OPT_FORMAT: o->fmt = arg; return 0;
+	case OPT_TL_KEYLOG: o->keylog = arg; return 0;
+	case OPT_CONNECTION:
+		if (!timeline_set_filter(o->tl, arg)) {
+			diag_error("empty --connection filter");
+			return -1;
+		}
+		return 0;
+	default: return common_opt(&o->c, id, arg) > 0 ? 0 : -1;
+	}
+}
+
 int cmd_timeline(int argc, char **argv)
 {
 	struct timeline_writer t = { .out = stdout };
-	struct timeline *tl = timeline_new(timeline_write_conn, &t);
-	const char *path = NULL, *fmt = "text", *keylog_path = NULL;
-	for (int i = 1; i < argc; i++) {
-		const char *a = argv[i];
-		const char *val = NULL;
-		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-			timeline_usage(stdout);
-			{ timeline_free(tl); return EXIT_OK; }
-		}
-		if (!strncmp(a, "--format", 8) || !strncmp(a, "--connection", 12) ||
-		    !strncmp(a, "--tls-keylog", 12) || !strncmp(a, "--tz", 4)) {
-			const char *eq = strchr(a, '=');
-			size_t klen = eq ? (size_t)(eq - a) : strlen(a);
-			if (eq)
-				val = eq + 1;
-			else if (i + 1 < argc)
-				val = argv[++i];
-			if (!val) {
-				fprintf(stderr, "jtlscope: error: option '%s' needs a value\n", a);
-				timeline_usage(stderr);
-				{ timeline_free(tl); return EXIT_USAGE; }
-			}
-			if (klen == 8 && !strncmp(a, "--format", 8)) {
-				fmt = val;
-			} else if (klen == 4 && !strncmp(a, "--tz", 4)) {
-				int tzm = 0;
-				if (!opt_tz_offset(val, &tzm) && !opt_tz_name(val, &tzm)) {
-					fprintf(stderr, "jtlscope: error: --tz: '%s' is neither an offset (UTC, "
-						"+08:00, -0530) nor a zone name in /usr/share/zoneinfo "
-						"(Asia/Singapore)\n", val);
-					{ timeline_free(tl); return EXIT_USAGE; }
-				}
-				report_tz_set(tzm == JTL_TZ_LOCAL ? getenv("TZ") : NULL, tzm == JTL_TZ_LOCAL ? 0 : tzm);
-			} else if (klen == 12 && !strncmp(a, "--tls-keylog", 12)) {
-				keylog_path = val;
-			} else if (klen == 12 && !strncmp(a, "--connection", 12)) {
-				if (!timeline_set_filter(tl, val)) {
-					fprintf(stderr, "jtlscope: error: empty --connection filter\n");
-					{ timeline_free(tl); return EXIT_USAGE; }
-				}
-			} else {
-				fprintf(stderr, "jtlscope: error: unknown option '%s'\n", a);
-				fputs("try 'jtlscope timeline --help' for the options\n", stderr);
-				{ timeline_free(tl); return EXIT_USAGE; }
-			}
-			continue;
-		}
-		if (a[0] == '-' && a[1]) {
-			fprintf(stderr, "jtlscope: error: unknown option '%s'\n", a);
-			fputs("try 'jtlscope timeline --help' for the options\n", stderr);
-			{ timeline_free(tl); return EXIT_USAGE; }
-		}
-		if (path) {
-			fprintf(stderr, "jtlscope: error: timeline takes one capture ('%s' and '%s')\n",
-				path, a);
-			{ timeline_free(tl); return EXIT_USAGE; }
-		}
-		path = a;
-	}
-	if (!path) {
+	struct timeline_opts o = { .tl = timeline_new(timeline_write_conn, &t), .fmt = "text" };
+	common_opts_init(&o.c);
+	struct timeline *tl = o.tl;
+	static const struct option table[] = {
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "connection", required_argument, NULL, OPT_CONNECTION },
+		{ "tls-keylog", required_argument, NULL, OPT_TL_KEYLOG },
+		{ "tz", required_argument, NULL, OPT_TZ },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	static const struct opt_cmd cmd = { "timeline", table, timeline_usage, timeline_opt };
+	int rc = opts_parse(&cmd, argc, argv, &o);
+	if (rc == OPTS_GO && argc - optind > 1) {
+		diag_error("timeline takes one capture ('%s' and '%s')", argv[optind], argv[optind + 1]);
+		rc = EXIT_USAGE;
+	} else if (rc == OPTS_GO && optind >= argc) {
 		timeline_usage(stderr);
-		{ timeline_free(tl); return EXIT_USAGE; }
+		rc = EXIT_USAGE;
 	}
-	if (!strcmp(fmt, "text"))
-		t.fmt = TIMELINE_TEXT;
-	else if (!strcmp(fmt, "json"))
-		t.fmt = TIMELINE_JSON;
-	else if (!strcmp(fmt, "csv"))
-		t.fmt = TIMELINE_CSV;
-	else {
-		fprintf(stderr, "jtlscope: error: unknown --format '%s' (text, json or csv)\n", fmt);
-		{ timeline_free(tl); return EXIT_USAGE; }
+	const struct output_format *fmt = output_find(OUTPUT_TIMELINE, o.fmt, strlen(o.fmt));
+	if (rc == OPTS_GO && !fmt) {
+		diag_error("unknown --format '%s' (text, json or csv)", o.fmt);
+		rc = EXIT_USAGE;
 	}
+	if (rc != OPTS_GO) {
+		timeline_free(tl);
+		return rc;
+	}
+	opt_tz_apply(o.c.jtl.tz_offset_min);
+	const char *path = argv[optind], *keylog_path = o.keylog;
+	t.fmt = fmt->timeline;
 	t.path = path;
 
 	char err[512];
 	struct input *in = input_open(path, err, sizeof err);
 	if (!in) {
-		fprintf(stderr, "jtlscope: error: %s\n", err);
-		{ timeline_free(tl); return EXIT_INPUT; }
+		diag_error("%s", err);
+		timeline_free(tl);
+		return EXIT_INPUT;
 	}
 	struct diag d;
 	diag_init(&d, path);
 	t.cap = capture_open(in, &d, err, sizeof err);
 	if (!t.cap) {
-		fprintf(stderr, "jtlscope: error: %s\n", err);
+		diag_error("%s", err);
 		input_close(in);
-		{ timeline_free(tl); return EXIT_INPUT; }
+		timeline_free(tl);
+		return EXIT_INPUT;
 	}
 	capture_set_tcp_events(t.cap, true);
 	struct capture_keylog *kl = NULL;
 	if (keylog_path) {
 		kl = capture_keylog_load(keylog_path, err, sizeof err);
 		if (!kl) {
-			fprintf(stderr, "jtlscope: error: %s\n", err);
+			diag_error("%s", err);
 			capture_close(t.cap);
 			input_close(in);
-			{ timeline_free(tl); return EXIT_INPUT; }
+			timeline_free(tl);
+			return EXIT_INPUT;
 		}
 		keylog_note(kl, keylog_path, false);
 		capture_set_keylog(t.cap, kl);
@@ -151,9 +137,9 @@ int cmd_timeline(int argc, char **argv)
 	enum capture_status st;
 	while ((st = capture_next(t.cap, &ev)) == CAP_EVENT)
 		timeline_add(tl, &ev);
-	int rc = EXIT_OK;
+	rc = EXIT_OK;
 	if (st == CAP_FATAL) {
-		fprintf(stderr, "jtlscope: error: %s\n", capture_error(t.cap));
+		diag_error("%s", capture_error(t.cap));
 		rc = EXIT_INPUT;
 	}
 	timeline_write_end(&t);

@@ -6,7 +6,6 @@
 #include "cli/whatif_cmd.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,13 +14,15 @@
 #include "analyzer/region.h"
 #include "analyzer/whatif/whatif.h"
 #include "cli/options.h"
+#include "cli/outfile.h"
 #include "cli/read_input.h"
-#include "cli/report_cmd.h"
 #include "common/diag.h"
+#include "common/exit_codes.h"
 #include "common/util.h"
 #include "parsers/capture/capture.h"
 #include "parsers/input.h"
 #include "parsers/jtl.h"
+#include "reports/output.h"
 #include "reports/whatif_report.h"
 
 #define WHATIF_EXIT_UNKNOWN 1   /* the limiter is unknown: nothing predicted */
@@ -144,33 +145,6 @@ static int trace_input(struct whatif_trace *t, const struct throttle *th, const 
 	return rc;
 }
 
-static int write_out(const cJSON *tree, const char *fmt, const char *out)
-{
-	FILE *f = out ? fopen(out, "w") : stdout;
-	if (!f) {
-		diag_error("cannot write '%s': %s", out, strerror(errno));
-		return EXIT_OUTPUT;
-	}
-	int w;
-	if (strcmp(fmt, "json") == 0) {
-		char *s = cJSON_Print(tree);
-		w = s && fputs(s, f) >= 0 && fputc('\n', f) != EOF ? 0 : -1;
-		cJSON_free(s);
-	} else if (strcmp(fmt, "md") == 0) {
-		w = whatif_write_md(f, tree);
-	} else if (strcmp(fmt, "html") == 0) {
-		w = whatif_write_html(f, tree);
-	} else {
-		w = whatif_write_text(f, tree);
-	}
-	int cl = f == stdout ? fflush(f) : fclose(f);
-	if (w != 0 || cl != 0) {
-		diag_error("cannot write '%s': %s", out ? out : "<stdout>", strerror(errno));
-		return EXIT_OUTPUT;
-	}
-	return EXIT_OK;
-}
-
 static bool opt_seconds(const char *name, const char *arg, double *out)
 {
 	int64_t ms;
@@ -182,27 +156,81 @@ static bool opt_seconds(const char *name, const char *arg, double *out)
 	return true;
 }
 
+enum { W_POLICY = OPT_OWN, W_USERS, W_PACE, W_RAMP, W_DURATION, W_OPEN, W_SEED, W_LOOPS, W_RA };
+
+struct whatif_opts {
+	struct common_opts co;
+	const struct output_format *fmt;
+	const char *out;
+	const char *policies[WHATIF_MAX_SCENARIOS];
+	size_t npol;
+	uint32_t users;
+	double pace, ramp, duration, retry_after;
+	bool open_loop;
+	uint64_t loops, seed;
+};
+
+/* An unsigned number in 1..max ("--users"), or any for max 0: false with the message printed. */
+static bool opt_count(const char *name, const char *arg, unsigned long long max, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(arg, &end, 10);
+	if (errno || *end || end == arg || (max && (v < 1 || v > max))) {
+		if (max)
+			diag_error("%s: want 1..%llu, not '%s'", name, max, arg);
+		else
+			diag_error("%s: want a number, not '%s'", name, arg);
+		return false;
+	}
+	*out = v;
+	return true;
+}
+
+static int whatif_opt(void *ctx, int id, const char *arg)
+{
+	struct whatif_opts *o = ctx;
+	uint64_t v;
+	switch (id) {
+	case 'f':
+		o->fmt = output_find(OUTPUT_WHATIF, arg, strlen(arg));
+		if (!o->fmt) {
+			diag_error("--format: want text, md, json or html, not '%s'", arg);
+			return -1;
+		}
+		return 0;
+	case 'o': o->out = arg; return 0;
+	case 'q': o->co.quiet = true; return 0;
+	case W_POLICY:
+		if (o->npol >= WHATIF_MAX_SCENARIOS - 1) {
+			diag_error("--policy: at most %d", WHATIF_MAX_SCENARIOS - 1);
+			return -1;
+		}
+		o->policies[o->npol++] = arg;
+		return 0;
+	case W_USERS:
+		if (!opt_count("--users", arg, WHATIF_MAX_USERS, &v))
+			return -1;
+		o->users = (uint32_t)v;
+		return 0;
+	/* durations are at least 1 ms (opt_duration_ms) */
+	case W_PACE: return opt_seconds("--pace", arg, &o->pace) ? 0 : -1;
+	case W_RAMP: return opt_seconds("--ramp", arg, &o->ramp) ? 0 : -1;
+	case W_DURATION: return opt_seconds("--duration", arg, &o->duration) ? 0 : -1;
+	case W_OPEN: o->open_loop = true; return 0;
+	case W_RA: return opt_seconds("--retry-after", arg, &o->retry_after) ? 0 : -1;
+	case W_LOOPS: return opt_count("--loops", arg, WHATIF_MAX_SIM, &o->loops) ? 0 : -1;
+	case W_SEED: return opt_count("--seed", arg, 0, &o->seed) ? 0 : -1;
+	default: return common_opt(&o->co, id, arg) > 0 ? 0 : -1;
+	}
+}
+
 int cmd_whatif(int argc, char **argv)
 {
-	struct common_opts co;
-	common_opts_init(&co);
-	const char *fmt = "text", *out = NULL;
-	struct whatif_scenario sc[WHATIF_MAX_SCENARIOS];
-	size_t nsc = 0;
-	const char *policies[WHATIF_MAX_SCENARIOS];
-	size_t npol = 0;
-	uint32_t users = 0;
-	double pace = 0, ramp = 0, duration = 0;
-	bool open_loop = false;
-	uint64_t loops = 0;
-	double retry_after = 0;
-	uint64_t seed = WHATIF_DEFAULT_SEED;
-	enum { W_POLICY = OPT_COMMON_END, W_USERS, W_PACE, W_RAMP, W_DURATION, W_OPEN, W_SEED, W_LOOPS, W_RA };
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "help", no_argument, NULL, 'h' },
+	struct whatif_opts wo = { .fmt = output_find(OUTPUT_WHATIF, "text", 4), .seed = WHATIF_DEFAULT_SEED };
+	common_opts_init(&wo.co);
+	static const struct option table[] = {
+		BASIC_LONGOPTS,
 		{ "policy", required_argument, NULL, W_POLICY },
 		{ "users", required_argument, NULL, W_USERS },
 		{ "pace", required_argument, NULL, W_PACE },
@@ -215,101 +243,20 @@ int cmd_whatif(int argc, char **argv)
 		COMMON_LONGOPTS,
 		{ NULL, 0, NULL, 0 },
 	};
-	optind = 1;
-	opterr = 0;
-	int c;
+	static const struct opt_cmd cmd = { "whatif", table, whatif_usage, whatif_opt };
+	int urc = opts_parse(&cmd, argc, argv, &wo);
+	if (urc != OPTS_GO)
+		return urc;
+	struct common_opts co = wo.co;
+	const char *const *policies = wo.policies;
+	size_t npol = wo.npol;
+	uint32_t users = wo.users;
+	double pace = wo.pace, ramp = wo.ramp, duration = wo.duration, retry_after = wo.retry_after;
+	bool open_loop = wo.open_loop;
+	uint64_t loops = wo.loops, seed = wo.seed;
+	struct whatif_scenario sc[WHATIF_MAX_SCENARIOS];
+	size_t nsc = 0;
 	char err[600];
-	while ((c = getopt_long(argc, argv, ":f:o:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (strcmp(optarg, "text") && strcmp(optarg, "md") && strcmp(optarg, "json") &&
-			    strcmp(optarg, "html")) {
-				diag_error("--format: want text, md, json or html, not '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			fmt = optarg;
-			break;
-		case 'o': out = optarg; break;
-		case 'q': co.quiet = true; break;
-		case 'h': whatif_usage(stdout); return EXIT_OK;
-		case W_POLICY:
-			if (npol >= WHATIF_MAX_SCENARIOS - 1) {
-				diag_error("--policy: at most %d", WHATIF_MAX_SCENARIOS - 1);
-				return EXIT_USAGE;
-			}
-			policies[npol++] = optarg;
-			break;
-		case W_USERS: {
-			char *end;
-			errno = 0;
-			unsigned long v = strtoul(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 1 || v > WHATIF_MAX_USERS) {
-				diag_error("--users: want 1..%u, not '%s'", WHATIF_MAX_USERS, optarg);
-				return EXIT_USAGE;
-			}
-			users = (uint32_t)v;
-			break;
-		}
-		case W_PACE:
-			if (!opt_seconds("--pace", optarg, &pace) || pace <= 0) {
-				if (pace <= 0)
-					diag_error("--pace: want a positive duration");
-				return EXIT_USAGE;
-			}
-			break;
-		case W_RAMP:
-			if (!opt_seconds("--ramp", optarg, &ramp))
-				return EXIT_USAGE;
-			break;
-		case W_DURATION:
-			if (!opt_seconds("--duration", optarg, &duration) || duration <= 0)
-				return EXIT_USAGE;
-			break;
-		case W_OPEN: open_loop = true; break;
-		case W_RA:
-			if (!opt_seconds("--retry-after", optarg, &retry_after) || retry_after <= 0) {
-				if (retry_after <= 0)
-					diag_error("--retry-after: want a positive duration");
-				return EXIT_USAGE;
-			}
-			break;
-		case W_LOOPS: {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg || v < 1 || v > WHATIF_MAX_SIM) {
-				diag_error("--loops: want 1..%u, not '%s'", WHATIF_MAX_SIM, optarg);
-				return EXIT_USAGE;
-			}
-			loops = v;
-			break;
-		}
-		case W_SEED: {
-			char *end;
-			errno = 0;
-			unsigned long long v = strtoull(optarg, &end, 10);
-			if (errno || *end || end == optarg) {
-				diag_error("--seed: want a number, not '%s'", optarg);
-				return EXIT_USAGE;
-			}
-			seed = v;
-			break;
-		}
-		case ':':
-			diag_error("option '%s' needs a value", argv[optind - 1]);
-			return EXIT_USAGE;
-		default: {
-			int r = common_opt(&co, c, optarg);
-			if (r > 0)
-				break;
-			if (r == 0) {
-				diag_error("unknown option '%s'", argv[optind - 1]);
-				fputs("try 'jtlscope whatif --help' for the options\n", stderr);
-			}
-			return EXIT_USAGE;
-		}
-		}
-	}
 	if (optind >= argc) {
 		diag_error("whatif needs at least one input (the run's JTLs, or its capture)");
 		whatif_usage(stderr);
@@ -448,9 +395,8 @@ int cmd_whatif(int argc, char **argv)
 			.sc = sc, .pred = pred, .nsc = nsc, .safe = have_safe ? &safe : NULL,
 			.safe_ramp_s = safe_ramp, .rec_series = rs, .nrec_series = nrs,
 		};
-		cJSON *tree = whatif_json_tree(&d);
-		rc = write_out(tree, fmt, out);
-		cJSON_Delete(tree);
+		FILE *f = outfile_open(wo.out);
+		rc = f ? outfile_close(f, wo.out, output_whatif(f, wo.fmt, &d)) : EXIT_OUTPUT;
 		if (rc == EXIT_OK && !known)
 			rc = WHATIF_EXIT_UNKNOWN;
 	}

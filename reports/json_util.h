@@ -15,6 +15,8 @@ cJSON *json_str(const char *s);
 void json_add_u64(cJSON *obj, const char *key, uint64_t v);
 /* root pretty-printed to f with a newline: 0, or -1 (out of memory, or f reports an error). */
 int json_print(FILE *f, const cJSON *root);
+/* The same on one line. */
+int json_print_compact(FILE *f, const cJSON *root);
 /* The whole report as a tree (caller deletes). */
 cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m);
 

@@ -7,6 +7,7 @@
 #include <stdbool.h>
 #include <stdio.h>
 #include "analyzer/analysis.h"
+#include "reports/throttle_report.h"
 
 #define REPORT_SCHEMA "jtlscope-report/1"
 #define REPORT_TOP_ERRORS 10   /* rows in the md/html "top errors" and "Errors" tables */
@@ -20,6 +21,11 @@ struct report_meta {
 	const char *stamp;          /* wall-clock stamp text, NULL unless --stamp */
 	const char *charts_dir;     /* relative dir with chart images, NULL if none */
 	const struct chart_set *charts; /* charts_render() result for md/html, NULL if none */
+	/* A sentence about the whole report (merge: how its throttle analysis was made), or NULL:
+	 * the text, md and html writers print it first, as is (it is our text, not input); JSON
+	 * carries it in "merged". */
+	const char *note;
+	size_t merged_parts;        /* > 0: merged from that many summaries ("merged" in JSON) */
 };
 
 /* Each returns 0, or -1 if writing failed (errno set). */
@@ -57,6 +63,20 @@ enum report_table_id {
 };
 void report_table_build(struct report_table *t, enum report_table_id id, const struct analysis *a);
 void report_table_free(struct report_table *t);
+/* The "Throttled over time" block of the md and html reports, as plain text (each writer
+ * escapes it): the sparkline tl.spark from tl.from to `to`, its caption, and the seconds around
+ * the onset as a table without title (rows.nrows may be 0).  false (nothing to free) when there
+ * is no timeline; else report_timeline_free. */
+struct report_timeline {
+	struct throttle_timeline tl;
+	char to[64];
+	char *caption;
+	struct report_table rows;
+	const char *head[5];
+	char head0[160];
+};
+bool report_timeline_build(struct report_timeline *rt, const struct analysis *a);
+void report_timeline_free(struct report_timeline *rt);
 /* throttle_result(a->throttle), or NULL. */
 const struct throttle_result *report_throttle(const struct analysis *a);
 

@@ -125,48 +125,27 @@ static void h_verdict(FILE *f, const struct analysis *a)
 	fputs("</section>\n", f);
 }
 
+static void h_rows(FILE *f, const struct report_table *t);
+
 /* The throttled share over time as text, next to the verdict (the charts show it in full). */
 static void h_timeline(FILE *f, const struct analysis *a)
 {
-	struct throttle_timeline tl;
-	if (!throttle_timeline_build(&tl, report_throttle(a)))
+	struct report_timeline rt;
+	if (!report_timeline_build(&rt, a))
 		return;
-	char t1[64];
-	report_time(t1, sizeof t1, tl.end_ms, RT_ZONE);
 	fputs("<section id=\"timeline\">\n<h2>Throttled over time</h2>\n<p class=\"spark\"><code>", f);
-	h_esc(f, tl.spark);
+	h_esc(f, rt.tl.spark);
 	fputs("</code> ", f);
-	h_esc(f, tl.from);
+	h_esc(f, rt.tl.from);
 	fputs(" → ", f);
-	h_esc(f, t1);
-	fputs("</p>\n<p class=\"note\">Throttled share of the requests", f);
-	if (tl.group) {
-		fputs(" to ", f);
-		h_esc(f, tl.group);
-	}
-	fprintf(f, ", one character per %s: ▁ none throttled, █ the highest share (%.1f %%); a blank is a "
-		   "bucket without requests.</p>\n", tl.width, tl.max_pct);
-	if (tl.nrows) {
-		char zone[128];
-		report_zone_label(zone, sizeof zone, tl.rows[0].ts_ms);
-		fputs("<div class=\"scroll\"><table>\n<thead><tr><th>Second, ", f);
-		h_esc(f, zone);
-		fputs("</th><th class=\"r\">Sent</th><th class=\"r\">Throttled</th>"
-		      "<th class=\"r\">Throttled %</th><th></th></tr></thead>\n<tbody>\n", f);
-		for (size_t i = 0; i < tl.nrows; i++) {
-			const struct throttle_timeline_row *row = &tl.rows[i];
-			char t[64];
-			report_time(t, sizeof t, row->ts_ms, 0);
-			fprintf(f, "<tr><td>%s</td><td class=\"r\">%" PRIu64 "</td><td class=\"r\">%" PRIu64
-				   "</td><td class=\"r\">%.1f</td><td>%s</td></tr>\n", t, row->sent,
-				row->throttled,
-				row->sent ? 100.0 * (double)row->throttled / (double)row->sent : 0.0,
-				row->onset ? "onset" : "");
-		}
-		fputs("</tbody>\n</table></div>\n", f);
-	}
+	h_esc(f, rt.to);
+	fputs("</p>\n<p class=\"note\">", f);
+	h_esc(f, rt.caption);
+	fputs("</p>\n", f);
+	if (rt.rows.nrows)
+		h_rows(f, &rt.rows);
 	fputs("</section>\n", f);
-	throttle_timeline_free(&tl);
+	report_timeline_free(&rt);
 }
 
 static void h_table(FILE *f, const struct report_table *t, const char *id)
@@ -182,6 +161,18 @@ static void h_table(FILE *f, const struct report_table *t, const char *id)
 		fputs("</p>\n</section>\n", f);
 		return;
 	}
+	h_rows(f, t);
+	if (t->note) {
+		fputs("<p class=\"note\">", f);
+		h_esc(f, t->note);
+		fputs("</p>\n", f);
+	}
+	fputs("</section>\n", f);
+}
+
+/* The table itself, in its scrolling box. */
+static void h_rows(FILE *f, const struct report_table *t)
+{
 	fputs("<div class=\"scroll\"><table>\n<thead><tr>", f);
 	for (size_t c = 0; c < t->ncols; c++) {
 		fputs(t->align[c] == 'r' ? "<th class=\"r\">" : "<th>", f);
@@ -200,12 +191,6 @@ static void h_table(FILE *f, const struct report_table *t, const char *id)
 		fputs("</tr>\n", f);
 	}
 	fputs("</tbody>\n</table></div>\n", f);
-	if (t->note) {
-		fputs("<p class=\"note\">", f);
-		h_esc(f, t->note);
-		fputs("</p>\n", f);
-	}
-	fputs("</section>\n", f);
 }
 
 /* Does s (inside a tag) start an attribute value that names an id: id=' href='# url(# ? */
@@ -309,6 +294,8 @@ static void h_tables(FILE *f, const struct analysis *a, size_t from, size_t to)
 int report_html(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
 	h_head(f, a);
+	if (m && m->note)
+		fprintf(f, "<p class=\"note\"><strong>Note:</strong> %s</p>\n", m->note);
 	h_header(f, a);
 	h_verdict(f, a);
 	h_timeline(f, a);

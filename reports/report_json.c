@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analyzer/throttle/state.h"
 #include "reports/escape.h"
 #include "reports/json_util.h"
 #include "reports/report_time.h"
@@ -334,18 +335,36 @@ cJSON *report_json_tree(const struct analysis *a, const struct report_meta *m)
 		verdict_context_init(&vc, a);
 		throttle_report_json_ctx(root, a->throttle, &vc);
 	}
+	if (m && m->merged_parts) {
+		cJSON *mg = cJSON_AddObjectToObject(root, "merged");
+		cJSON_AddNumberToObject(mg, "parts", (double)m->merged_parts);
+		cJSON_AddBoolToObject(mg, "throttle_analysis", a->throttle != NULL);
+		if (a->throttle)
+			cJSON_AddNumberToObject(mg, "replay_dropped", (double)throttle_merge_dropped(a->throttle));
+		cJSON_AddStringToObject(mg, "note", m->note ? m->note : "");
+	}
 	return root;
 }
 
-int json_print(FILE *f, const cJSON *root)
+static int json_write(FILE *f, const cJSON *root, bool pretty)
 {
-	char *s = cJSON_Print(root);
+	char *s = pretty ? cJSON_Print(root) : cJSON_PrintUnformatted(root);
 	if (!s)
 		return -1;
 	fputs(s, f);
 	fputc('\n', f);
 	cJSON_free(s);
 	return ferror(f) ? -1 : 0;
+}
+
+int json_print(FILE *f, const cJSON *root)
+{
+	return json_write(f, root, true);
+}
+
+int json_print_compact(FILE *f, const cJSON *root)
+{
+	return json_write(f, root, false);
 }
 
 int report_json(FILE *f, const struct analysis *a, const struct report_meta *m)

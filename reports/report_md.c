@@ -639,6 +639,8 @@ static void md_text(FILE *f, const char *s)
 	}
 }
 
+static void md_rows(FILE *f, const struct report_table *t);
+
 static void md_table(FILE *f, const struct report_table *t)
 {
 	if (!t->nrows) {
@@ -646,7 +648,16 @@ static void md_table(FILE *f, const struct report_table *t)
 			fprintf(f, "## %s\n\n%s\n\n", t->title, t->empty);
 		return;
 	}
-	fprintf(f, "## %s\n\n|", t->title);
+	fprintf(f, "## %s\n\n", t->title);
+	md_rows(f, t);
+	if (t->note)
+		md_para(f, t->note, strlen(t->note));
+}
+
+/* The table itself: head, alignment, rows, a blank line. */
+static void md_rows(FILE *f, const struct report_table *t)
+{
+	fputc('|', f);
 	for (size_t c = 0; c < t->ncols; c++) {
 		fputc(' ', f);
 		md_cell(f, t->head[c]);
@@ -667,8 +678,6 @@ static void md_table(FILE *f, const struct report_table *t)
 		fputc('\n', f);
 	}
 	fputc('\n', f);
-	if (t->note)
-		md_para(f, t->note, strlen(t->note));
 }
 
 static void md_verdict(FILE *f, const struct analysis *a)
@@ -705,38 +714,16 @@ static void md_verdict(FILE *f, const struct analysis *a)
  * report.md attached alone to a ticket shows it without the chart files. */
 static void md_timeline(FILE *f, const struct analysis *a)
 {
-	struct throttle_timeline tl;
-	if (!throttle_timeline_build(&tl, report_throttle(a)))
+	struct report_timeline rt;
+	if (!report_timeline_build(&rt, a))
 		return;
-	char t1[64];
-	report_time(t1, sizeof t1, tl.end_ms, RT_ZONE);
 	fputs("## Throttled over time\n\n", f);
 	/* the sparkline in a code span: its characters are not markup */
-	fprintf(f, "`%s` %s → %s\n\n", tl.spark, tl.from, t1);
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addstr(&sb, "Throttled share of the requests");
-	if (tl.group)
-		strbuf_addf(&sb, " to %s", tl.group);
-	strbuf_addf(&sb, ", one character per %s: ▁ none throttled, █ the highest share (%.1f %%); a blank "
-		    "is a bucket without requests.", tl.width, tl.max_pct);
-	md_para(f, sb.buf, sb.len);
-	strbuf_release(&sb);
-	if (tl.nrows) {
-		char zone[128];
-		report_zone_label(zone, sizeof zone, tl.rows[0].ts_ms);
-		fprintf(f, "| Second, ");
-		md_cell(f, zone);
-		fputs(" | Sent | Throttled | Throttled % |  |\n| --- | ---: | ---: | ---: | --- |\n", f);
-		for (size_t i = 0; i < tl.nrows; i++) {
-			const struct throttle_timeline_row *row = &tl.rows[i];
-			char t[64];
-			report_time(t, sizeof t, row->ts_ms, 0);
-			fprintf(f, "| %s | %" PRIu64 " | %" PRIu64 " | %.1f | %s |\n", t, row->sent,
-				row->throttled, pct(row->throttled, row->sent), row->onset ? "onset" : " ");
-		}
-		fputc('\n', f);
-	}
-	throttle_timeline_free(&tl);
+	fprintf(f, "`%s` %s → %s\n\n", rt.tl.spark, rt.tl.from, rt.to);
+	md_para(f, rt.caption, strlen(rt.caption));
+	if (rt.rows.nrows)
+		md_rows(f, &rt.rows);
+	report_timeline_free(&rt);
 }
 
 /* Charts are extra files next to the report: linked, never embedded, so the report read
@@ -783,6 +770,8 @@ static void md_footer(FILE *f, const struct report_meta *m)
 int report_md(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
 	fputs("# jtlscope report\n\n", f);
+	if (m && m->note)
+		fprintf(f, "> **Note:** %s\n\n", m->note);
 	md_verdict(f, a);
 	md_timeline(f, a);
 	static const enum report_table_id order[] = { REPORT_T_KEYS, REPORT_T_REGIONS, REPORT_T_LABELS,

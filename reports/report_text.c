@@ -191,6 +191,8 @@ int report_text(FILE *f, const struct analysis *a, const struct report_meta *m)
 {
 	char dur[32];
 	int64_t start = analysis_start_ms(a), end = analysis_end_ms(a);
+	if (m && m->note)
+		fprintf(f, "note: %s\n\n", m->note);
 	fprintf(f, "jtlscope %s", m && m->version ? m->version : "");
 	for (size_t i = 0; i < a->ninputs; i++) {
 		fputs(i ? ", " : " - ", f);
