@@ -203,6 +203,8 @@ struct analysis {
 	bool finished;
 };
 
+/* NULL with the message in err (Apdex thresholds the wrong way round, a throttle option
+ * throttle_new refuses); the caller frees the analysis with analysis_free. */
 struct analysis *analysis_new(const struct analysis_config *c, char *err, size_t errlen);
 /* Add one sample.  Returns whether it is a throttle signal: the one classification
  * (throttle_is_signal, run once per sample; false without a throttle analysis) that the

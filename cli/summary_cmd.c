@@ -17,7 +17,6 @@
 #include "cli/read_input.h"
 #include "cli/report_cmd.h"
 #include "common/diag.h"
-#include "reports/json_file.h"
 #include "reports/report.h"
 #include "reports/report_read.h"
 #include "reports/run_file.h"
@@ -35,11 +34,6 @@ int sumcmd_read_input(struct analysis *a, const char *path, const struct jtl_opt
 	struct read_opts ro = { .jtl = *jtl, .strict = strict, .quiet = quiet, .captures = false,
 				.no_capture_why = "a capture: summaries hold JTL samples only" };
 	return read_input(a, path, &ro);
-}
-
-cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen)
-{
-	return json_file_load(path, err, errlen);
 }
 
 /* --- summarize ------------------------------------------------------------------------------ */

@@ -7,7 +7,6 @@
 
 #include <stdbool.h>
 #include <stdio.h>
-#include <cjson/cJSON.h>
 #include "analyzer/analysis.h"
 #include "parsers/jtl.h"
 
@@ -20,9 +19,5 @@ void merge_usage(FILE *f);
  * input is recorded in a->inputs with its error), EXIT_STRICT. */
 int sumcmd_read_input(struct analysis *a, const char *path, const struct jtl_options *jtl,
 		      bool strict, bool quiet);
-
-/* Read a whole (possibly gzipped) JSON file and parse it (json_file_load, reports/json_file.h).
- * NULL with the reason in err. */
-cJSON *sumcmd_load_json(const char *path, char *err, size_t errlen);
 
 #endif

@@ -4,8 +4,8 @@
  * util_oom (util.c), which also serves strbuf.  Five other abort() paths exist in the library
  * for sizes that cannot be allocated or PCRE2 objects that cannot be created: analysis.c
  * (series size), region.c, throttle/throttle.c (two), throttle/containers.c; tests/layering.sh
- * lists them, so a new one fails CI.  Nothing in the library calls exit().  Every x*alloc
- * result is owned by the caller and released with free().
+ * lists them, so a new one fails CI.  Nothing in the library calls exit().  Whatever an x*
+ * function returns (and strbuf_detach's string) is the caller's, released with free().
  */
 #ifndef JTLSCOPE_COMMON_UTIL_H
 #define JTLSCOPE_COMMON_UTIL_H

@@ -32,7 +32,8 @@ struct input;
 
 /* path "-" reads stdin.  On failure returns NULL and writes a message into err. */
 struct input *input_open(const char *path, char *err, size_t errlen);
-/* Wrap an in-memory buffer (borrowed; used by tests and fuzz targets). */
+/* Wrap an in-memory buffer (borrowed; used by tests and fuzz targets); closed with input_close
+ * like a file's handle. */
 struct input *input_open_mem(const void *data, size_t len, const char *name);
 
 /* Read up to cap bytes.  Returns the count, 0 at the end, -1 on error (see input_error). */

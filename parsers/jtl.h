@@ -1,6 +1,6 @@
 /* jtl.h - pull iterator over JMeter result files (CSV or XML JTL).
  *
- *   struct jtl_reader *r = jtl_open(in, &opts, &diag, err, sizeof err);
+ *   struct jtl_reader *r = jtl_open(in, INPUT_FMT_CSV, &opts, &diag, err, sizeof err);
  *   while ((st = jtl_next(r, &s)) != JTL_END) { if (st == JTL_FATAL) ...; if (st == JTL_RECORD) use(&s); }
  *   jtl_close(r);
  *
@@ -51,6 +51,9 @@ struct jtl_options {
 
 struct jtl_reader;
 
+/* A reader of in as fmt (INPUT_FMT_CSV or _XML, from input_sniff); NULL with a message naming
+ * the file in err.  The reader borrows in and the caller frees it with jtl_close, before
+ * closing the input. */
 struct jtl_reader *jtl_open(struct input *in, enum input_format fmt, const struct jtl_options *o,
 			    struct diag *d, char *err, size_t errlen);
 /* A parenthesised hint after "this is X, not a JMeter JTL" (where to find the JTL), or "". */

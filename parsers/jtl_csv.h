@@ -6,6 +6,7 @@
 
 struct jtl_csv;
 
+/* NULL with a message in err.  Borrows in; the caller frees the reader with jtl_csv_close. */
 struct jtl_csv *jtl_csv_open(struct input *in, const struct jtl_options *o, struct diag *d,
 			     char *err, size_t errlen);
 enum jtl_status jtl_csv_next(struct jtl_csv *c, struct sample *s);

@@ -14,6 +14,8 @@
 
 struct jtl_xml;
 
+/* NULL when the XML parser cannot be created.  Borrows in; the caller frees the reader with
+ * jtl_xml_close. */
 struct jtl_xml *jtl_xml_open(struct input *in, const struct jtl_options *o, struct diag *d);
 /* Returns JTL_RECORD, JTL_SKIPPED (counted and warned), JTL_END or JTL_FATAL. */
 enum jtl_status jtl_xml_next(struct jtl_xml *x, struct sample *s);

@@ -63,7 +63,8 @@ void index_row_release(struct index_row *row);
 /* In start-time order, a run whose admitted-rate interval does not overlap the one of the
  * previous run with an interval gets limit_changed (the limit moved between them). */
 void index_mark_limit_changes(struct index_row *rows, size_t n);
-/* The trend chart of the rows into outdir (index_trend_chart); NULL with why set. */
+/* The trend chart of the rows into outdir (index_trend_chart): its SVG text, which the caller
+ * frees, or NULL with why set. */
 char *index_rows_chart(const struct index_row *rows, size_t n, const char *outdir, char *why,
 		       size_t whylen);
 

@@ -10,6 +10,8 @@
 #include "reports/report.h"
 
 double json_round(double v, int decimals);
+/* json_add_str adds a valid-UTF-8 copy of s to obj and returns the item, which obj owns;
+ * json_str returns a new one the caller adds to a tree or deletes. */
 cJSON *json_add_str(cJSON *obj, const char *key, const char *s);
 cJSON *json_str(const char *s);
 void json_add_u64(cJSON *obj, const char *key, uint64_t v);

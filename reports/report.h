@@ -61,6 +61,8 @@ enum report_table_id {
 	REPORT_T_ERRORS_BY_LABEL,   /* JMeter's Top 5 errors by sampler; 0 rows without errors */
 	REPORT_T_COUNT
 };
+/* Fill t (its cells and note owned by t) with table id; the caller frees it with
+ * report_table_free. */
 void report_table_build(struct report_table *t, enum report_table_id id, const struct analysis *a);
 void report_table_free(struct report_table *t);
 /* The "Throttled over time" block of the md and html reports, as plain text (each writer

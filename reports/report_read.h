@@ -13,9 +13,11 @@
 #include "reports/report.h"
 
 /* Fill m (initialised here) from a "jtlscope-report/1" tree.  Keys the tree lacks stay NAN /
- * absent, so a report of an older version or a hostile file gives "n/a", never a crash. */
+ * absent, so a report of an older version or a hostile file gives "n/a", never a crash.  The
+ * strings and arrays of m are its own: the caller frees them with run_metrics_release. */
 void report_read_metrics(struct run_metrics *m, const cJSON *report);
-/* The run metrics of an analysis, exactly as its report.json would give them back. */
+/* The run metrics of an analysis, exactly as its report.json would give them back (freed the
+ * same way). */
 void report_read_analysis(struct run_metrics *m, const struct analysis *a, const struct report_meta *meta);
 
 /* Number at a dotted path ("onset.offset_s") below o; NAN when absent or not a number. */

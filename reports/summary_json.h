@@ -55,16 +55,18 @@
 	"so the limiter replay may differ from one pass over the inputs."
 
 /* The state of an UNFINISHED analysis (analysis_finish not called yet: after it the separate
- * success/failure histograms of the series are gone).  Returns NULL if a is finished. */
+ * success/failure histograms of the series are gone).  Returns NULL if a is finished; the
+ * tree is the caller's (cJSON_Delete). */
 cJSON *summary_to_json(const struct analysis *a, const char *generator);
 
-/* A new unfinished analysis (throttle disabled) holding one summary.  NULL on a malformed
- * summary, with the reason (and JSON path) in err. */
+/* A new unfinished analysis (throttle disabled) holding one summary, freed by the caller with
+ * analysis_free.  NULL on a malformed summary, with the reason (and JSON path) in err. */
 struct analysis *summary_from_json(const cJSON *root, char *err, size_t errlen);
 
 /* The throttle state of an unfinished analysis as the summary's "throttle_state" object
  * ({"version", "encoding": "zlib+base64", "bytes", "data"}), NULL if it cannot be deflated; and
- * back: a new unfinished struct throttle, NULL with the reason in err. */
+ * back: a new unfinished struct throttle, NULL with the reason in err.  The caller owns either
+ * result (cJSON_Delete, throttle_free). */
 cJSON *summary_throttle_state_json(const struct throttle *t);
 struct throttle *summary_throttle_state_load(const cJSON *o, char *err, size_t errlen);
 

@@ -46,7 +46,8 @@ struct throttle_timeline {
 	size_t nrows;
 	struct throttle_timeline_row rows[THROTTLE_TIMELINE_BEFORE + THROTTLE_TIMELINE_AFTER];
 };
-/* False (and nothing to free) when there is no timeline: nothing throttled, no series. */
+/* False (and nothing to free) when there is no timeline: nothing throttled, no series; true:
+ * tl owns its spark line, freed with throttle_timeline_free. */
 bool throttle_timeline_build(struct throttle_timeline *tl, const struct throttle_result *r);
 void throttle_timeline_free(struct throttle_timeline *tl);
 

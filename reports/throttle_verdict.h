@@ -28,7 +28,8 @@ void verdict_context_init(struct verdict_context *c, const struct analysis *a);
  * every string it asked for. */
 void throttle_verdict_full(const struct throttle_result *r, const struct verdict_context *c,
 			   char **headline, char **verdict, char **advice);
-/* Both paragraphs without context (throttle_verdict_full(r, NULL, NULL, ...)). */
+/* Both paragraphs without context (throttle_verdict_full(r, NULL, NULL, ...)); the caller
+ * frees both. */
 void throttle_verdict(const struct throttle_result *r, char **verdict, char **advice);
 
 #endif

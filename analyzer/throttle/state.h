@@ -33,7 +33,8 @@
 
 /* Append t's state (t not finished) to out. */
 void throttle_state_encode(const struct throttle *t, struct strbuf *out);
-/* A new unfinished analysis holding the state; NULL on a malformed state (reason in err). */
+/* A new unfinished analysis holding the state, which the caller frees with throttle_free;
+ * NULL on a malformed state (reason in err). */
 struct throttle *throttle_state_decode(const void *p, size_t n, char *err, size_t errlen);
 /* Fold src into dst (both unfinished, same signal configuration and grouping, else -1 and err).
  * src's input i is dst's input base + i (one pass numbers inputs in order).  src is consumed

@@ -452,7 +452,8 @@ bool cap_tls_parse_hello(struct cap_tls_conn *t, unsigned hs_type, const uint8_t
  * server record are complete: emit them (called as the clock moves). */
 void cap_tls_sweep(struct capture *c);
 
-/* event.c */
+/* event.c.  cap_ev_new's event is the caller's until cap_ev_push hands it to the queue;
+ * cap_ev_pop hands it back, and whoever holds it frees it with cap_ev_free. */
 struct cap_qev *cap_ev_new(struct cap_conn *cn, enum capture_event_kind kind);
 struct capture_event *cap_ev_get(struct cap_qev *q);
 /* Copy n bytes into the event and point *field at them (p == NULL leaves it absent). */

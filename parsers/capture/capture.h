@@ -380,7 +380,8 @@ struct capture_keylog_stats {
 	uint64_t randoms;            /* distinct client randoms with a usable secret */
 	bool truncated;              /* the last line had no newline (a key log still being written) */
 };
-/* NULL and a message naming the file when it cannot be read. */
+/* NULL and a message naming the file when it cannot be read.  The key log, from either, is
+ * the caller's: free it with capture_keylog_free after the captures that use it are closed. */
 struct capture_keylog *capture_keylog_load(const char *path, char *err, size_t errlen);
 struct capture_keylog *capture_keylog_parse(const char *buf, size_t n);
 const struct capture_keylog_stats *capture_keylog_stats(const struct capture_keylog *k);
@@ -389,7 +390,8 @@ void capture_keylog_free(struct capture_keylog *k);
 void capture_set_keylog(struct capture *c, const struct capture_keylog *k);
 
 /* Packet-injection interface (tests, fuzzing): a capture with no file, fed one link-layer frame
- * at a time; capture_finish() ends the input so capture_next() can flush and report CAP_END. */
+ * at a time; capture_finish() ends the input so capture_next() can flush and report CAP_END.
+ * Never NULL; the caller frees it with capture_close. */
 struct capture *capture_open_raw(int dlt, struct diag *d);
 void capture_feed(struct capture *c, int64_t ts_ns, const uint8_t *frame, size_t caplen,
 		  size_t wirelen);
